@@ -1,0 +1,181 @@
+"""The base views every console page builds on: login required, CSRF on, rows scoped to the user's tenant.
+
+Support staff see every tenant; a tenant admin sees only rows whose ``tenant_id`` is theirs. The scoping
+lives here once, covering list, count, detail, edit, delete, export, relation selects, ajax loaders and
+bulk-action ids, so no view has to remember it.
+"""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, request, url_for
+from flask_admin import AdminIndexView, BaseView, expose
+from flask_admin.contrib.sqla import ModelView
+from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
+from flask_admin.contrib.sqla import filters as sqla_filters
+from flask_admin.contrib.sqla.filters import FilterEqual
+from flask_admin.contrib.sqla.tools import get_query_for_ids
+from flask_admin.form import BaseForm
+from flask_login import current_user
+from flask_wtf import FlaskForm
+
+from jobs.queues import enqueue_ping
+from portal.extensions import db
+from portal.models import Tenant
+
+
+class FilterConverter(sqla_filters.FilterConverter):
+    """Stock converters plus our UTC datetime column type."""
+
+    @sqla_filters.filters.convert("utcdatetime")
+    def conv_utc_datetime(self, column, name, **kwargs):
+        return self.conv_datetime(column, name, **kwargs)
+
+
+class AdminForm(BaseForm):
+    """Flask-Admin forms on Flask-WTF's CSRF (SecureForm would clash with the global CSRFProtect)."""
+
+    class Meta(FlaskForm.Meta):
+        pass
+
+
+def scope_query(query, model):
+    """Limit ``query`` over ``model`` to the current user's tenant (support staff: unlimited)."""
+    if current_user.is_support:
+        return query
+    if model is Tenant:
+        return query.filter(Tenant.id == current_user.tenant_id)
+    if hasattr(model, "tenant_id"):
+        return query.filter(model.tenant_id == current_user.tenant_id)
+    abort(403)
+
+
+class TenantChoices:
+    """(id, name) of the tenants the current user may pick, read per request (Flask-Admin caches
+    filter options at start-up, which would freeze one list for every user)."""
+
+    def __bool__(self) -> bool:
+        return True
+
+    def __iter__(self):
+        query = scope_query(db.session.query(Tenant), Tenant).order_by(Tenant.name)
+        return iter([(tenant.id, tenant.name) for tenant in query])
+
+
+class SecureMixin:
+    """Signed-in, active users only; anonymous visitors go to the login page."""
+
+    support_only = False
+
+    def is_accessible(self) -> bool:
+        if not (current_user.is_authenticated and current_user.is_active):
+            return False
+        return current_user.is_support or not self.support_only
+
+    def inaccessible_callback(self, name, **kwargs):
+        if current_user.is_authenticated:
+            abort(403)
+        return redirect(url_for("auth.login", next=request.full_path))
+
+
+class ScopedAjaxLoader(QueryAjaxModelLoader):
+    """Ajax relation search that only offers and accepts rows of the user's tenant."""
+
+    def get_query(self):
+        return scope_query(super().get_query(), self.model)
+
+    def get_one(self, pk):
+        return self.get_query().filter(self.model_pk == pk).one_or_none()
+
+    @property
+    def model_pk(self):
+        return getattr(self.model, self.pk)
+
+
+class TenantScopedView(SecureMixin, ModelView):
+    """A model view whose every read and write is scoped to the current user's tenant."""
+
+    form_base_class = AdminForm
+    filter_converter = FilterConverter()
+    can_view_details = True
+    page_size = 50
+    can_set_page_size = True
+    page_size_options = (25, 50, 100, 200)
+    tenant_filter = True
+
+    def __init__(self, model, **kwargs):
+        super().__init__(model, db, **kwargs)
+
+    def get_filters(self):
+        filters = list(super().get_filters() or [])
+        if self.tenant_filter and hasattr(self.model, "tenant_id"):
+            filters.append(FilterEqual(self.model.tenant_id, "Tenant", options=TenantChoices()))
+        return filters or None
+
+    def get_query(self):
+        return scope_query(super().get_query(), self.model)
+
+    def get_count_query(self):
+        return scope_query(super().get_count_query(), self.model)
+
+    def get_one(self, id):
+        return self.get_query().filter(self.model.id == id).one_or_none()
+
+    def scoped_rows(self, ids):
+        """The rows among ``ids`` the user may touch; foreign ids are dropped silently."""
+        return get_query_for_ids(self.get_query(), self.model, ids).all()
+
+    def _create_ajax_loader(self, name, options):
+        remote_model = getattr(self.model, name).property.mapper.class_
+        return ScopedAjaxLoader(name, db, remote_model, **options)
+
+    def create_form(self, obj=None):
+        return self._scope_relation_fields(super().create_form(obj))
+
+    def edit_form(self, obj=None):
+        return self._scope_relation_fields(super().edit_form(obj))
+
+    def _scope_relation_fields(self, form):
+        for field in form:
+            factory = getattr(field, "query_factory", None)
+            if factory is not None:
+                field.query_factory = _scoped_factory(factory)
+        return form
+
+    def on_model_change(self, form, model, is_created):
+        if not current_user.is_support and hasattr(model, "tenant_id"):
+            model.tenant_id = current_user.tenant_id
+
+
+def _scoped_factory(factory):
+    def scoped():
+        query = factory()
+        return scope_query(query, query.column_descriptions[0]["entity"])
+
+    return scoped
+
+
+class ReadOnlyView(TenantScopedView):
+    """History and ledgers: visible, exportable, never edited by hand."""
+
+    can_create = False
+    can_edit = False
+    can_delete = False
+    can_export = True
+    export_types = ["csv"]
+
+
+class SecureBaseView(SecureMixin, BaseView):
+    """A custom console page (not a model list)."""
+
+
+class HomeView(SecureMixin, AdminIndexView):
+    """The console's home page; the dashboard issue fills it in."""
+
+    @expose("/ping", methods=["POST"])
+    def ping(self):
+        """Support staff: prove web → Redis → worker → database with a trivial job."""
+        if not current_user.is_support:
+            abort(403)
+        job = enqueue_ping()
+        flash(f"Sent job {job.id} to the worker; look for 'worker.ping' in the audit log.", "info")
+        return redirect(url_for(".index"))

@@ -1,0 +1,125 @@
+"""Configuration from the environment (12-factor), with safe development defaults."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+
+INTUIT_AUTH_URL = "https://appcenter.intuit.com/connect/oauth2"
+INTUIT_TOKEN_URL = "https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer"
+INTUIT_REVOKE_URL = "https://developer.api.intuit.com/v2/oauth2/tokens/revoke"
+INTUIT_API_BASES = {
+    "sandbox": "https://sandbox-quickbooks.api.intuit.com",
+    "production": "https://quickbooks.api.intuit.com",
+}
+REQUIRED_IN_PRODUCTION = (
+    "DATABASE_URL",
+    "REDIS_URL",
+    "SECRET_KEY",
+    "ENCRYPTION_KEYS",
+    "QBO_CLIENT_ID",
+    "QBO_CLIENT_SECRET",
+)
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or malformed; the message says which and how to fix it."""
+
+
+def database_url(env: dict, instance_path: Path) -> str:
+    """Return an SQLAlchemy URL; Heroku's ``postgres://`` becomes ``postgresql+psycopg://``."""
+    url = env.get("DATABASE_URL") or f"sqlite:///{instance_path / 'portal.sqlite'}"
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def redis_url(env: dict) -> str:
+    """Prefer Heroku's ``REDIS_TLS_URL`` when present, else ``REDIS_URL``, else a local Redis."""
+    return env.get("REDIS_TLS_URL") or env.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+
+
+def dev_encryption_key(instance_path: Path) -> str:
+    """Read (or create once) the development Fernet key kept under ``instance/``."""
+    key_file = instance_path / "encryption.key"
+    if not key_file.exists():
+        instance_path.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(Fernet.generate_key().decode())
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def dev_secret_key(instance_path: Path) -> str:
+    """Read (or create once) the development session secret kept under ``instance/``."""
+    key_file = instance_path / "secret.key"
+    if not key_file.exists():
+        instance_path.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(os.urandom(32).hex())
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def check_production(env: dict) -> None:
+    """Fail at startup, naming every missing variable, instead of at the first request."""
+    missing = [name for name in REQUIRED_IN_PRODUCTION if not env.get(name)]
+    if missing:
+        raise ConfigError(
+            "APP_ENV=production but these settings are missing: "
+            + ", ".join(missing)
+            + ". Set them in the environment (see the configuration table in README.md)."
+        )
+
+
+def parse_encryption_keys(value: str) -> list[str]:
+    """Split ``ENCRYPTION_KEYS`` (newest first, comma-separated) and check each is a Fernet key."""
+    keys = [key.strip() for key in value.split(",") if key.strip()]
+    for key in keys:
+        try:
+            Fernet(key)
+        except ValueError as exc:
+            raise ConfigError(
+                "ENCRYPTION_KEYS holds a value that is not a Fernet key; generate one with "
+                "`python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'`"
+            ) from exc
+    return keys
+
+
+def load_config(env: dict, instance_path: Path) -> dict:
+    """Build the Flask config mapping from environment variables."""
+    app_env = env.get("APP_ENV", "development")
+    if app_env == "production":
+        check_production(env)
+    qbo_environment = env.get("QBO_ENVIRONMENT", "sandbox")
+    if qbo_environment not in INTUIT_API_BASES:
+        raise ConfigError("QBO_ENVIRONMENT must be 'sandbox' or 'production'")
+    dev = app_env != "production"
+    return {
+        "APP_ENV": app_env,
+        "SECRET_KEY": env.get("SECRET_KEY") or dev_secret_key(instance_path),
+        "SQLALCHEMY_DATABASE_URI": database_url(env, instance_path),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": redis_url(env),
+        "ENCRYPTION_KEYS": parse_encryption_keys(
+            env.get("ENCRYPTION_KEYS") or dev_encryption_key(instance_path)
+        ),
+        "QBO_CLIENT_ID": env.get("QBO_CLIENT_ID", ""),
+        "QBO_CLIENT_SECRET": env.get("QBO_CLIENT_SECRET", ""),
+        "QBO_ENVIRONMENT": qbo_environment,
+        "QBO_AUTH_URL": env.get("QBO_AUTH_URL", INTUIT_AUTH_URL),
+        "QBO_TOKEN_URL": env.get("QBO_TOKEN_URL", INTUIT_TOKEN_URL),
+        "QBO_REVOKE_URL": env.get("QBO_REVOKE_URL", INTUIT_REVOKE_URL),
+        "QBO_API_BASE": env.get("QBO_API_BASE", INTUIT_API_BASES[qbo_environment]),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SECURE": not dev,
+        # Lax, not Strict: Intuit's OAuth redirect back to us is a cross-site navigation.
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SECURE": not dev,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "WTF_CSRF_TIME_LIMIT": None,
+        "LOGIN_MAX_FAILURES": int(env.get("LOGIN_MAX_FAILURES", "5")),
+        "LOGIN_LOCKOUT_SECONDS": int(env.get("LOGIN_LOCKOUT_SECONDS", "300")),
+    }

@@ -1,0 +1,89 @@
+"""Sync bookkeeping: the idempotency ledger, watermarks, runs and the Integration Activity rows."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.extensions import db
+from portal.models.base import TenantOwned, Timestamps, UTCDateTime, one_of, utcnow
+
+ENTITY_TYPES = ("purchase_order", "supplier", "shipment", "product", "adjustment", "customer")
+ACTIVITY_STATUSES = ("queued", "syncing", "synced", "retrying", "sync_failed", "skipped")
+RUN_TRIGGERS = ("realtime", "scheduled", "manual", "retry")
+
+
+class EntityLink(TenantOwned, Timestamps, db.Model):
+    """OpenBoxes id → QuickBooks id per realm; survives reconnects and is never reused across realms."""
+
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "realm_id", "entity_type", "openboxes_id"),
+        Index("ix_entity_link_realm_qbo", "realm_id", "entity_type", "qbo_id"),
+        one_of("entity_type", ENTITY_TYPES),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    realm_id: Mapped[str] = mapped_column(String(32))
+    entity_type: Mapped[str] = mapped_column(String(32))
+    openboxes_id: Mapped[str] = mapped_column(String(64))
+    qbo_id: Mapped[str] = mapped_column(String(32))
+    sync_token: Mapped[str | None] = mapped_column(String(16))
+    content_hash: Mapped[str | None] = mapped_column(String(64))
+
+
+class Watermark(TenantOwned, db.Model):
+    __table_args__ = (UniqueConstraint("tenant_id", "entity_type"), one_of("entity_type", ENTITY_TYPES))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entity_type: Mapped[str] = mapped_column(String(32))
+    position: Mapped[str | None] = mapped_column(String(64))
+    state: Mapped[dict] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class SyncRun(TenantOwned, db.Model):
+    __table_args__ = (one_of("trigger", RUN_TRIGGERS),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    trigger: Mapped[str] = mapped_column(String(16))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    fetched: Mapped[int] = mapped_column(Integer, default=0)
+    queued: Mapped[int] = mapped_column(Integer, default=0)
+    synced: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+    skipped: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class SyncActivity(TenantOwned, Timestamps, db.Model):
+    """One row per OpenBoxes record version: what the Integration Activity panel shows."""
+
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "entity_type", "openboxes_id", "version"),
+        Index("ix_sync_activity_panel_status", "tenant_id", "status", "updated_at"),
+        Index("ix_sync_activity_panel_entity", "tenant_id", "entity_type", "updated_at"),
+        Index("ix_sync_activity_number", "tenant_id", "openboxes_number"),
+        one_of("entity_type", ENTITY_TYPES),
+        one_of("status", ACTIVITY_STATUSES),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("sync_run.id", ondelete="SET NULL"))
+    entity_type: Mapped[str] = mapped_column(String(32))
+    openboxes_id: Mapped[str] = mapped_column(String(64))
+    openboxes_number: Mapped[str | None] = mapped_column(String(255))
+    version: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    error_category: Mapped[str | None] = mapped_column(String(32))
+    qbo_error_code: Mapped[str | None] = mapped_column(String(16))
+    message: Mapped[str | None] = mapped_column(Text)
+    amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    realm_id: Mapped[str | None] = mapped_column(String(32))
+    qbo_id: Mapped[str | None] = mapped_column(String(32))
+    request_id: Mapped[str | None] = mapped_column(String(64))

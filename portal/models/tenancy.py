@@ -1,0 +1,90 @@
+"""Tenants (one OpenBoxes instance ↔ one QuickBooks company) and the people who use the console."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from portal.extensions import db
+from portal.models.base import Timestamps, UTCDateTime, one_of
+
+SYNC_MODES = ("realtime", "scheduled", "manual")
+PO_TARGETS = ("PurchaseOrder", "Bill")
+SHIPMENT_TARGETS = ("Invoice", "SalesReceipt")
+PRODUCT_LINK_MODES = ("auto_create", "manual")
+ROLES = ("support", "tenant_admin")
+
+
+class Tenant(Timestamps, db.Model):
+    __table_args__ = (
+        one_of("sync_mode", SYNC_MODES),
+        one_of("po_target", PO_TARGETS),
+        one_of("shipment_target", SHIPMENT_TARGETS),
+        one_of("product_link_mode", PRODUCT_LINK_MODES),
+        CheckConstraint("realtime_interval_minutes BETWEEN 1 AND 5", name="realtime_interval_range"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    sync_mode: Mapped[str] = mapped_column(String(16), default="manual")
+    realtime_interval_minutes: Mapped[int] = mapped_column(Integer, default=5)
+    daily_time: Mapped[str] = mapped_column(String(5), default="02:00")
+    sync_purchase_orders: Mapped[bool] = mapped_column(Boolean, default=True)
+    sync_suppliers: Mapped[bool] = mapped_column(Boolean, default=True)
+    sync_shipments: Mapped[bool] = mapped_column(Boolean, default=True)
+    sync_products: Mapped[bool] = mapped_column(Boolean, default=True)
+    sync_adjustments: Mapped[bool] = mapped_column(Boolean, default=True)
+    po_target: Mapped[str] = mapped_column(String(16), default="PurchaseOrder")
+    shipment_target: Mapped[str] = mapped_column(String(16), default="Invoice")
+    product_link_mode: Mapped[str] = mapped_column(String(16), default="auto_create")
+    sync_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    next_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(UserMixin, Timestamps, db.Model):
+    __tablename__ = "app_user"
+    __table_args__ = (
+        one_of("role", ROLES),
+        CheckConstraint(
+            "(role = 'support' AND tenant_id IS NULL) OR (role = 'tenant_admin' AND tenant_id IS NOT NULL)",
+            name="role_matches_tenant",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[str] = mapped_column(String(16))
+    tenant_id: Mapped[int | None] = mapped_column(ForeignKey("tenant.id", ondelete="CASCADE"), index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    tenant = relationship("Tenant")
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_support(self) -> bool:
+        return self.role == "support"
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def __str__(self) -> str:
+        return self.email

@@ -1,0 +1,147 @@
+"""Shared fixtures: a real Redis, a real database (SQLite, or PostgreSQL via TEST_DATABASE_URL), the app."""
+
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+from cryptography.fernet import Fernet
+from sqlalchemy import text
+
+from portal import create_app
+from portal.extensions import db as _db
+from portal.local_redis import ensure_redis
+from tests.factories import make_tenant, make_user
+
+TEST_PASSWORD = "correct horse battery"
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    """A real Redis: TEST_REDIS_URL (db 13 by default), or a private redis-server started for the run."""
+    wanted = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
+    url, process = ensure_redis(wanted)
+    if process is not None:
+        url = url.rsplit("/", 1)[0] + "/13"
+    yield url
+    if process is not None:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path_factory.mktemp('db')}/test.sqlite"
+
+
+@pytest.fixture(scope="session")
+def encryption_key():
+    return Fernet.generate_key().decode()
+
+
+@pytest.fixture(scope="session")
+def base_config(database_url, redis_url, encryption_key, tmp_path_factory):
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "SQLALCHEMY_DATABASE_URI": _sqlalchemy_url(database_url),
+        "REDIS_URL": redis_url,
+        "ENCRYPTION_KEYS": [encryption_key],
+    }
+
+
+def _sqlalchemy_url(url: str) -> str:
+    from portal.config import database_url
+
+    return database_url({"DATABASE_URL": url}, instance_path=None) if url.startswith("postgres") else url
+
+
+@pytest.fixture(scope="session")
+def _schema(base_config):
+    app = create_app(base_config)
+    with app.app_context():
+        _db.drop_all()
+        _db.create_all()
+    yield
+
+
+@pytest.fixture
+def app(base_config, _schema):
+    app = create_app(base_config)
+    with app.app_context():
+        _truncate_all()
+        yield app
+        _db.session.remove()
+
+
+def _truncate_all():
+    for table in reversed(_db.metadata.sorted_tables):
+        _db.session.execute(table.delete())
+    _db.session.commit()
+
+
+@pytest.fixture
+def db(app):
+    return _db
+
+
+@pytest.fixture
+def redis(app):
+    from portal.redis_conn import get_redis
+
+    connection = get_redis()
+    connection.flushdb()
+    yield connection
+    connection.flushdb()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+class AuthActions:
+    """Sign in and out through the real login form, keeping the CSRF token for later POSTs."""
+
+    def __init__(self, client):
+        self.client = client
+        self.csrf_token = None
+
+    def login(self, email, password=TEST_PASSWORD):
+        page = self.client.get("/auth/login")
+        token = CSRF_RE.search(page.get_data(as_text=True)).group(1)
+        response = self.client.post("/auth/login", data={"email": email, "password": password, "csrf_token": token})
+        self.csrf_token = token
+        return response
+
+    def logout(self):
+        return self.client.post("/auth/logout", data={"csrf_token": self.csrf_token})
+
+    def post(self, url, data=None, **kwargs):
+        """POST a form with the session's CSRF token."""
+        return self.client.post(url, data={**(data or {}), "csrf_token": self.csrf_token}, **kwargs)
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+@pytest.fixture
+def two_tenants(db):
+    """Tenants Acme and Bolt, each with a tenant admin, plus one support user."""
+    acme, bolt = make_tenant("Acme Medical"), make_tenant("Bolt Clinics")
+    users = {
+        "acme": make_user("admin@acme.test", "tenant_admin", acme, TEST_PASSWORD),
+        "bolt": make_user("admin@bolt.test", "tenant_admin", bolt, TEST_PASSWORD),
+        "support": make_user("help@bridge.test", "support", None, TEST_PASSWORD),
+    }
+    db.session.commit()
+    return {"acme": acme, "bolt": bolt, "users": users}
+
+
+def raw_value(table: str, column: str, row_id: int):
+    """Read a column straight from the database, bypassing the ORM's decryption."""
+    return _db.session.execute(text(f"SELECT {column} FROM {table} WHERE id = :id"), {"id": row_id}).scalar()
