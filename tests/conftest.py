@@ -49,6 +49,7 @@ def base_config(database_url, redis_url, encryption_key, tmp_path_factory):
         "SQLALCHEMY_DATABASE_URI": _sqlalchemy_url(database_url),
         "REDIS_URL": redis_url,
         "ENCRYPTION_KEYS": [encryption_key],
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast hashes keep the suite quick
     }
 
 
@@ -112,7 +113,9 @@ class AuthActions:
     def login(self, email, password=TEST_PASSWORD):
         page = self.client.get("/auth/login")
         token = CSRF_RE.search(page.get_data(as_text=True)).group(1)
-        response = self.client.post("/auth/login", data={"email": email, "password": password, "csrf_token": token})
+        response = self.client.post(
+            "/auth/login", data={"email": email, "password": password, "csrf_token": token}
+        )
         self.csrf_token = token
         return response
 

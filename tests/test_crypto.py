@@ -45,7 +45,10 @@ def test_rotated_keys_still_decrypt_old_rows(app, db, base_config, encryption_ke
         rotated.extensions["sqlalchemy"].session.commit()
     only_new = create_app({**base_config, "ENCRYPTION_KEYS": [new_key]})
     with only_new.app_context():
-        assert only_new.extensions["sqlalchemy"].session.get(OpenBoxesConnection, ob_id).password == "ob-pass-456"
+        assert (
+            only_new.extensions["sqlalchemy"].session.get(OpenBoxesConnection, ob_id).password
+            == "ob-pass-456"
+        )
 
 
 def test_a_removed_key_cannot_decrypt(app, db, base_config):

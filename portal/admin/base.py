@@ -10,13 +10,14 @@ from __future__ import annotations
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import AdminIndexView, BaseView, expose
 from flask_admin.contrib.sqla import ModelView
-from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.contrib.sqla import filters as sqla_filters
+from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.contrib.sqla.filters import FilterEqual
 from flask_admin.contrib.sqla.tools import get_query_for_ids
 from flask_admin.form import BaseForm
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from sqlalchemy.exc import IntegrityError
 
 from jobs.queues import enqueue_ping
 from portal.extensions import db
@@ -143,7 +144,19 @@ class TenantScopedView(SecureMixin, ModelView):
 
     def on_model_change(self, form, model, is_created):
         if not current_user.is_support and hasattr(model, "tenant_id"):
-            model.tenant_id = current_user.tenant_id
+            # Set the relationship too: a form-populated ``tenant = None`` would win at flush.
+            with db.session.no_autoflush:
+                model.tenant = db.session.get(Tenant, current_user.tenant_id)
+
+    def handle_view_exception(self, exc):
+        if isinstance(exc, IntegrityError):
+            flash(
+                "Not saved: another row already has these values, or a required value is missing. "
+                "Check the fields and try again.",
+                "error",
+            )
+            return True
+        return super().handle_view_exception(exc)
 
 
 def _scoped_factory(factory):

@@ -61,7 +61,7 @@ class UserView(TenantScopedView):
     column_searchable_list = ["email"]
     form_columns = ["email", "role", "tenant", "active", "new_password"]
     form_overrides = {"role": SelectField}
-    form_args = {"role": {"choices": [("tenant_admin", "tenant admin"), ("support", "support")]}}
+    form_args = {"role": {"choices": _choices(("tenant_admin", "support"))}}
     form_extra_fields = {
         "new_password": PasswordField("Password", validators=[Optional(), Length(min=10)]),
     }
