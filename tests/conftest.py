@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from contextlib import contextmanager
 
 import pytest
 from cryptography.fernet import Fernet
@@ -59,22 +60,30 @@ def _sqlalchemy_url(url: str) -> str:
     return database_url({"DATABASE_URL": url}, instance_path=None) if url.startswith("postgres") else url
 
 
+@contextmanager
+def app_context(config: dict):
+    """An app built from ``config`` with its context pushed; its connection pool is closed after."""
+    app = create_app(config)
+    with app.app_context():
+        try:
+            yield app
+        finally:
+            _db.session.remove()
+            _db.engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def _schema(base_config):
-    app = create_app(base_config)
-    with app.app_context():
+    with app_context(base_config):
         _db.drop_all()
         _db.create_all()
-    yield
 
 
 @pytest.fixture
 def app(base_config, _schema):
-    app = create_app(base_config)
-    with app.app_context():
+    with app_context(base_config) as app:
         _truncate_all()
         yield app
-        _db.session.remove()
 
 
 def _truncate_all():

@@ -1,9 +1,8 @@
 import pytest
 from cryptography.fernet import Fernet, InvalidToken
 
-from portal import create_app
 from portal.models import OpenBoxesConnection, QuickBooksConnection
-from tests.conftest import raw_value
+from tests.conftest import app_context, raw_value
 from tests.factories import make_tenant
 
 
@@ -37,22 +36,17 @@ def test_secrets_are_not_stored_in_plaintext(db):
 def test_rotated_keys_still_decrypt_old_rows(app, db, base_config, encryption_key):
     ob_id, _ = _store_secrets(db)
     new_key = Fernet.generate_key().decode()
-    rotated = create_app({**base_config, "ENCRYPTION_KEYS": [new_key, encryption_key]})
-    with rotated.app_context():
-        connection = rotated.extensions["sqlalchemy"].session.get(OpenBoxesConnection, ob_id)
+    with app_context({**base_config, "ENCRYPTION_KEYS": [new_key, encryption_key]}):
+        connection = db.session.get(OpenBoxesConnection, ob_id)
         assert connection.password == "ob-pass-123"
         connection.password = "ob-pass-456"
-        rotated.extensions["sqlalchemy"].session.commit()
-    only_new = create_app({**base_config, "ENCRYPTION_KEYS": [new_key]})
-    with only_new.app_context():
-        assert (
-            only_new.extensions["sqlalchemy"].session.get(OpenBoxesConnection, ob_id).password
-            == "ob-pass-456"
-        )
+        db.session.commit()
+    with app_context({**base_config, "ENCRYPTION_KEYS": [new_key]}):
+        assert db.session.get(OpenBoxesConnection, ob_id).password == "ob-pass-456"
 
 
 def test_a_removed_key_cannot_decrypt(app, db, base_config):
     ob_id, _ = _store_secrets(db)
-    other = create_app({**base_config, "ENCRYPTION_KEYS": [Fernet.generate_key().decode()]})
-    with other.app_context(), pytest.raises(InvalidToken):
-        other.extensions["sqlalchemy"].session.get(OpenBoxesConnection, ob_id).password  # noqa: B018
+    with app_context({**base_config, "ENCRYPTION_KEYS": [Fernet.generate_key().decode()]}):
+        with pytest.raises(InvalidToken):
+            db.session.get(OpenBoxesConnection, ob_id).password  # noqa: B018

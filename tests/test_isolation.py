@@ -179,3 +179,20 @@ def test_support_sees_every_tenant(world, auth, client, view):
 def test_support_can_open_any_tenants_row(world, auth, client):
     auth.login("help@bridge.test")
     assert client.get(f"/admin/mappings/edit/?id={world['bolt']['mappings'].id}").status_code == 200
+
+
+def test_tenant_filter_offers_only_own_tenant_and_filters(acme_admin, client, world):
+    body = _text(client.get("/admin/activity/"))
+    assert "Acme Medical" in body
+    assert "Bolt Clinics" not in body
+    flt = client.get(f"/admin/activity/?flt0_tenant_equals={world['bolt']['tenants'].id}")
+    assert flt.status_code == 200
+    _assert_no_bolt(flt)
+
+
+def test_support_filters_by_tenant(world, auth, client):
+    auth.login("help@bridge.test")
+    response = client.get(f"/admin/activity/?flt0_tenant_equals={world['bolt']['tenants'].id}")
+    text = _text(response)
+    assert "boltmark" in text
+    assert "acmemark" not in text

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import AdminIndexView, BaseView, expose
+from flask_admin.actions import action
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla import filters as sqla_filters
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
-from flask_admin.contrib.sqla.filters import FilterEqual
-from flask_admin.contrib.sqla.tools import get_query_for_ids
+from flask_admin.contrib.sqla.filters import IntEqualFilter
 from flask_admin.form import BaseForm
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -62,6 +62,14 @@ class TenantChoices:
         return iter([(tenant.id, tenant.name) for tenant in query])
 
 
+def _int_or_none(value) -> int | None:
+    """Primary keys arrive as strings from URLs; PostgreSQL will not compare them to integers."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
 class SecureMixin:
     """Signed-in, active users only; anonymous visitors go to the login page."""
 
@@ -85,7 +93,8 @@ class ScopedAjaxLoader(QueryAjaxModelLoader):
         return scope_query(super().get_query(), self.model)
 
     def get_one(self, pk):
-        return self.get_query().filter(self.model_pk == pk).one_or_none()
+        pk = _int_or_none(pk)
+        return None if pk is None else self.get_query().filter(self.model_pk == pk).one_or_none()
 
     @property
     def model_pk(self):
@@ -102,6 +111,7 @@ class TenantScopedView(SecureMixin, ModelView):
     can_set_page_size = True
     page_size_options = (25, 50, 100, 200)
     tenant_filter = True
+    named_filter_urls = True
 
     def __init__(self, model, **kwargs):
         super().__init__(model, db, **kwargs)
@@ -109,7 +119,7 @@ class TenantScopedView(SecureMixin, ModelView):
     def get_filters(self):
         filters = list(super().get_filters() or [])
         if self.tenant_filter and hasattr(self.model, "tenant_id"):
-            filters.append(FilterEqual(self.model.tenant_id, "Tenant", options=TenantChoices()))
+            filters.append(IntEqualFilter(self.model.tenant_id, "Tenant", options=TenantChoices()))
         return filters or None
 
     def get_query(self):
@@ -119,11 +129,21 @@ class TenantScopedView(SecureMixin, ModelView):
         return scope_query(super().get_count_query(), self.model)
 
     def get_one(self, id):
-        return self.get_query().filter(self.model.id == id).one_or_none()
+        pk = _int_or_none(id)
+        return None if pk is None else self.get_query().filter(self.model.id == pk).one_or_none()
 
     def scoped_rows(self, ids):
-        """The rows among ``ids`` the user may touch; foreign ids are dropped silently."""
-        return get_query_for_ids(self.get_query(), self.model, ids).all()
+        """The rows among ``ids`` the user may touch; foreign and malformed ids are dropped silently."""
+        pks = [pk for pk in map(_int_or_none, ids) if pk is not None]
+        return self.get_query().filter(self.model.id.in_(pks)).all()
+
+    @action("delete", "Delete", "Delete the selected records?")
+    def action_delete(self, ids):
+        # The stock action compares string ids to integer keys, which PostgreSQL (psycopg 3) refuses.
+        rows = self.scoped_rows(ids)
+        for row in rows:
+            self.delete_model(row)
+        flash(f"Deleted {len(rows)} record(s).", "success")
 
     def _create_ajax_loader(self, name, options):
         remote_model = getattr(self.model, name).property.mapper.class_
