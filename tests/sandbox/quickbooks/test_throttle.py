@@ -1,0 +1,97 @@
+"""Throttling per realm: request budget per (scalable) window, concurrency cap, 429/3001 body switches."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from .conftest import ESSENTIALS, PLUS
+
+
+def throttle(qbo, **settings) -> None:
+    assert qbo.control("PUT", "throttle", json=settings).status_code == 200
+
+
+def test_request_budget_exceeded_answers_429_with_code_3001(qbo, plus):
+    throttle(qbo, request_budget=3)
+    statuses = [plus.get("preferences").status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    response = plus.get("preferences")
+    error = response.json()["Fault"]["Error"][0]
+    assert error["code"] == "3001" and "ThrottleExceeded" in error["Message"]
+    assert response.json()["Fault"]["type"] == "SERVICE" and "Retry-After" not in response.headers
+
+
+def test_budget_returns_after_a_scaled_window(qbo, plus):
+    throttle(qbo, request_budget=2, window_seconds=0.2)
+    assert [plus.get("preferences").status_code for _ in range(3)] == [200, 200, 429]
+    for _ in range(100):
+        if plus.get("preferences").status_code == 200:
+            break
+        time.sleep(0.02)
+    else:
+        raise AssertionError("the budget never came back")
+
+
+def test_budget_is_per_realm(qbo, plus):
+    throttle(qbo, request_budget=1)
+    assert plus.get("preferences").status_code == 200
+    assert plus.get("preferences").status_code == 429
+    assert qbo.api(ESSENTIALS).get("preferences").status_code == 200
+
+
+def test_throttled_answers_are_counted_per_realm(qbo, plus):
+    throttle(qbo, request_budget=1)
+    for _ in range(3):
+        plus.get("preferences")
+    counters = qbo.counters(PLUS)
+    assert counters["throttled"] == 2 and counters["requests"] == 3
+
+
+def test_batch_items_count_against_the_budget(qbo, plus):
+    throttle(qbo, request_budget=5)
+    items = [{"bId": f"q{n}", "Query": "SELECT * FROM Vendor"} for n in range(5)]
+    assert plus.post("batch", {"BatchItemRequest": items}).status_code == 200
+    assert plus.get("preferences").status_code == 429
+
+
+def test_concurrency_cap_answers_429(qbo, plus):
+    throttle(qbo, concurrency=2)
+    qbo.inject(kind="slow", route="/preferences$", delay=1.0, count=2)
+    workers = [threading.Thread(target=plus.get, args=("preferences",)) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for _ in range(200):
+        if qbo.counters(PLUS).get("in_flight") == 2:
+            break
+        time.sleep(0.01)
+    assert plus.get(f"companyinfo/{PLUS}").status_code == 429
+    for worker in workers:
+        worker.join()
+    assert qbo.counters(PLUS)["max_in_flight"] == 2
+
+
+def test_xml_throttle_body_switch(qbo, plus):
+    throttle(qbo, request_budget=1, throttle_format="xml")
+    plus.get("preferences")
+    response = plus.get("preferences")
+    assert response.status_code == 429 and response.headers["Content-Type"].startswith("application/xml")
+    assert '<Error code="3001">' in response.text and "statusCode=429" in response.text
+
+
+def test_retry_after_header_switch(qbo, plus):
+    throttle(qbo, request_budget=1, retry_after=True)
+    plus.get("preferences")
+    assert int(plus.get("preferences").headers["Retry-After"]) >= 1
+
+
+def test_legacy_403_throttle_status_switch(qbo, plus):
+    throttle(qbo, request_budget=1, throttle_status=403)
+    plus.get("preferences")
+    response = plus.get("preferences")
+    assert response.status_code == 403 and "statusCode=403" in response.json()["Fault"]["Error"][0]["Message"]
+
+
+def test_defaults_are_500_per_minute_and_10_concurrent(qbo):
+    config = qbo.control("GET", "throttle").json()
+    assert (config["request_budget"], config["window_seconds"], config["concurrency"]) == (500, 60.0, 10)
