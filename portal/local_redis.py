@@ -42,7 +42,8 @@ def start_redis_server() -> tuple[str, subprocess.Popen]:
     port = free_port()
     workdir = tempfile.mkdtemp(prefix="portal-redis-")
     args = [binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"]
-    process = subprocess.Popen([*args, "--dir", workdir], stdout=subprocess.DEVNULL)
+    # Own session: a Ctrl-C meant for our processes must not kill Redis before they have shut down.
+    process = subprocess.Popen([*args, "--dir", workdir], stdout=subprocess.DEVNULL, start_new_session=True)
     url = f"redis://127.0.0.1:{port}/0"
     deadline = time.monotonic() + 10
     while not is_reachable(url):

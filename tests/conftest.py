@@ -157,3 +157,8 @@ def two_tenants(db):
 def raw_value(table: str, column: str, row_id: int):
     """Read a column straight from the database, bypassing the ORM's decryption."""
     return _db.session.execute(text(f"SELECT {column} FROM {table} WHERE id = :id"), {"id": row_id}).scalar()
+
+
+def pytest_report_header(config):
+    url = os.environ.get("TEST_DATABASE_URL") or "sqlite (temporary file)"
+    return f"database under test: {url.split('@')[-1] if '@' in url else url}"

@@ -1,0 +1,102 @@
+"""``python -m portal.localrun``: the product on one laptop — migrations, web, worker and clock.
+
+Uses SQLite under ``instance/`` and the Redis at REDIS_URL, or starts a private ``redis-server`` on a
+free port when none answers. Ctrl-C stops everything it started.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import flask_migrate
+from sqlalchemy import func, select
+
+from portal import create_app
+from portal.app import MIGRATIONS_DIR
+from portal.config import redis_url
+from portal.extensions import db
+from portal.local_redis import RedisUnavailable, ensure_redis
+from portal.models import User
+
+FIRST_USERS_HINT = """No console users yet. Create a support user and a tenant admin:
+  .venv/bin/flask tenants create --name "Acme Medical"
+  .venv/bin/flask users create --email you@example.com --role support
+  .venv/bin/flask users create --email admin@acme.example --role tenant_admin --tenant acme-medical
+"""
+
+
+def pick_port(preferred: int) -> int:
+    """``preferred`` if it is free on 127.0.0.1, else any free port."""
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", preferred))
+        except OSError:
+            sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def prepare_database() -> bool:
+    """Apply migrations; return whether any console user exists."""
+    app = create_app()
+    with app.app_context():
+        flask_migrate.upgrade(directory=str(MIGRATIONS_DIR))
+        has_users = db.session.scalar(select(func.count(User.id))) > 0
+        db.engine.dispose()
+    return has_users
+
+
+def start_processes(port: int, env: dict) -> list[subprocess.Popen]:
+    python = sys.executable
+    commands = [
+        [python, "-m", "gunicorn", "wsgi:app", "--bind", f"127.0.0.1:{port}", "--workers", "2"],
+        [python, "-m", "jobs.worker"],
+        [python, "-m", "jobs.clock"],
+    ]
+    return [subprocess.Popen(command, env=env) for command in commands]
+
+
+def stop(processes: list[subprocess.Popen]) -> None:
+    for process in processes:
+        if process.poll() is None:
+            process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def main() -> int:
+    try:
+        url, redis_process = ensure_redis(redis_url(os.environ))
+    except RedisUnavailable as error:
+        print(error, file=sys.stderr)
+        return 1
+    os.environ["REDIS_URL"] = url
+    has_users = prepare_database()
+    port = pick_port(int(os.environ.get("PORT", "5000")))
+    processes = start_processes(port, dict(os.environ))
+    print(f"\nConsole: http://127.0.0.1:{port}/  (worker and clock running; Ctrl-C stops everything)\n")
+    if not has_users:
+        print(FIRST_USERS_HINT)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        while all(process.poll() is None for process in processes):
+            time.sleep(0.5)
+        print("a process stopped; shutting down", file=sys.stderr)
+        return 1
+    except (KeyboardInterrupt, SystemExit):
+        return 0
+    finally:
+        stop(processes)
+        if redis_process is not None:  # last, so the worker can finish its shutdown cleanly
+            stop([redis_process])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
