@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -17,6 +18,13 @@ from portal.redis_conn import init_redis
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
+def allow_loopback_oauth(token_url: str) -> None:
+    """oauthlib refuses plain http; allow it only when the token endpoint is on this machine (sandbox)."""
+    host = urlsplit(token_url).hostname or ""
+    if token_url.startswith("http://") and host in ("127.0.0.1", "localhost", "::1"):
+        os.environ["OAUTHLIB_INSECURE_TRANSPORT"] = "1"
+
+
 def build_app(overrides: dict | None = None) -> Flask:
     """Create and wire the app; ``overrides`` win over the environment."""
     app = Flask(__name__, instance_relative_config=False)
@@ -25,6 +33,7 @@ def build_app(overrides: dict | None = None) -> Flask:
     app.config.update(overrides or {})
     # Heroku's router terminates TLS; trust one proxy hop for scheme and host (OAuth callback URLs).
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+    allow_loopback_oauth(app.config["QBO_TOKEN_URL"])
     init_crypto(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))

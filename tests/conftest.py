@@ -162,3 +162,63 @@ def raw_value(table: str, column: str, row_id: int):
 def pytest_report_header(config):
     url = os.environ.get("TEST_DATABASE_URL") or "sqlite (temporary file)"
     return f"database under test: {url.split('@')[-1] if '@' in url else url}"
+
+
+# --- sandboxes over real HTTP -------------------------------------------------------------------
+
+PLUS_REALM = "9341453050000001"
+
+
+@pytest.fixture(scope="session")
+def qbo_server():
+    """The QuickBooks sandbox on a free loopback port for the whole run (reset before each use)."""
+    from sandbox.quickbooks import make_app
+    from sandbox.serving import serve_in_thread
+
+    server = serve_in_thread(make_app())
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def qbo(qbo_server):
+    """A freshly reset QuickBooks sandbox; returns its base URL."""
+    import requests
+
+    requests.post(f"{qbo_server.url}/_sandbox/reset", timeout=10).raise_for_status()
+    return qbo_server.url
+
+
+@pytest.fixture
+def qbo_app(app, qbo):
+    """The app pointed at the QuickBooks sandbox."""
+    from portal.app import allow_loopback_oauth
+
+    app.config.update(
+        QBO_CLIENT_ID="sandbox-client-id",
+        QBO_CLIENT_SECRET="sandbox-client-secret",
+        QBO_AUTH_URL=f"{qbo}/connect/oauth2",
+        QBO_TOKEN_URL=f"{qbo}/oauth2/v1/tokens/bearer",
+        QBO_REVOKE_URL=f"{qbo}/v2/oauth2/tokens/revoke",
+        QBO_API_BASE=qbo,
+    )
+    allow_loopback_oauth(app.config["QBO_TOKEN_URL"])
+    return app
+
+
+def connect_quickbooks(tenant, qbo_url: str, realm: str = PLUS_REALM):
+    """Give ``tenant`` a QuickBooksConnection holding fresh sandbox tokens for ``realm``."""
+    from datetime import UTC, datetime
+
+    import requests
+
+    from portal.models import QuickBooksConnection
+    from portal.qbo_tokens import store_token_response
+
+    answer = requests.post(f"{qbo_url}/_sandbox/companies/{realm}/tokens", timeout=10)
+    answer.raise_for_status()
+    connection = QuickBooksConnection(tenant=tenant, realm_id=realm, status="connected")
+    store_token_response(connection, answer.json(), datetime.now(UTC))
+    _db.session.add(connection)
+    _db.session.commit()
+    return connection
