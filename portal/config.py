@@ -7,6 +7,8 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet
 
+from portal.sync.backoff import parse_delays
+
 INTUIT_AUTH_URL = "https://appcenter.intuit.com/connect/oauth2"
 INTUIT_TOKEN_URL = "https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer"
 INTUIT_REVOKE_URL = "https://developer.api.intuit.com/v2/oauth2/tokens/revoke"
@@ -102,9 +104,7 @@ def load_config(env: dict, instance_path: Path) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url(env, instance_path),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": redis_url(env),
-        "ENCRYPTION_KEYS": parse_encryption_keys(
-            env.get("ENCRYPTION_KEYS") or dev_encryption_key(instance_path)
-        ),
+        "ENCRYPTION_KEYS": parse_encryption_keys(env.get("ENCRYPTION_KEYS") or dev_encryption_key(instance_path)),
         "QBO_CLIENT_ID": env.get("QBO_CLIENT_ID", ""),
         "QBO_CLIENT_SECRET": env.get("QBO_CLIENT_SECRET", ""),
         "QBO_ENVIRONMENT": qbo_environment,
@@ -120,6 +120,11 @@ def load_config(env: dict, instance_path: Path) -> dict:
         "REMEMBER_COOKIE_SECURE": not dev,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,
+        "QBO_RATE_BUDGET": int(env.get("QBO_RATE_BUDGET", "480")),
+        "QBO_RATE_WINDOW_SECONDS": float(env.get("QBO_RATE_WINDOW_SECONDS", "60")),
+        "QBO_MAX_CONCURRENCY": int(env.get("QBO_MAX_CONCURRENCY", "10")),
+        "SYNC_RETRY_DELAYS": parse_delays(env.get("SYNC_RETRY_DELAYS", "60,120,240")),
+        "OPENBOXES_ALLOW_PRIVATE_NETWORKS": env.get("OPENBOXES_ALLOW_PRIVATE_NETWORKS", "1" if dev else "0") == "1",
         "LOGIN_MAX_FAILURES": int(env.get("LOGIN_MAX_FAILURES", "5")),
         "LOGIN_LOCKOUT_SECONDS": int(env.get("LOGIN_LOCKOUT_SECONDS", "300")),
     }
