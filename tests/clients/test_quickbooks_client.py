@@ -19,8 +19,11 @@ def connection(qbo_app, qbo, db):
 
 
 def make_client(connection, redis, qbo, **kwargs):
-    tokens = DbTokenProvider(connection.id, redis)
-    return QuickBooksClient(connection.realm_id, tokens, api_base=qbo, **kwargs)
+    return client_for(connection.id, connection.realm_id, redis, qbo, **kwargs)
+
+
+def client_for(connection_id, realm, redis, qbo, **kwargs):
+    return QuickBooksClient(realm, DbTokenProvider(connection_id, redis), api_base=qbo, **kwargs)
 
 
 def counters(qbo):
@@ -69,9 +72,7 @@ def test_duplicate_name_is_classified_and_found_across_name_lists(connection, re
 def test_name_lookup_finds_inactive_records(connection, redis, qbo):
     client = make_client(connection, redis, qbo)
     vendor = client.create("Vendor", {"DisplayName": "Old Supplier"}, request_id="rq-old")
-    client.update(
-        "Vendor", {"Id": vendor["Id"], "SyncToken": vendor["SyncToken"], "Active": False}, "rq-old-2"
-    )
+    client.update("Vendor", {"Id": vendor["Id"], "SyncToken": vendor["SyncToken"], "Active": False}, "rq-old-2")
     assert [row["Id"] for _, row in client.find_by_name("Old Supplier")] == [vendor["Id"]]
 
 
@@ -122,12 +123,13 @@ def test_expired_access_token_is_refreshed_once_and_the_call_retried(connection,
 def test_concurrent_callers_with_an_expired_token_refresh_exactly_once(qbo_app, connection, redis, qbo):
     expire_access_token(qbo)
     errors, barrier = [], threading.Barrier(8)
+    connection_id, realm = connection.id, connection.realm_id  # ORM objects stay on this thread
 
     def call():
         with qbo_app.app_context():
             barrier.wait()
             try:
-                make_client(connection, redis, qbo).query("SELECT * FROM Account")
+                client_for(connection_id, realm, redis, qbo).query("SELECT * FROM Account")
             except Exception as exc:  # noqa: BLE001 - collected for the assertion below
                 errors.append(exc)
 

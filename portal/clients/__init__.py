@@ -1,0 +1,1 @@
+"""HTTP clients for the two systems the bridge talks to: OpenBoxes (source) and QuickBooks Online (target)."""
