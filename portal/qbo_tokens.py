@@ -66,9 +66,7 @@ class DbTokenProvider:
 
     def refresh(self, stale: AccessToken) -> AccessToken:
         """Refresh unless another process already replaced ``stale``; return the usable token."""
-        lock = self.redis.lock(
-            f"qbo-refresh:{self.connection_id}", timeout=LOCK_TIMEOUT_SECONDS, blocking_timeout=70
-        )
+        lock = self.redis.lock(f"qbo-refresh:{self.connection_id}", timeout=LOCK_TIMEOUT_SECONDS, blocking_timeout=70)
         if not lock.acquire():
             raise Transient("Another process is still refreshing the QuickBooks token: will retry")
         try:
@@ -87,9 +85,7 @@ class DbTokenProvider:
     def _connection(self, session: Session) -> QuickBooksConnection:
         connection = session.get(QuickBooksConnection, self.connection_id)
         if connection is None or connection.status != "connected":
-            raise NeedsReconnect(
-                "QuickBooks is not connected for this tenant: connect QuickBooks, then retry"
-            )
+            raise NeedsReconnect("QuickBooks is not connected for this tenant: connect QuickBooks, then retry")
         return connection
 
     def _refresh_now(self) -> AccessToken:

@@ -122,9 +122,7 @@ class AuthActions:
     def login(self, email, password=TEST_PASSWORD):
         page = self.client.get("/auth/login")
         token = CSRF_RE.search(page.get_data(as_text=True)).group(1)
-        response = self.client.post(
-            "/auth/login", data={"email": email, "password": password, "csrf_token": token}
-        )
+        response = self.client.post("/auth/login", data={"email": email, "password": password, "csrf_token": token})
         self.csrf_token = token
         return response
 

@@ -11,7 +11,8 @@ from portal.models.base import utcnow
 
 def make_tenant(name: str, **fields) -> Tenant:
     slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
-    tenant = Tenant(name=name, slug=slug, sync_enabled_at=utcnow(), **fields)
+    fields.setdefault("sync_enabled_at", utcnow().replace(microsecond=0))
+    tenant = Tenant(name=name, slug=slug, **fields)
     db.session.add(tenant)
     return tenant
 

@@ -186,9 +186,7 @@ class QuickBooksClient:
                 token = self.tokens.refresh(token)
         raise AssertionError("unreachable")
 
-    def _send(
-        self, method: str, path: str, token: AccessToken, params: dict | None, body: dict | None
-    ) -> dict:
+    def _send(self, method: str, path: str, token: AccessToken, params: dict | None, body: dict | None) -> dict:
         headers = {"Authorization": f"Bearer {token.value}", "Accept": "application/json"}
         query = {**(params or {}), "minorversion": MINOR_VERSION}
         response = self._request(method, path, headers=headers, params=query, json=body)
@@ -206,9 +204,7 @@ class QuickBooksClient:
         try:
             return response.json()
         except ValueError as exc:
-            raise Permanent(
-                "QuickBooks answered with something that is not JSON: report this to support"
-            ) from exc
+            raise Permanent("QuickBooks answered with something that is not JSON: report this to support") from exc
 
     def _request(self, method: str, path: str, **kwargs) -> requests.Response:
         self.calls += 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import db
@@ -87,3 +87,12 @@ class SyncActivity(TenantOwned, Timestamps, db.Model):
     realm_id: Mapped[str | None] = mapped_column(String(32))
     qbo_id: Mapped[str | None] = mapped_column(String(32))
     request_id: Mapped[str | None] = mapped_column(String(64))
+    # Bumped when a person retries after QuickBooks definitely refused: a reused requestid would
+    # only replay the stored refusal.
+    request_generation: Mapped[int] = mapped_column(Integer, default=0)
+    # The last attempt may have been applied (no answer): look the document up before creating it.
+    outcome_unknown: Mapped[bool] = mapped_column(Boolean, default=False)
+    label: Mapped[str | None] = mapped_column(String(255))
+    # The OpenBoxes record as polled (with the details fetched for it): pushes map this snapshot, so a
+    # version is pushed exactly as it was seen, and a push never needs OpenBoxes to be up.
+    snapshot: Mapped[dict | None] = mapped_column(JSON)

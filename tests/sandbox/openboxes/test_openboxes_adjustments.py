@@ -59,9 +59,7 @@ def test_report_pages_with_offset(report):
 
 
 def test_report_rows_are_one_per_transaction_and_product_with_signed_difference_and_no_id(sandbox, report):
-    product_a, product_b = (
-        p["id"] for p in sandbox.control("GET", "/records/product").json()["records"][60:62]
-    )
+    product_a, product_b = (p["id"] for p in sandbox.control("GET", "/records/product").json()["records"][60:62])
     lines = [
         {"productId": product_a, "quantityDifference": -4},
         {"productId": product_b, "quantityDifference": 6},
@@ -74,9 +72,7 @@ def test_report_rows_are_one_per_transaction_and_product_with_signed_difference_
     by_product = {row["product"]["id"]: row for row in rows}
     assert by_product[product_a]["quantityAfter"] - by_product[product_a]["quantityBefore"] == -4
     assert by_product[product_a]["varianceTypeCode"] == "LESS"
-    assert (
-        rows[0]["comments"] == ["Broken bottles"] and rows[0]["transactionAction"] == "INVENTORY_ADJUSTMENT"
-    )
+    assert rows[0]["comments"] == ["Broken bottles"] and rows[0]["transactionAction"] == "INVENTORY_ADJUSTMENT"
 
 
 def test_report_orders_rows_by_transaction_date_descending(report):
@@ -114,9 +110,7 @@ def test_report_accepts_mm_dd_yyyy_dates_as_server_midnight(sandbox, report):
 
 def test_report_only_covers_the_given_facility(sandbox, report, ob):
     second = sandbox.control("GET", "/records/meta/config").json()["secondFacilityId"]
-    response = ob.get(
-        sandbox.api("/reports/inventory-transactions-summary"), params={"facility": second, **WIDE}
-    )
+    response = ob.get(sandbox.api("/reports/inventory-transactions-summary"), params={"facility": second, **WIDE})
     numbers = {row["transaction"]["transactionNumber"] for row in response.json()["data"]}
     assert numbers == set(sandbox.hard_case("adjustment_other_facility"))
     main_numbers = {row["transaction"]["transactionNumber"] for row in report(max=100)["data"]}

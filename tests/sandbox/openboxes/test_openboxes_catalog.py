@@ -92,9 +92,7 @@ def test_product_json_has_the_marshaller_fields_with_iso_utc_dates(sandbox, ob):
 
 def test_products_may_have_null_code_and_null_price(sandbox, ob):
     no_code = ob.get(sandbox.api(f"/products/{sandbox.hard_case('product_without_code')[0]}")).json()["data"]
-    no_price = ob.get(sandbox.api(f"/products/{sandbox.hard_case('product_without_price')[0]}")).json()[
-        "data"
-    ]
+    no_price = ob.get(sandbox.api(f"/products/{sandbox.hard_case('product_without_price')[0]}")).json()["data"]
     assert no_code["productCode"] is None
     assert no_price["pricePerUnit"] is None
 
@@ -139,9 +137,7 @@ def test_supplier_organizations_have_no_total_count_address_or_active_flag(sandb
 
 
 def test_organizations_page_and_sort_by_last_updated(sandbox, ob):
-    rows = ob.get(
-        sandbox.api("/organizations?roleType=ROLE_SUPPLIER&sort=lastUpdated&order=desc&max=5")
-    ).json()
+    rows = ob.get(sandbox.api("/organizations?roleType=ROLE_SUPPLIER&sort=lastUpdated&order=desc&max=5")).json()
     stamps = [row["lastUpdated"] for row in rows["data"]]
     assert len(stamps) == 5 and stamps == sorted(stamps, reverse=True)
 

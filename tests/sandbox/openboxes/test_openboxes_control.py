@@ -28,9 +28,7 @@ def test_fault_probability_decides_whether_a_matching_request_fails(sandbox, ob)
     sandbox.control("POST", "/faults", {"route": "/openboxes/api/products", "probability": 0.0})
     assert ob.get(sandbox.api("/products?max=1")).status_code == 200
     sandbox.control("DELETE", "/faults")
-    sandbox.control(
-        "POST", "/faults", {"route": "/openboxes/api/products", "probability": 1.0, "status": 500}
-    )
+    sandbox.control("POST", "/faults", {"route": "/openboxes/api/products", "probability": 1.0, "status": 500})
     assert [ob.get(sandbox.api("/products?max=1")).status_code for _ in range(3)] == [500, 500, 500]
 
 
@@ -41,9 +39,7 @@ def test_fault_can_be_limited_to_one_method(sandbox, ob):
 
 
 def test_slow_fault_delays_the_response(sandbox, ob):
-    sandbox.control(
-        "POST", "/faults", {"route": "/openboxes/api/status", "kind": "slow", "delay": 0.5, "count": 1}
-    )
+    sandbox.control("POST", "/faults", {"route": "/openboxes/api/status", "kind": "slow", "delay": 0.5, "count": 1})
     with pytest.raises(requests.exceptions.ReadTimeout):
         ob.get(sandbox.api("/status"), timeout=0.1)
     assert ob.get(sandbox.api("/status"), timeout=5).status_code == 200
@@ -146,9 +142,7 @@ def test_module_entry_point_serves_the_sandbox_on_loopback(tmp_path):
         "--timezone",
         "UTC",
     ]
-    process = subprocess.Popen(
-        command, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
-    )
+    process = subprocess.Popen(command, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         line = process.stdout.readline()
         assert line.startswith("listening on http://127.0.0.1:")

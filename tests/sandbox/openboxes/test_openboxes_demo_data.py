@@ -37,9 +37,7 @@ def test_demo_data_has_the_documented_sizes(sandbox, ob):
     assert ob.get(sandbox.api("/products?includeInactive=true&max=1")).json()["totalCount"] == 300
     assert len(ob.get(sandbox.api("/organizations?roleType=ROLE_SUPPLIER")).json()["data"]) == 40
     assert ob.get(sandbox.api("/purchaseOrders?max=1")).json()["totalCount"] == 200
-    movements = ob.get(
-        sandbox.api(f"/stockMovements?direction=OUTBOUND&origin={facility}&sourceType=ELECTRONIC")
-    )
+    movements = ob.get(sandbox.api(f"/stockMovements?direction=OUTBOUND&origin={facility}&sourceType=ELECTRONIC"))
     assert movements.json()["totalCount"] == 150
     numbers = set()
     for offset in range(0, 400, 100):
@@ -65,10 +63,7 @@ def test_demo_data_is_deterministic_for_a_seed(start_sandbox):
     first, second = start_sandbox(seed=7), start_sandbox(seed=7)
 
     def listing(sb):
-        return [
-            (p["id"], p["name"], p["productCode"])
-            for p in sb.control("GET", "/records/product").json()["records"]
-        ]
+        return [(p["id"], p["name"], p["productCode"]) for p in sb.control("GET", "/records/product").json()["records"]]
 
     assert listing(first) == listing(second)
     assert first.control("GET", "/hard-cases").json() == second.control("GET", "/hard-cases").json()
@@ -86,9 +81,7 @@ def test_hard_case_product_names_are_unicode_long_and_full_of_separators(sandbox
     assert all(not name.isascii() for name in unicode_names)
     assert len(_product(sandbox, ob, sandbox.hard_case("product_name_over_100")[0])["name"]) > 100
     assert len(_product(sandbox, ob, sandbox.hard_case("product_name_over_500")[0])["name"]) > 500
-    special = "".join(
-        _product(sandbox, ob, i)["name"] for i in sandbox.hard_case("product_name_special_characters")
-    )
+    special = "".join(_product(sandbox, ob, i)["name"] for i in sandbox.hard_case("product_name_special_characters"))
     assert {":", "\t", "\n", "'"} <= set(special)
 
 
@@ -128,9 +121,7 @@ def test_zero_quantity_and_canceled_lines_show_in_order_items(sandbox, ob):
         return ob.get(f"{sandbox.url}/openboxes/order/getOrderItems/{order_id}").json()
 
     assert any(i["quantity"] == 0 for i in items(sandbox.hard_case("po_zero_quantity_lines")[0]))
-    assert any(
-        i["orderItemStatusCode"] == "CANCELED" for i in items(sandbox.hard_case("po_canceled_lines")[0])
-    )
+    assert any(i["orderItemStatusCode"] == "CANCELED" for i in items(sandbox.hard_case("po_canceled_lines")[0]))
 
 
 def test_foreign_currency_orders_show_their_currency_in_the_total(sandbox, ob):

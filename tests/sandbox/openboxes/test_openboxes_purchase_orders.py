@@ -22,9 +22,7 @@ def new_order(sandbox):
             {"productId": products[0], "quantity": 3, "unitPrice": "1234.5"},
             {"productId": products[1], "quantity": 2, "unitPrice": "10.125"},
         ]
-        return sandbox.control(
-            "POST", "/purchase-orders", {"supplierId": supplier, "lines": lines, **fields}
-        ).json()
+        return sandbox.control("POST", "/purchase-orders", {"supplierId": supplier, "lines": lines, **fields}).json()
 
     return create
 
@@ -57,9 +55,7 @@ def test_purchase_order_total_is_amount_and_currency_and_excludes_canceled_lines
     assert summary_row(sandbox, ob, order["id"])["total"] == "3703.50 USD"
 
 
-def test_foreign_currency_order_shows_local_total_and_normalized_default_currency_total(
-    sandbox, ob, new_order
-):
+def test_foreign_currency_order_shows_local_total_and_normalized_default_currency_total(sandbox, ob, new_order):
     order = new_order(currencyCode="EUR", exchangeRate="2")
     row = summary_row(sandbox, ob, order["id"])
     assert row["total"] == "3723.75 EUR"
@@ -134,9 +130,7 @@ def test_date_ordered_is_local_midnight_rendered_in_utc(start_sandbox):
     sandbox = start_sandbox(timezone="America/New_York")
     ob = sandbox.login()
     row = ob.get(sandbox.api("/purchaseOrders?max=1&sort=dateOrdered")).json()["data"][0]
-    moment = datetime.fromisoformat(row["dateOrdered"].replace("Z", "+00:00")).astimezone(
-        ZoneInfo("America/New_York")
-    )
+    moment = datetime.fromisoformat(row["dateOrdered"].replace("Z", "+00:00")).astimezone(ZoneInfo("America/New_York"))
     assert (moment.hour, moment.minute) == (0, 0)
 
 

@@ -38,9 +38,7 @@ def test_stock_movements_without_direction_answers_400_with_error_messages(sandb
 
 def test_stock_movements_with_origin_equal_to_destination_answers_400(sandbox, ob):
     facility = sandbox.info()["facilityId"]
-    response = ob.get(
-        sandbox.api(f"/stockMovements?direction=OUTBOUND&origin={facility}&destination={facility}")
-    )
+    response = ob.get(sandbox.api(f"/stockMovements?direction=OUTBOUND&origin={facility}&destination={facility}"))
     assert response.status_code == 400
     assert response.json()["errorMessages"]
 

@@ -32,9 +32,7 @@ class Api:
         return self.session.get(self.url(path), params={"minorversion": "75", **params}, timeout=10)
 
     def post(self, path: str, body: dict, **params) -> requests.Response:
-        return self.session.post(
-            self.url(path), json=body, params={"minorversion": "75", **params}, timeout=10
-        )
+        return self.session.post(self.url(path), json=body, params={"minorversion": "75", **params}, timeout=10)
 
     def query(self, text: str) -> requests.Response:
         return self.get("query", query=text)
@@ -65,9 +63,7 @@ class Sandbox:
         return self.control("GET", "counters").json()["realms"].get(realm, {})
 
     def dump(self, realm: str, entity: str) -> list[dict]:
-        return (
-            self.control("GET", f"companies/{realm}/dump", params={"entity": entity}).json().get(entity, [])
-        )
+        return self.control("GET", f"companies/{realm}/dump", params={"entity": entity}).json().get(entity, [])
 
     def inject(self, **rule) -> dict:
         response = self.control("POST", "faults", json=rule)

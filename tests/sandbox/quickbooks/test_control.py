@@ -90,9 +90,7 @@ def test_multicurrency_can_be_enabled_but_not_disabled(qbo):
 
 
 def test_created_company_has_the_default_chart_and_can_be_connected(qbo):
-    created = qbo.control(
-        "POST", "companies", json={"name": "Clinic", "plan": "Simple Start", "realm": "123"}
-    )
+    created = qbo.control("POST", "companies", json={"name": "Clinic", "plan": "Simple Start", "realm": "123"})
     assert created.status_code == 201 and created.json()["plan"] == "Simple Start"
     count = qbo.api("123").query("SELECT COUNT(*) FROM Account").json()["QueryResponse"]["totalCount"]
     assert count == 12
@@ -159,9 +157,7 @@ def test_module_runs_as_a_process_on_the_given_port():
     try:
         assert process.stdout is not None
         assert process.stdout.readline().strip() == f"listening on http://127.0.0.1:{port}"
-        companies = requests.get(f"http://127.0.0.1:{port}/_sandbox/companies", timeout=10).json()[
-            "companies"
-        ]
+        companies = requests.get(f"http://127.0.0.1:{port}/_sandbox/companies", timeout=10).json()["companies"]
         assert PLUS in [company["realm"] for company in companies]
     finally:
         process.terminate()

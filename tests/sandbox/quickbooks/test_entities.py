@@ -104,9 +104,7 @@ def test_unknown_property_answers_2010(plus):
 
 
 def test_read_only_fields_are_silently_discarded(plus):
-    vendor = plus.create(
-        "Vendor", {"DisplayName": "Acme", "MetaData": {"CreateTime": "1999-01-01T00:00:00Z"}}
-    )
+    vendor = plus.create("Vendor", {"DisplayName": "Acme", "MetaData": {"CreateTime": "1999-01-01T00:00:00Z"}})
     assert vendor["MetaData"]["CreateTime"] != "1999-01-01T00:00:00Z"
 
 
@@ -151,9 +149,7 @@ def test_vendor_without_any_name_is_rejected(plus):
 
 
 def test_display_name_is_built_from_name_parts(plus):
-    assert (
-        plus.create("Vendor", {"GivenName": "Ada", "FamilyName": "Lovelace"})["DisplayName"] == "Ada Lovelace"
-    )
+    assert plus.create("Vendor", {"GivenName": "Ada", "FamilyName": "Lovelace"})["DisplayName"] == "Ada Lovelace"
 
 
 def test_doc_number_longer_than_21_answers_2050(plus, bodies):
@@ -166,9 +162,7 @@ def test_duplicate_doc_number_answers_6140_unless_allowed(plus, bodies):
     plus.create("Invoice", {**bodies["Invoice"], "DocNumber": "INV-5001"})
     duplicate = plus.post("invoice", {**bodies["Invoice"], "DocNumber": "inv-5001"})
     assert fault_code(duplicate) == "6140"
-    allowed = plus.post(
-        "invoice", {**bodies["Invoice"], "DocNumber": "INV-5001"}, include="allowduplicatedocnum"
-    )
+    allowed = plus.post("invoice", {**bodies["Invoice"], "DocNumber": "INV-5001"}, include="allowduplicatedocnum")
     assert allowed.status_code == 200
 
 
@@ -219,9 +213,7 @@ def test_journal_line_on_accounts_payable_needs_a_vendor(plus, accounts):
 
 def test_amount_not_equal_to_qty_times_unit_price_answers_6070(plus, customer, make_item):
     line = sales_line(make_item()["Id"], qty=3, price=4.50, amount=13.51)
-    assert (
-        fault_code(plus.post("invoice", {"CustomerRef": {"value": customer["Id"]}, "Line": [line]})) == "6070"
-    )
+    assert fault_code(plus.post("invoice", {"CustomerRef": {"value": customer["Id"]}, "Line": [line]})) == "6070"
 
 
 def test_invoice_without_customer_ref_is_rejected(plus, bodies):
@@ -263,10 +255,7 @@ def test_inventory_item_requires_qty_and_start_date(plus, accounts):
 def test_foreign_currency_without_multicurrency_is_rejected(plus, bodies):
     response = plus.post("bill", {**bodies["Bill"], "CurrencyRef": {"value": "EUR"}})
     assert fault_code(response) == "6000"
-    assert (
-        fault_code(plus.post("vendor", {"DisplayName": "Euro GmbH", "CurrencyRef": {"value": "EUR"}}))
-        == "6000"
-    )
+    assert fault_code(plus.post("vendor", {"DisplayName": "Euro GmbH", "CurrencyRef": {"value": "EUR"}})) == "6000"
 
 
 def test_multicurrency_company_takes_foreign_documents_in_the_vendors_currency(qbo):
@@ -338,9 +327,7 @@ def test_preferences_report_currency_and_inventory(qbo):
     assert prefs["CurrencyPrefs"] == {"MultiCurrencyEnabled": True, "HomeCurrency": {"value": "USD"}}
     assert prefs["ProductAndServicesPrefs"]["QuantityOnHand"] is True
     assert (
-        qbo.api(ESSENTIALS)
-        .get("preferences")
-        .json()["Preferences"]["ProductAndServicesPrefs"]["QuantityOnHand"]
+        qbo.api(ESSENTIALS).get("preferences").json()["Preferences"]["ProductAndServicesPrefs"]["QuantityOnHand"]
         is False
     )
 
@@ -348,17 +335,13 @@ def test_preferences_report_currency_and_inventory(qbo):
 def test_default_chart_of_accounts_has_the_accounts_the_sync_maps(accounts, plus):
     wanted = {"Cost of Goods Sold", "Inventory Asset", "Accounts Payable (A/P)", "Sales of Product Income"}
     assert wanted | {"Inventory Shrinkage"} <= set(accounts)
-    rows = plus.query("SELECT * FROM Account WHERE Name = 'Inventory Asset'").json()["QueryResponse"][
-        "Account"
-    ]
+    rows = plus.query("SELECT * FROM Account WHERE Name = 'Inventory Asset'").json()["QueryResponse"]["Account"]
     assert rows[0]["AcctNum"] == "1300" and rows[0]["AccountSubType"] == "Inventory"
 
 
 def test_account_update_must_repeat_name(plus):
     account = plus.create("Account", {"Name": "Freight In", "AccountType": "Cost of Goods Sold"})
-    response = plus.post(
-        "account", {"Id": account["Id"], "SyncToken": "0", "sparse": True, "Description": "x"}
-    )
+    response = plus.post("account", {"Id": account["Id"], "SyncToken": "0", "sparse": True, "Description": "x"})
     assert fault_code(response) == "2020"
 
 

@@ -30,9 +30,7 @@ def consent(qbo, decision: str = "connect", realm: str = PLUS, **overrides) -> d
 
 def exchange(qbo, code: str, auth=AUTH, **headers) -> requests.Response:
     data = {"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT_URI}
-    return requests.post(
-        f"{qbo.url}/oauth2/v1/tokens/bearer", data=data, auth=auth, headers=headers, timeout=10
-    )
+    return requests.post(f"{qbo.url}/oauth2/v1/tokens/bearer", data=data, auth=auth, headers=headers, timeout=10)
 
 
 def refresh(qbo, refresh_token: str) -> requests.Response:
@@ -165,9 +163,7 @@ def test_oauth2session_authorize_token_refresh_revoke(qbo, monkeypatch):
     callback = sent.headers["Location"]
     callback_session = OAuth2Session(CLIENT_ID, state=state, redirect_uri=REDIRECT_URI)
     token_url = f"{qbo.url}/oauth2/v1/tokens/bearer"
-    token = callback_session.fetch_token(
-        token_url, client_secret=CLIENT_SECRET, authorization_response=callback
-    )
+    token = callback_session.fetch_token(token_url, client_secret=CLIENT_SECRET, authorization_response=callback)
     assert parse_qs(urlsplit(callback).query)["realmId"] == [PLUS]
     api_url = f"{qbo.url}/v3/company/{PLUS}/preferences?minorversion=75"
     assert callback_session.get(api_url, headers={"Accept": "application/json"}).status_code == 200

@@ -31,9 +31,7 @@ def test_query_by_get_and_by_post_application_text(plus, vendors):
 
 
 def test_escaped_apostrophe_matches(plus, vendors):
-    assert rows(plus.query(r"SELECT * FROM Vendor WHERE DisplayName = 'O\'Brien Supply'")) == [
-        "O'Brien Supply"
-    ]
+    assert rows(plus.query(r"SELECT * FROM Vendor WHERE DisplayName = 'O\'Brien Supply'")) == ["O'Brien Supply"]
 
 
 def test_values_and_names_are_case_insensitive(plus, vendors):
@@ -101,9 +99,9 @@ def test_unknown_property_is_not_queryable(plus):
 def test_account_query_by_type(plus):
     names = [
         r["Name"]
-        for r in plus.query("SELECT * FROM Account WHERE AccountType = 'Cost of Goods Sold'").json()[
-            "QueryResponse"
-        ]["Account"]
+        for r in plus.query("SELECT * FROM Account WHERE AccountType = 'Cost of Goods Sold'").json()["QueryResponse"][
+            "Account"
+        ]
     ]
     assert names == ["Cost of Goods Sold", "Inventory Shrinkage"]
 

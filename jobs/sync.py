@@ -1,0 +1,36 @@
+"""Sync jobs: ids in, the engine does the work, the outcome is committed. Nothing else lives here."""
+
+from __future__ import annotations
+
+import time
+
+from jobs.queues import enqueue_push
+from portal.engine.poll import poll_tenant as run_poll
+from portal.engine.push import run_push
+from portal.engine.retry import retry_rows
+
+
+def push_activity(activity_id: int) -> str | None:
+    """Push one Integration Activity row; schedule its next attempt when the engine asks for one."""
+    outcome = run_push(activity_id)
+    if outcome is None:
+        return None
+    if outcome.retry_in is not None:
+        enqueue_push(activity_id, attempt=-1, delay=outcome.retry_in, tag=f"-at{int(time.time())}")
+    return outcome.status
+
+
+def poll_tenant(tenant_id: int, trigger: str = "manual") -> int:
+    """Poll a tenant's OpenBoxes for new versions; queue a push for each. Returns the SyncRun id."""
+    run = run_poll(tenant_id, trigger)
+    for activity_id in run.queued_ids:
+        enqueue_push(activity_id, attempt=0)
+    return run.run_id
+
+
+def retry_activities(activity_ids: list[int]) -> int:
+    """Reset the given failed rows (attempts 0, fresh requestid after a refusal) and queue them again."""
+    ids = retry_rows(activity_ids)
+    for activity_id in ids:
+        enqueue_push(activity_id, attempt=0, tag=f"-r{int(time.time())}")
+    return len(ids)

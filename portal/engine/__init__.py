@@ -1,0 +1,2 @@
+"""The sync engine: what a poll and a push do, wiring the pure core (``portal.sync``), the clients
+(``portal.clients``) and the database. Jobs in ``jobs/`` are thin wrappers around these functions."""

@@ -1,0 +1,150 @@
+"""Integration Activity rows: one per OpenBoxes record version, and every status change they go through.
+
+Each function changes one row and leaves committing to the caller, except where a network call follows
+(the state must be durable before we talk to QuickBooks).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from portal.extensions import db
+from portal.models import SyncActivity
+from portal.models.base import utcnow
+from portal.sync.errors import SyncError
+
+PENDING = ("queued", "retrying")
+
+
+def record_version(
+    tenant_id: int,
+    entity: str,
+    openboxes_id: str,
+    version: str,
+    *,
+    number: str | None = None,
+    label: str | None = None,
+    amount: Decimal | None = None,
+    run_id: int | None = None,
+    snapshot: dict | None = None,
+) -> SyncActivity | None:
+    """Add a queued row for this record version; None when the version already has one.
+
+    Older pending rows of the same record are skipped as superseded: only the newest version is pushed.
+    """
+    row = SyncActivity(
+        tenant_id=tenant_id,
+        entity_type=entity,
+        openboxes_id=openboxes_id,
+        version=version,
+        openboxes_number=number,
+        label=label,
+        amount=amount,
+        run_id=run_id,
+        snapshot=snapshot,
+        status="queued",
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+    except IntegrityError:
+        return None
+    _supersede_older(row)
+    return row
+
+
+def _supersede_older(row: SyncActivity) -> None:
+    db.session.execute(
+        update(SyncActivity)
+        .where(
+            SyncActivity.tenant_id == row.tenant_id,
+            SyncActivity.entity_type == row.entity_type,
+            SyncActivity.openboxes_id == row.openboxes_id,
+            SyncActivity.id != row.id,
+            SyncActivity.status.in_(PENDING),
+        )
+        .values(status="skipped", message="Superseded by a newer version of this record.", updated_at=utcnow())
+    )
+
+
+def start_attempt(row: SyncActivity, request_id: str) -> None:
+    """Mark the row syncing and count the attempt; committed before any call to QuickBooks."""
+    row.status = "syncing"
+    row.attempts += 1
+    row.next_attempt_at = None
+    row.request_id = request_id
+    db.session.commit()
+
+
+def mark_synced(row: SyncActivity, qbo_id: str, message: str | None = None) -> None:
+    row.status = "synced"
+    row.qbo_id = qbo_id
+    row.message = message
+    row.error_category = row.qbo_error_code = None
+    row.outcome_unknown = False
+
+
+def mark_skipped(row: SyncActivity, reason: str) -> None:
+    row.status = "skipped"
+    row.message = reason
+    row.error_category = row.qbo_error_code = None
+
+
+def mark_failed(row: SyncActivity, error: SyncError) -> None:
+    """Sync Failed: shown in the panel with the plain-language reason; retried only by a person."""
+    row.status = "sync_failed"
+    _note_error(row, error)
+
+
+def mark_retrying(row: SyncActivity, error: SyncError, at: datetime) -> None:
+    row.status = "retrying"
+    row.next_attempt_at = at
+    _note_error(row, error)
+
+
+def mark_deferred(row: SyncActivity, error: SyncError, at: datetime) -> None:
+    """Throttled or waiting: back to the queue without spending an attempt."""
+    row.status = "queued" if row.attempts <= 1 else "retrying"
+    row.attempts = max(0, row.attempts - 1)
+    row.next_attempt_at = at
+    _note_error(row, error)
+
+
+def mark_waiting_for_reconnect(row: SyncActivity, error: SyncError) -> None:
+    """QuickBooks needs reconnecting: keep the row queued (no attempt spent) until it is."""
+    row.status = "queued"
+    row.attempts = max(0, row.attempts - 1)
+    _note_error(row, error)
+
+
+def _note_error(row: SyncActivity, error: SyncError) -> None:
+    row.error_category = error.category
+    row.qbo_error_code = error.code
+    row.message = error.message
+    row.outcome_unknown = bool(getattr(error, "outcome_unknown", False)) or row.outcome_unknown
+
+
+def reset_for_retry(row: SyncActivity) -> bool:
+    """A person asked to retry: fresh attempts, and a fresh requestid after a definite refusal."""
+    if row.status not in ("sync_failed", "retrying", "queued"):
+        return False
+    if row.status == "sync_failed" and not row.outcome_unknown:
+        row.request_generation += 1
+    row.status = "queued"
+    row.attempts = 0
+    row.next_attempt_at = None
+    return True
+
+
+def due_at(seconds: float) -> datetime:
+    return utcnow() + timedelta(seconds=seconds)
+
+
+def pending_rows(tenant_id: int) -> list[SyncActivity]:
+    """Rows of a tenant still waiting to be pushed (queued or retrying), oldest first."""
+    query = select(SyncActivity).where(SyncActivity.tenant_id == tenant_id, SyncActivity.status.in_(PENDING))
+    return list(db.session.scalars(query.order_by(SyncActivity.id)))

@@ -1,0 +1,100 @@
+"""Everything a push needs for one tenant: its QuickBooks connection, client and the mapper refs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import select
+
+from portal.clients.quickbooks import QuickBooksClient
+from portal.clients.ratelimit import Limits, RealmRateLimiter
+from portal.extensions import db
+from portal.models import AccountMapping, QuickBooksConnection, Tenant
+from portal.qbo_tokens import DbTokenProvider
+from portal.redis_conn import get_redis
+from portal.sync.errors import NeedsReconnect
+from portal.sync.refs import Account, Refs
+
+
+@dataclass
+class SyncContext:
+    tenant: Tenant
+    connection: QuickBooksConnection
+    client: QuickBooksClient
+    server_timezone: str = "UTC"
+
+    def refs(self, **links: dict[str, str]) -> Refs:
+        """Mapper refs with the given links (``vendors=``, ``customers=``, ``items=``)."""
+        return build_refs(self, server_timezone=self.server_timezone, **links)
+
+    @staticmethod
+    def commit() -> None:
+        db.session.commit()
+
+    @property
+    def realm(self) -> str:
+        return self.connection.realm_id
+
+    @property
+    def tenant_id(self) -> int:
+        return self.tenant.id
+
+
+def rate_limits(config) -> Limits:
+    return Limits(
+        budget=config["QBO_RATE_BUDGET"],
+        window_seconds=config["QBO_RATE_WINDOW_SECONDS"],
+        concurrency=config["QBO_MAX_CONCURRENCY"],
+    )
+
+
+def load_context(tenant_id: int) -> SyncContext:
+    """The tenant's live QuickBooks connection and a client for it. Raises NeedsReconnect."""
+    tenant = db.session.get(Tenant, tenant_id)
+    connection = db.session.scalar(select(QuickBooksConnection).filter_by(tenant_id=tenant_id))
+    if connection is None or connection.status != "connected":
+        raise NeedsReconnect("QuickBooks is not connected for this tenant: connect QuickBooks, then retry")
+    config = current_app.config
+    redis = get_redis()
+    client = QuickBooksClient(
+        connection.realm_id,
+        DbTokenProvider(connection.id, redis),
+        api_base=config["QBO_API_BASE"],
+        limiter=RealmRateLimiter(redis, rate_limits(config)),
+    )
+    return SyncContext(tenant, connection, client)
+
+
+def account_label(mapping: AccountMapping) -> str:
+    return f"{mapping.account_number} - {mapping.account_name}" if mapping.account_number else mapping.account_name
+
+
+def build_refs(
+    ctx: SyncContext,
+    *,
+    vendors: dict[str, str] | None = None,
+    customers: dict[str, str] | None = None,
+    items: dict[str, str] | None = None,
+    server_timezone: str = "UTC",
+) -> Refs:
+    """Mapper refs: company facts, the tenant's options and mappings, and the links already known."""
+    mappings = db.session.scalars(select(AccountMapping).filter_by(tenant_id=ctx.tenant_id))
+    return Refs(
+        plan=ctx.connection.plan or "Plus",
+        home_currency=ctx.connection.home_currency or "USD",
+        multicurrency=bool(ctx.connection.multicurrency),
+        accounts={m.role: Account(m.qbo_account_id, account_label(m)) for m in mappings},
+        vendors=vendors or {},
+        customers=customers or {},
+        items=items or {},
+        po_target=ctx.tenant.po_target,
+        shipment_target=ctx.tenant.shipment_target,
+        timezone=ctx.tenant.timezone or "UTC",
+        server_timezone=server_timezone,
+    )
+
+
+def ids(values: Iterable) -> list[str]:
+    return [str(value) for value in values if value is not None]

@@ -1,0 +1,60 @@
+"""The idempotency ledger: which QuickBooks object each OpenBoxes record became, per realm."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import EntityLink, ProductLink
+
+
+def find_link(tenant_id: int, realm: str, entity: str, openboxes_id: str) -> EntityLink | None:
+    query = select(EntityLink).filter_by(
+        tenant_id=tenant_id, realm_id=realm, entity_type=entity, openboxes_id=openboxes_id
+    )
+    return db.session.scalar(query)
+
+
+def linked_ids(tenant_id: int, realm: str, entity: str, openboxes_ids: Iterable[str]) -> dict[str, str]:
+    """QuickBooks id per OpenBoxes id, for the ids that are linked."""
+    wanted = sorted(set(openboxes_ids))
+    if not wanted:
+        return {}
+    query = select(EntityLink.openboxes_id, EntityLink.qbo_id).where(
+        EntityLink.tenant_id == tenant_id,
+        EntityLink.realm_id == realm,
+        EntityLink.entity_type == entity,
+        EntityLink.openboxes_id.in_(wanted),
+    )
+    return dict(db.session.execute(query).all())
+
+
+def save_link(
+    tenant_id: int, realm: str, entity: str, openboxes_id: str, qbo_object: dict, content_hash: str | None
+) -> EntityLink:
+    """Record (or refresh) the link from a QuickBooks answer: its Id and SyncToken."""
+    link = find_link(tenant_id, realm, entity, openboxes_id)
+    if link is None:
+        link = EntityLink(tenant_id=tenant_id, realm_id=realm, entity_type=entity, openboxes_id=openboxes_id)
+        db.session.add(link)
+    link.qbo_id = str(qbo_object["Id"])
+    link.sync_token = str(qbo_object.get("SyncToken", "0"))
+    if content_hash is not None:
+        link.content_hash = content_hash
+    return link
+
+
+def save_product_link(tenant_id: int, realm: str, product: dict, item: dict, method: str) -> None:
+    """Keep the console's product ↔ item table in step with the ledger."""
+    query = select(ProductLink).filter_by(tenant_id=tenant_id, realm_id=realm, openboxes_product_id=str(product["id"]))
+    link = db.session.scalar(query)
+    if link is None:
+        link = ProductLink(tenant_id=tenant_id, realm_id=realm, openboxes_product_id=str(product["id"]))
+        link.link_method = method
+        db.session.add(link)
+    link.product_code = product.get("productCode")
+    link.product_name = (product.get("name") or "")[:1000]
+    link.qbo_item_id = str(item["Id"])
+    link.qbo_item_name = item.get("Name")

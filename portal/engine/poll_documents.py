@@ -1,0 +1,265 @@
+"""Polling the three document streams: purchase orders, outbound shipments and adjustments."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+
+from portal.clients.openboxes import APPROVED_PO_STATUSES, SHIPPED_STATUSES
+from portal.engine import activity
+from portal.engine.openboxes import jsonable
+from portal.engine.watermarks import load_raw, load_state, save_state
+from portal.extensions import db
+from portal.models import SyncActivity, Tenant
+from portal.models.base import utcnow
+from portal.sync.dates import parse_openboxes_datetime
+from portal.sync.identity import PO_ROW_VOLATILE, adjustment_key, content_hash
+from portal.sync.money import exchange_rate_from_totals
+from portal.sync.watermark import ADJUSTMENT_OVERLAP, PO_RESCAN_DAYS, Scan, diff_window
+
+PAGE_SIZE = 100
+
+
+def _all_pages(fetch) -> list[dict]:
+    records, offset = [], 0
+    while offset is not None:
+        page = fetch(offset)
+        records += [jsonable(record) for record in page.records]
+        offset = page.next_offset
+    return records
+
+
+class ProductCache:
+    """Products read once per poll (documents need their price and item details)."""
+
+    def __init__(self, client) -> None:
+        self.client, self.products = client, {}
+
+    def get(self, product_id: str) -> dict:
+        if product_id not in self.products:
+            self.products[product_id] = jsonable(self.client.product(product_id))
+        return self.products[product_id]
+
+    def for_ids(self, product_ids) -> dict[str, dict]:
+        return {pid: self.get(pid) for pid in sorted(set(product_ids)) if pid}
+
+
+def _commit_then_save(tenant: Tenant, entity: str, state: dict, rows: list) -> list:
+    db.session.commit()
+    save_state(tenant, entity, state)
+    db.session.commit()
+    return [row for row in rows if row is not None]
+
+
+# --- purchase orders ----------------------------------------------------------------------------
+
+
+def _approved_orders(client) -> list[dict]:
+    today = utcnow().date()
+
+    def fetch(offset):
+        return client.purchase_orders_page(
+            offset=offset,
+            statuses=APPROVED_PO_STATUSES,
+            ordered_from=today - timedelta(days=PO_RESCAN_DAYS),
+            ordered_through=today + timedelta(days=1),
+        )
+
+    return _all_pages(fetch)
+
+
+def _diff_orders(listed: list[dict], previous: dict):
+    fingerprint = lambda row: content_hash(row, PO_ROW_VOLATILE)  # noqa: E731
+    return diff_window(listed, previous, fingerprint=fingerprint, observed_at=utcnow())
+
+
+def take_po_baseline(tenant: Tenant, client) -> int:
+    """Remember the orders approved right now, so they are never pushed (syncing starts after them).
+
+    OpenBoxes does not expose when an order was approved; this snapshot, taken when syncing is
+    enabled, is what tells "approved before" from "approved after".
+    """
+    diff = _diff_orders(_approved_orders(client), {})
+    save_state(tenant, "purchase_order", {"hashes": diff.hashes, "baseline_done": True})
+    db.session.commit()
+    return len(diff.hashes)
+
+
+def poll_purchase_orders(tenant: Tenant, client, run_id: int) -> list:
+    """Re-scan approved orders of the last 90 days; push those that are new or changed since the last poll.
+
+    Without a baseline (it could not be taken when syncing was enabled), orders dated before the day
+    syncing was enabled are taken as already approved then.
+    """
+    stored = load_raw(tenant, "purchase_order")
+    diff = _diff_orders(_approved_orders(client), stored.get("hashes", {}))
+    baseline = not stored.get("baseline_done")
+    products = ProductCache(client)
+    rows = [
+        _record_purchase_order(tenant, client, change.record, products, run_id)
+        for change in diff.changes
+        if not (baseline and _ordered_before_enabling(change.record, tenant))
+    ]
+    return _commit_then_save(tenant, "purchase_order", {"hashes": diff.hashes, "baseline_done": True}, rows)
+
+
+def _ordered_before_enabling(row: dict, tenant: Tenant) -> bool:
+    ordered = parse_openboxes_datetime(row.get("dateOrdered"))
+    enabled = tenant.sync_enabled_at
+    return enabled is not None and (ordered is None or ordered.date() < enabled.date())
+
+
+def _record_purchase_order(tenant: Tenant, client, listed: dict, products: ProductCache, run_id: int):
+    order = jsonable(client.purchase_order(listed["id"]))
+    items = jsonable(client.purchase_order_items(listed["id"]))
+    version = content_hash({"order": order, "items": items})
+    if _has_version(tenant.id, "purchase_order", order["id"], version):
+        return None
+    origin = order.get("origin") or {}
+    snapshot = {
+        "order": order,
+        "items": items,
+        "organization": origin.get("organization") or {"id": origin.get("id"), "name": origin.get("name")},
+        "location": origin,
+        "products": products.for_ids((item.get("product") or {}).get("id") for item in items),
+        "approved_at": _first_seen(tenant.id, "purchase_order", order["id"]).isoformat(),
+        "exchange_rate": _str(exchange_rate_from_totals(listed.get("total"), listed.get("totalNormalized"))),
+    }
+    return activity.record_version(
+        tenant.id,
+        "purchase_order",
+        order["id"],
+        version,
+        number=order.get("orderNumber"),
+        label=origin.get("name"),
+        run_id=run_id,
+        snapshot=snapshot,
+    )
+
+
+def _str(value) -> str | None:
+    return None if value is None else str(value)
+
+
+def _has_version(tenant_id: int, entity: str, openboxes_id: str, version: str) -> bool:
+    query = select(SyncActivity.id).filter_by(
+        tenant_id=tenant_id, entity_type=entity, openboxes_id=openboxes_id, version=version
+    )
+    return db.session.scalar(query) is not None
+
+
+def _first_seen(tenant_id: int, entity: str, openboxes_id: str) -> datetime:
+    """When we first saw this record approved: the earliest activity row, else now.
+
+    OpenBoxes does not expose ``dateApproved``, so the approval date is the poll that first saw it.
+    """
+    query = select(func.min(SyncActivity.created_at)).filter_by(
+        tenant_id=tenant_id, entity_type=entity, openboxes_id=openboxes_id
+    )
+    first = db.session.scalar(query)
+    return first or utcnow()
+
+
+# --- outbound shipments -------------------------------------------------------------------------
+
+
+def poll_shipments(tenant: Tenant, client, run_id: int) -> list:
+    """Shipped outbound movements newest first, each exported once, when first seen shipped.
+
+    Paging stops at a page holding no unseen shipment, or at one changed before syncing was enabled
+    (the list is sorted by lastUpdated, so everything after it is older still).
+    """
+    products, rows, offset = ProductCache(client), [], 0
+    while offset is not None:
+        page = client.outbound_stock_movements_page(offset=offset, receipt_statuses=SHIPPED_STATUSES)
+        unseen = [row for row in page.records if not _shipment_seen(tenant, row["id"])]
+        for listed in unseen:
+            movement = jsonable(client.stock_movement(listed["id"]))
+            updated = parse_openboxes_datetime(movement.get("lastUpdated"))
+            if tenant.sync_enabled_at and updated and updated < tenant.sync_enabled_at:
+                return _commit_then_save(tenant, "shipment", {"checked_at": utcnow().isoformat()}, rows)
+            rows.append(_record_shipment(tenant, client, movement, products, run_id))
+        offset = page.next_offset if unseen else None
+    return _commit_then_save(tenant, "shipment", {"checked_at": utcnow().isoformat()}, rows)
+
+
+def _shipment_seen(tenant: Tenant, movement_id: str) -> bool:
+    query = select(SyncActivity.id).filter_by(tenant_id=tenant.id, entity_type="shipment", openboxes_id=movement_id)
+    return db.session.scalar(query.limit(1)) is not None
+
+
+def _record_shipment(tenant: Tenant, client, movement: dict, products: ProductCache, run_id: int):
+    shipment_id = ((movement.get("associations") or {}).get("shipment") or {}).get("id")
+    shipment = jsonable(client.shipment(shipment_id)) if shipment_id else {}
+    product_ids = [(line.get("product") or {}).get("id") for line in movement.get("lineItems") or []]
+    product_ids += [_shipment_item_product(entry) for entry in shipment.get("shipmentItems") or []]
+    snapshot = {
+        "movement": movement,
+        "shipment": shipment,
+        "destination": movement.get("destination") or {},
+        "products": products.for_ids(product_ids),
+    }
+    return activity.record_version(
+        tenant.id,
+        "shipment",
+        movement["id"],
+        content_hash({"shipment": movement["id"]}),  # exported once: one version per movement
+        number=movement.get("identifier"),
+        label=(movement.get("destination") or {}).get("name"),
+        run_id=run_id,
+        snapshot=snapshot,
+    )
+
+
+def _shipment_item_product(entry: dict) -> str | None:
+    product = (entry.get("inventoryItem") or {}).get("product") or entry.get("product") or {}
+    return product.get("id")
+
+
+# --- adjustments --------------------------------------------------------------------------------
+
+
+def _adjustment_key(row: dict) -> str:
+    return adjustment_key(str((row.get("transaction") or {}).get("transactionNumber")), str(row["product"]["id"]))
+
+
+def _adjustment_time(row: dict) -> datetime:
+    return parse_openboxes_datetime(row.get("dateRecorded") or row.get("transactionDate"))
+
+
+def poll_adjustments(tenant: Tenant, client, run_id: int) -> list:
+    """The adjustments report from the watermark (minus a generous overlap: backdating) to now."""
+    state = load_state(tenant, "adjustment")
+    start = _adjustment_scan(state, 2).cutoff or tenant.sync_enabled_at or utcnow()
+    rows = _all_pages(lambda offset: client.adjustments_page(start=start, end=utcnow(), offset=offset))
+    scan = _adjustment_scan(state, len(rows) + 1)  # the date range is the bound: one "page" of everything
+    products = ProductCache(client)
+    recorded = [_record_adjustment(tenant, change, products, run_id) for change in scan.feed(rows)]
+    return _commit_then_save(tenant, "adjustment", scan.result().to_json(), recorded)
+
+
+def _adjustment_scan(state, page_size: int) -> Scan:
+    return Scan(
+        state,
+        page_size=page_size,
+        overlap=ADJUSTMENT_OVERLAP,
+        overlap_rows=0,
+        key=_adjustment_key,
+        updated_at=_adjustment_time,
+    )
+
+
+def _record_adjustment(tenant: Tenant, change, products: ProductCache, run_id: int):
+    row = change.record
+    product = products.get(str(row["product"]["id"]))
+    return activity.record_version(
+        tenant.id,
+        "adjustment",
+        change.key,
+        change.hash,
+        number=(row.get("transaction") or {}).get("transactionNumber"),
+        label=product.get("name"),
+        run_id=run_id,
+        snapshot={"row": row, "product": product},
+    )

@@ -1,0 +1,226 @@
+"""Push one Integration Activity row to QuickBooks and record what happened.
+
+Each entity's pusher maps the row's snapshot (the record as polled) and writes it; dependencies
+(vendor, customer, items) are ensured first. ``run_push`` owns the outcome: synced, skipped, retried
+with backoff (transient), deferred (throttled), waiting (reconnect) or Sync Failed (permanent).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from portal.engine import activity
+from portal.engine.context import SyncContext, load_context
+from portal.engine.diagnose import explain_failure
+from portal.engine.documents import update_object, write_document
+from portal.engine.links import find_link, save_link
+from portal.engine.named import ensure_item, ensure_named
+from portal.extensions import db
+from portal.models import SyncActivity
+from portal.sync.backoff import retry_delay
+from portal.sync.documents import adjustment_to_journal_entry, purchase_order_to_qbo, shipment_to_qbo
+from portal.sync.errors import (
+    AuthExpired,
+    Conflict,
+    NeedsReconnect,
+    SkipRecord,
+    SyncError,
+    Throttled,
+    Transient,
+)
+from portal.sync.mappers import destination_to_customer, product_to_item, sparse_update, supplier_to_vendor
+from portal.sync.money import to_decimal
+from portal.sync.refs import vendor_key
+
+
+@dataclass
+class Outcome:
+    """What ``run_push`` decided: the row's status, and when to try again (seconds) if at all."""
+
+    status: str
+    retry_in: float | None = None
+
+
+# --- name lists ---------------------------------------------------------------------------------
+
+
+def push_supplier(ctx: SyncContext, row: SyncActivity) -> tuple[dict, Decimal | None]:
+    snapshot = row.snapshot
+    organization, location = snapshot["organization"], snapshot.get("location")
+    refs = ctx.refs()
+    return _upsert_named(
+        ctx, row, "supplier", lambda clash: supplier_to_vendor(organization, location, refs, clash=clash)
+    )
+
+
+def push_product(ctx: SyncContext, row: SyncActivity) -> tuple[dict, Decimal | None]:
+    product = row.snapshot["product"]
+    link = find_link(ctx.tenant_id, ctx.realm, "product", row.openboxes_id)
+    if link is None:
+        qbo_id = ensure_item(ctx, product, row.request_generation)
+        written = {
+            "Id": qbo_id,
+            "SyncToken": find_link(ctx.tenant_id, ctx.realm, "product", row.openboxes_id).sync_token,
+        }
+    elif link.content_hash == row.version:
+        return {"Id": link.qbo_id}, None
+    else:
+        mapped = product_to_item(product, ctx.refs())
+        fields = sparse_update(mapped, link.qbo_id, link.sync_token or "0")
+        written = update_object(ctx, "Item", link.qbo_id, link.sync_token, fields, row)
+    save_link(ctx.tenant_id, ctx.realm, "product", row.openboxes_id, written, row.version)
+    return written, None
+
+
+def _upsert_named(ctx: SyncContext, row: SyncActivity, entity: str, build) -> tuple[dict, Decimal | None]:
+    link = find_link(ctx.tenant_id, ctx.realm, entity, row.openboxes_id)
+    if link is None:
+        qbo_id = ensure_named(ctx, entity, row.openboxes_id, build, row.request_generation)
+        link = find_link(ctx.tenant_id, ctx.realm, entity, row.openboxes_id)
+        link.content_hash = row.version
+        return {"Id": qbo_id}, None
+    if link.content_hash == row.version:
+        return {"Id": link.qbo_id}, None
+    mapped = build(False)
+    fields = sparse_update(mapped, link.qbo_id, link.sync_token or "0")
+    written = update_object(ctx, mapped.entity, link.qbo_id, link.sync_token, fields, row)
+    save_link(ctx.tenant_id, ctx.realm, entity, row.openboxes_id, written, row.version)
+    return written, None
+
+
+# --- transactions -------------------------------------------------------------------------------
+
+
+def _ensure_items(ctx: SyncContext, row: SyncActivity, products: list[dict]) -> dict[str, str]:
+    return {str(product["id"]): ensure_item(ctx, product, row.request_generation) for product in products}
+
+
+def push_purchase_order(ctx: SyncContext, row: SyncActivity) -> tuple[dict, Decimal | None]:
+    snap = row.snapshot
+    organization, location = snap["organization"], snap.get("location")
+    home = ctx.connection.home_currency or "USD"
+    currency = next((item["currencyCode"] for item in snap["items"] if item.get("currencyCode")), home)
+    key = vendor_key(str(organization["id"]), currency, home)
+    base = ctx.refs()
+    vendor = ensure_named(
+        ctx,
+        "supplier",
+        key,
+        lambda clash: supplier_to_vendor(organization, location, base, currency=currency, clash=clash),
+        row.request_generation,
+    )
+    items = _ensure_items(ctx, row, list(snap["products"].values()))
+    refs = ctx.refs(vendors={key: vendor}, items=items)
+    mapped = purchase_order_to_qbo(
+        snap["order"],
+        snap["items"],
+        refs,
+        approved_at=_parse_time(snap["approved_at"]),
+        exchange_rate=to_decimal(snap.get("exchange_rate")),
+        version=row.version,
+        decimal_separator=snap.get("decimal_separator", "."),
+    )
+    return write_document(ctx, row, mapped), mapped.amount
+
+
+def push_shipment(ctx: SyncContext, row: SyncActivity) -> tuple[dict, Decimal | None]:
+    snap = row.snapshot
+    destination = snap["destination"]
+    base = ctx.refs()
+    customer = ensure_named(
+        ctx,
+        "customer",
+        str(destination["id"]),
+        lambda clash: destination_to_customer(destination, base, clash=clash),
+        row.request_generation,
+    )
+    products = snap["products"]
+    items = _ensure_items(ctx, row, list(products.values()))
+    refs = ctx.refs(customers={str(destination["id"]): customer}, items=items)
+    prices = {pid: product.get("pricePerUnit") for pid, product in products.items()}
+    mapped = shipment_to_qbo(snap["movement"], snap["shipment"], prices, refs, version=row.version)
+    return write_document(ctx, row, mapped), mapped.amount
+
+
+def push_adjustment(ctx: SyncContext, row: SyncActivity) -> tuple[dict, Decimal | None]:
+    snap = row.snapshot
+    mapped = adjustment_to_journal_entry(
+        snap["row"], snap["product"].get("pricePerUnit"), ctx.refs(), version=row.version
+    )
+    return write_document(ctx, row, mapped), mapped.amount
+
+
+PUSHERS = {
+    "supplier": push_supplier,
+    "product": push_product,
+    "purchase_order": push_purchase_order,
+    "shipment": push_shipment,
+    "adjustment": push_adjustment,
+}
+
+
+def _parse_time(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+# --- the outcome --------------------------------------------------------------------------------
+
+
+def claim(activity_id: int) -> SyncActivity | None:
+    """Atomically move a queued/retrying row to syncing (one worker wins a double delivery)."""
+    claimed = db.session.execute(
+        update(SyncActivity)
+        .where(SyncActivity.id == activity_id, SyncActivity.status.in_(activity.PENDING))
+        .values(status="syncing", attempts=SyncActivity.attempts + 1, next_attempt_at=None)
+    )
+    db.session.commit()
+    if claimed.rowcount != 1:
+        return None
+    return db.session.scalar(select(SyncActivity).where(SyncActivity.id == activity_id))
+
+
+def run_push(activity_id: int) -> Outcome | None:
+    """Push one row; None when the row was not pending (already done, or taken by another worker)."""
+    row = claim(activity_id)
+    if row is None:
+        return None
+    try:
+        ctx = load_context(row.tenant_id)
+        row.realm_id = ctx.realm
+        written, amount = PUSHERS[row.entity_type](ctx, row)
+        activity.mark_synced(row, str(written["Id"]))
+        if amount is not None:
+            row.amount = amount
+        outcome = Outcome("synced")
+    except SkipRecord as skip:
+        activity.mark_skipped(row, skip.reason)
+        outcome = Outcome("skipped")
+    except SyncError as error:
+        db.session.rollback()
+        row = db.session.get(SyncActivity, activity_id)
+        outcome = _handle_failure(row, error)
+    db.session.commit()
+    return outcome
+
+
+def _handle_failure(row: SyncActivity, error: SyncError) -> Outcome:
+    if isinstance(error, Throttled):
+        activity.mark_deferred(row, error, activity.due_at(error.retry_after_seconds))
+        return Outcome(row.status, error.retry_after_seconds)
+    if isinstance(error, NeedsReconnect):
+        activity.mark_waiting_for_reconnect(row, error)
+        return Outcome(row.status)
+    if isinstance(error, Transient | AuthExpired | Conflict):
+        delay = retry_delay(row.attempts, current_app.config["SYNC_RETRY_DELAYS"])
+        if delay is None:
+            activity.mark_failed(row, error)
+            return Outcome("sync_failed")
+        activity.mark_retrying(row, error, activity.due_at(delay))
+        return Outcome("retrying", delay)
+    activity.mark_failed(row, explain_failure(row, error))
+    return Outcome("sync_failed")
