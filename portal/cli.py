@@ -28,7 +28,9 @@ def _slugify(name: str) -> str:
 @click.option("--timezone", "tz", default="UTC", show_default=True)
 def create_tenant(name: str, slug: str | None, tz: str) -> None:
     """Create a tenant; syncing covers records approved from now on."""
-    tenant = Tenant(name=name, slug=slug or _slugify(name), timezone=tz, sync_enabled_at=utcnow())
+    tenant = Tenant(
+        name=name, slug=slug or _slugify(name), timezone=tz, sync_enabled_at=utcnow().replace(microsecond=0)
+    )
     db.session.add(tenant)
     db.session.commit()
     click.echo(f"created tenant {tenant.slug} (id {tenant.id})")
@@ -86,5 +88,7 @@ def ping(wait: int) -> None:
 
 
 def init_app(app) -> None:
-    for group in (tenants_cli, users_cli, jobs_cli):
+    from portal.sync_cli import sync_cli
+
+    for group in (tenants_cli, users_cli, jobs_cli, sync_cli):
         app.cli.add_command(group)
