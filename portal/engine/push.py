@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 from portal.engine import activity
 from portal.engine.context import SyncContext, load_context
 from portal.engine.diagnose import explain_failure
-from portal.engine.documents import update_object, write_document
+from portal.engine.documents import activity_request_id, update_object, write_document
 from portal.engine.links import find_link, save_link
 from portal.engine.named import ensure_item, ensure_named
 from portal.extensions import db
@@ -192,6 +192,8 @@ def run_push(activity_id: int) -> Outcome | None:
     try:
         ctx = load_context(row.tenant_id)
         row.realm_id = ctx.realm
+        row.request_id = activity_request_id(ctx, row)
+        db.session.commit()  # never hold a write transaction open across calls to QuickBooks
         written, amount = PUSHERS[row.entity_type](ctx, row)
         activity.mark_synced(row, str(written["Id"]))
         if amount is not None:

@@ -52,6 +52,24 @@ class OpenBoxesSandbox:
     def approve(self, order_id: str) -> dict:
         return self.control("POST", f"/purchase-orders/{order_id}/approve")
 
+    def customer(self, name: str) -> dict:
+        """Create a destination (customer) location."""
+        answer = self.control("POST", "/customers", {"name": name})
+        return answer.get("location", answer)
+
+    def shipment(self, destination_id: str, lines: list[tuple[str, int]], **ship) -> dict:
+        """Create an outbound stock movement and ship it."""
+        body = {"destinationId": destination_id, "lines": [{"productId": p, "quantity": q} for p, q in lines]}
+        movement = self.control("POST", "/stock-movements", body)
+        movement_id = movement.get("id") or movement.get("stockMovement", {}).get("id")
+        self.control("POST", f"/stock-movements/{movement_id}/ship", ship)
+        return {"id": movement_id, **movement}
+
+    def adjust(self, product_id: str, difference: int) -> dict:
+        return self.control(
+            "POST", "/adjustments", {"lines": [{"productId": product_id, "quantityDifference": difference}]}
+        )
+
     def request_counts(self) -> dict:
         return self.control("GET", "/requests")["counts"]
 
