@@ -15,9 +15,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--data", choices=("demo", "empty"), default="demo")
     parser.add_argument("--state", metavar="FILE", help="SQLite file that keeps the records across restarts")
     parser.add_argument("--session-timeout", type=float, default=7200.0, help="idle seconds before logout")
-    parser.add_argument(
-        "--po-lag", type=float, default=0.0, help="seconds before PO changes reach the PO list"
-    )
+    parser.add_argument("--po-lag", type=float, default=0.0, help="seconds before PO changes reach the PO list")
     parser.add_argument("--timezone", default="America/New_York", help="the server's JVM time zone")
     parser.add_argument("--seed", type=int, default=20250101)
     return parser.parse_args(argv)

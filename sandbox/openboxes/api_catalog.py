@@ -154,9 +154,7 @@ def list_locations() -> Response:
     state = current_state()
     type_code = request.args.get("locationTypeCode")
     rows = [
-        row
-        for row in state.store.all("location")
-        if row["active"] and (not type_code or row["typeCode"] == type_code)
+        row for row in state.store.all("location") if row["active"] and (not type_code or row["typeCode"] == type_code)
     ]
     return json_response({"data": [location_json(state.store, row) for row in rows]})
 

@@ -172,10 +172,6 @@ def get_order_items(order_id: str) -> Response:
         return redirect_to("/openboxes/dashboard/chooseLocation")
     order = state.store.get("order", order_id)
     if order is None:
-        return server_error(
-            "java.lang.NullPointerException", "Cannot get property 'orderItems' on null object"
-        )
+        return server_error("java.lang.NullPointerException", "Cannot get property 'orderItems' on null object")
     locale = g.ob_user["locale"]
-    return json_response(
-        [order_item_json(state, order, line, i, locale) for i, line in enumerate(order["items"])]
-    )
+    return json_response([order_item_json(state, order, line, i, locale) for i, line in enumerate(order["items"])])

@@ -15,9 +15,7 @@ from sandbox.openboxes.state import State
 bp = Blueprint("ob_report", __name__)
 
 
-NULL_MESSAGE = (
-    "Property [{}] of class [class org.pih.warehouse.report.CycleCountReportCommand] cannot be null"
-)
+NULL_MESSAGE = "Property [{}] of class [class org.pih.warehouse.report.CycleCountReportCommand] cannot be null"
 
 
 def _bound_date(name: str, state: State, messages: list[str]) -> int:
@@ -74,9 +72,7 @@ def inventory_transactions_summary() -> Response:
     transactions = [
         t
         for t in state.store.all("transaction")
-        if t["typeId"] == ADJUSTMENT_TYPE
-        and t["facilityId"] == facility
-        and start <= t["transactionDate"] <= end
+        if t["typeId"] == ADJUSTMENT_TYPE and t["facilityId"] == facility and start <= t["transactionDate"] <= end
     ]
     transactions.sort(key=lambda t: t["transactionDate"], reverse=True)
     rows = [(t, e) for t in transactions for e in t["entries"] if not products or e["productId"] in products]

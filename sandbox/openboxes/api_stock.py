@@ -47,9 +47,7 @@ def list_item_json(state: State, requisition: dict) -> dict:
         "statusCode": requisition["status"],
         "displayStatus": requisition["status"].replace("_", " ").title(),
         "origin": location_base_json(state.store, state.store.get("location", requisition["originId"])),
-        "destination": location_base_json(
-            state.store, state.store.get("location", requisition["destinationId"])
-        ),
+        "destination": location_base_json(state.store, state.store.get("location", requisition["destinationId"])),
         "order": None,
         "dateRequested": local_date(requisition["dateRequested"], state.tz),
         "dateCreated": local_date(requisition["dateCreated"], state.tz),
@@ -64,9 +62,7 @@ def list_item_json(state: State, requisition: dict) -> dict:
     }
 
 
-def _movement_filters(
-    state: State, rows: list[dict], origin: str | None, destination: str | None
-) -> list[dict]:
+def _movement_filters(state: State, rows: list[dict], origin: str | None, destination: str | None) -> list[dict]:
     args = request.args
     if not args.get("sourceType"):
         rows = [row for row in rows if row["status"] not in HIDDEN_UNLESS_SOURCE_TYPE]
@@ -75,8 +71,7 @@ def _movement_filters(
     rows = [
         row
         for row in rows
-        if (not origin or row["originId"] == origin)
-        and (not destination or row["destinationId"] == destination)
+        if (not origin or row["originId"] == origin) and (not destination or row["destinationId"] == destination)
     ]
     receipt_codes = args.getlist("receiptStatusCode")
     if receipt_codes:
@@ -87,9 +82,7 @@ def _movement_filters(
     if args.get("q"):
         needle = args["q"].casefold()
         rows = [
-            row
-            for row in rows
-            if needle in f"{row['requestNumber']} {row['name']} {row['description']}".casefold()
+            row for row in rows if needle in f"{row['requestNumber']} {row['name']} {row['description']}".casefold()
         ]
     if args.get("createdAfter"):
         rows = [row for row in rows if row["dateCreated"] >= parse_mdy(args["createdAfter"], state.tz)]
@@ -132,9 +125,7 @@ def list_stock_movements() -> Response:
     state = current_state()
     direction = request.args.get("direction")
     if direction not in ("INBOUND", "OUTBOUND"):
-        return json_response(
-            {"errorMessages": ["Direction parameter is required. Use INBOUND or OUTBOUND."]}, 400
-        )
+        return json_response({"errorMessages": ["Direction parameter is required. Use INBOUND or OUTBOUND."]}, 400)
     here = (session_location(state) or {}).get("id")
     origin = request.args.get("origin") or (here if direction == "OUTBOUND" else None)
     destination = request.args.get("destination") or (here if direction == "INBOUND" else None)
@@ -145,25 +136,17 @@ def list_stock_movements() -> Response:
     except ValueError as error:
         return server_error("java.text.ParseException", str(error))
     if request.args.get("sort"):
-        rows = sort_rows(
-            rows, request.args["sort"], request.args.get("order"), _movement_sorts(state), "desc"
-        )
+        rows = sort_rows(rows, request.args["sort"], request.args.get("order"), _movement_sorts(state), "desc")
     else:
         rows = _default_order(rows)
     page = paginate(rows, int_param("max"), int_param("offset"))
-    return json_response(
-        {"data": [list_item_json(state, row) for row in page], "totalCount": len(rows) or None}
-    )
+    return json_response({"data": [list_item_json(state, row) for row in page], "totalCount": len(rows) or None})
 
 
 def _line_item_json(state: State, line: dict, shipment: dict | None) -> dict:
     product = state.store.get("product", line["productId"])
-    shipped = next(
-        (item for item in (shipment or {}).get("items", []) if item["productId"] == line["productId"]), None
-    )
-    inventory_item = (
-        {"id": shipped["inventoryItemId"], "lotNumber": None, "expirationDate": None} if shipped else None
-    )
+    shipped = next((item for item in (shipment or {}).get("items", []) if item["productId"] == line["productId"]), None)
+    inventory_item = {"id": shipped["inventoryItemId"], "lotNumber": None, "expirationDate": None} if shipped else None
     return {
         "id": line["id"],
         "productCode": product["productCode"],
@@ -190,9 +173,7 @@ def stock_movement_json(state: State, requisition: dict) -> dict:
     shipment = state.store.get("shipment", requisition["shipmentId"])
     status = shipment["status"] if shipment else None
     shipment_ref = (
-        {"id": shipment["id"], "shipmentNumber": shipment["shipmentNumber"], "status": status}
-        if shipment
-        else None
+        {"id": shipment["id"], "shipmentNumber": shipment["shipmentNumber"], "status": status} if shipment else None
     )
     return {
         **list_item_json(state, requisition),
@@ -229,9 +210,7 @@ def read_stock_movement(movement_id: str) -> Response:
     requisition = find_movement(state, movement_id)
     if requisition is None:
         return ob_error(404, f"Stock movement with id {movement_id} could not be found")
-    return json_response(
-        {"data": stock_movement_json(state, requisition), "totalCount": len(requisition["items"])}
-    )
+    return json_response({"data": stock_movement_json(state, requisition), "totalCount": len(requisition["items"])})
 
 
 SHIPMENT_DATES = ("expectedShippingDate", "actualShippingDate", "expectedDeliveryDate", "actualDeliveryDate")

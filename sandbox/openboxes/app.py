@@ -32,9 +32,7 @@ class SandboxApp:
         path = environ.get("PATH_INFO", "")
         if not path.startswith("/_sandbox"):
             method = environ.get("REQUEST_METHOD", "GET")
-            self.state.requests.record(
-                method, self._route(environ, path), path, environ.get("QUERY_STRING", "")
-            )
+            self.state.requests.record(method, self._route(environ, path), path, environ.get("QUERY_STRING", ""))
             rule = self.state.faults.pick(method, path)
             if rule is not None:
                 fault = self._apply_fault(rule, environ)

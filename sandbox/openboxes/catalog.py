@@ -175,9 +175,7 @@ def update_supplier(state: State, organization_id: str, fields: dict) -> dict:
     """Rename / recode a supplier, change its address, or (de)activate it (org and location)."""
     organization = require(state, "organization", organization_id)
     now = state.clock.now_ts()
-    organization.update(
-        {key: fields[key] for key in ("name", "code", "description", "active") if key in fields}
-    )
+    organization.update({key: fields[key] for key in ("name", "code", "description", "active") if key in fields})
     organization["lastUpdated"] = now
     state.store.put("organization", organization)
     location = supplier_location(state, organization_id)

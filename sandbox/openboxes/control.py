@@ -56,9 +56,7 @@ def info() -> Response:
         {"username": u["id"], "password": u["password"], "locale": u["locale"], "active": u["active"]}
         for u in state.store.all("user")
     ]
-    options = {
-        key: getattr(state.options, key) for key in ("session_timeout", "po_lag", "timezone", "data", "seed")
-    }
+    options = {key: getattr(state.options, key) for key in ("session_timeout", "po_lag", "timezone", "data", "seed")}
     return json_response(
         {
             "facilityId": config["facilityId"],
@@ -292,9 +290,7 @@ def create_stock_movement() -> Response:
 def ship_stock_movement(movement_id: str) -> Response:
     """``{"shipDate"?: "2025-03-01T10:00:00Z", "quantities"?: {productId: qty}}``; may be backdated."""
     data = body()
-    return json_response(
-        movements.ship(current_state(), movement_id, data.get("shipDate"), data.get("quantities"))
-    )
+    return json_response(movements.ship(current_state(), movement_id, data.get("shipDate"), data.get("quantities")))
 
 
 @bp.post("/stock-movements/<movement_id>/receive")

@@ -149,9 +149,7 @@ class DemoBuilder:
         self.case("product_same_last_updated", "product", [p["id"] for p in same], note)
         edited = self.product("Relabelled gauze roll", code="OLD-GZ1")
         edited.update(productCode="GZ-0001", lastUpdated=self.past(10))
-        self.case(
-            "product_code_edited", "product", [edited["id"]], "productCode changed from OLD-GZ1 to GZ-0001"
-        )
+        self.case("product_code_edited", "product", [edited["id"]], "productCode changed from OLD-GZ1 to GZ-0001")
 
     # --- suppliers and customers ------------------------------------------------------------------
 
@@ -169,9 +167,7 @@ class DemoBuilder:
         for case, (names, note) in HARD_SUPPLIER_NAMES.items():
             self.case(case, "organization", [self.supplier(name)["id"] for name in names], note)
         no_address = self.supplier("Ad-hoc Local Vendor", with_address=False)["id"]
-        self.case(
-            "supplier_without_address", "organization", [no_address], "its SUPPLIER location has no address"
-        )
+        self.case("supplier_without_address", "organization", [no_address], "its SUPPLIER location has no address")
         inactive = self.supplier("Defunct Supplies Co")
         catalog.update_supplier(self.state, inactive["id"], {"active": False})
         inactive["lastUpdated"] = self.past(15)
@@ -191,7 +187,5 @@ class DemoBuilder:
             self.customers.append(catalog.create_customer(self.state, fields, at=self.past(110, 95 * DAY)))
         location = catalog.supplier_location(self.state, self.same_name_supplier["id"])
         ids = [self.same_name_supplier["id"], location["id"], self.customers[0]["id"]]
-        note = (
-            f"supplier organization, its SUPPLIER location and a customer location, all named {SAME_NAME!r}"
-        )
+        note = f"supplier organization, its SUPPLIER location and a customer location, all named {SAME_NAME!r}"
         self.case("supplier_customer_same_name", "organization,location,location", ids, note)

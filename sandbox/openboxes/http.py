@@ -6,9 +6,7 @@ import json
 
 from flask import Response, request
 
-HTML_PAGE = (
-    "<!DOCTYPE html><html><head><title>{title}</title></head><body><h1>{title}</h1>{body}</body></html>"
-)
+HTML_PAGE = "<!DOCTYPE html><html><head><title>{title}</title></head><body><h1>{title}</h1>{body}</body></html>"
 
 
 class DomainError(Exception):
@@ -28,9 +26,7 @@ def text_response(text: str, status: int = 200) -> Response:
 
 def html_response(title: str, body: str = "", status: int = 200) -> Response:
     """A minimal GSP-like HTML page."""
-    return Response(
-        HTML_PAGE.format(title=title, body=body), status=status, content_type="text/html;charset=utf-8"
-    )
+    return Response(HTML_PAGE.format(title=title, body=body), status=status, content_type="text/html;charset=utf-8")
 
 
 def is_ajax() -> bool:

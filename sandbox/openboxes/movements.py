@@ -149,9 +149,7 @@ def receive(state: State, movement_id: str, partial: bool = False, at: int | Non
     if shipment is None or shipment["status"] not in ("SHIPPED", "PARTIALLY_RECEIVED"):
         raise DomainError("only shipped movements can be received")
     now = state.clock.now_ts() if at is None else at
-    shipment.update(
-        status="PARTIALLY_RECEIVED" if partial else "RECEIVED", actualDeliveryDate=now, lastUpdated=now
-    )
+    shipment.update(status="PARTIALLY_RECEIVED" if partial else "RECEIVED", actualDeliveryDate=now, lastUpdated=now)
     state.store.put("shipment", shipment)
     return requisition
 
@@ -186,9 +184,7 @@ def record_adjustment(state: State, fields: dict, at: int | None = None) -> list
     return created
 
 
-def _transaction(
-    state: State, fields: dict, facility_id: str, type_id: str, when: int, now: int, apply: bool
-) -> dict:
+def _transaction(state: State, fields: dict, facility_id: str, type_id: str, when: int, now: int, apply: bool) -> dict:
     entries = [_entry(state, facility_id, line, apply) for line in fields["lines"]]
     number = state.next_number("transaction-number")
     transaction = {

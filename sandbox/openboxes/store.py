@@ -8,8 +8,7 @@ from collections import defaultdict
 
 SCHEMA = "CREATE TABLE IF NOT EXISTS records (kind TEXT, id TEXT, body TEXT, PRIMARY KEY (kind, id))"
 UPSERT = (
-    "INSERT INTO records (kind, id, body) VALUES (?, ?, ?) "
-    "ON CONFLICT (kind, id) DO UPDATE SET body = excluded.body"
+    "INSERT INTO records (kind, id, body) VALUES (?, ?, ?) ON CONFLICT (kind, id) DO UPDATE SET body = excluded.body"
 )
 
 

@@ -16,9 +16,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--state", help="SQLite file that keeps state across restarts")
     parser.add_argument("--client-id", default="sandbox-client-id")
     parser.add_argument("--client-secret", default="sandbox-client-secret")
-    parser.add_argument(
-        "--redirect-uri", action="append", help="allowed redirect URI (default: any loopback)"
-    )
+    parser.add_argument("--redirect-uri", action="append", help="allowed redirect URI (default: any loopback)")
     parser.add_argument("--request-budget", type=int, default=500, help="requests per realm per window")
     parser.add_argument("--window-seconds", type=float, default=60.0, help="length of the throttle window")
     parser.add_argument("--concurrency", type=int, default=10, help="concurrent requests per realm")

@@ -65,9 +65,7 @@ def throttle_response(box, wait: float) -> Response:
         response = Response(faults.throttle_xml(config.throttle_status), config.throttle_status)
         response.content_type = "application/xml;charset=UTF-8"
     else:
-        response = render(
-            faults.throttle_json(config.throttle_status), config.throttle_status, force_json=True
-        )
+        response = render(faults.throttle_json(config.throttle_status), config.throttle_status, force_json=True)
     if config.retry_after:
         response.headers["Retry-After"] = box.throttle.retry_after(wait)
     return response
@@ -89,9 +87,7 @@ def apply_rule(rule, proceed) -> Response:
         return proceed()
     if rule.kind == "5xx":
         status = rule.status or 503
-        return Response(
-            "<html><body><h1>Service Unavailable</h1></body></html>", status, mimetype="text/html"
-        )
+        return Response("<html><body><h1>Service Unavailable</h1></body></html>", status, mimetype="text/html")
     if rule.kind == "10000":
         return render(faults.application_error(), rule.status or 500)
     response = proceed() if rule.kind == "commit_then_drop" else Response("", 500)

@@ -40,9 +40,7 @@ def _check_bids(items: list, bid_limit: int | None) -> None:
         if not bid:
             raise faults.required_missing("bId")
         if bid in seen:
-            raise faults.QboError(
-                "2010", "Request has invalid or unsupported property", f"Duplicate bId {bid}", "bId"
-            )
+            raise faults.QboError("2010", "Request has invalid or unsupported property", f"Duplicate bId {bid}", "bId")
         if bid_limit is not None and len(str(bid)) > bid_limit:
             raise faults.bad_length("bId", len(str(bid)), bid_limit, 1)
         seen.add(bid)

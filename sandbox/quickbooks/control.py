@@ -91,9 +91,7 @@ def dump(realm: str) -> Response:
     company = company_or_404(realm)
     wanted = request.args.get("entity")
     with sandbox().state.lock:
-        tables = {
-            name: list(rows.values()) for name, rows in company.objects.items() if wanted in (None, name)
-        }
+        tables = {name: list(rows.values()) for name, rows in company.objects.items() if wanted in (None, name)}
     return jsonify(tables)
 
 

@@ -124,9 +124,7 @@ def client_ok() -> bool:
 def token_endpoint() -> Response:
     box = sandbox()
     grant = request.form.get("grant_type", "")
-    presented = (
-        request.form.get("code") if grant == "authorization_code" else request.form.get("refresh_token")
-    )
+    presented = request.form.get("code") if grant == "authorization_code" else request.form.get("refresh_token")
     box.counters.token_call(box.tokens.realm_of(presented), grant or "missing")
     rule = box.injector.take("POST", request.path, box.tokens.realm_of(presented))
     if rule is None:
@@ -141,9 +139,7 @@ def _grant(box, grant: str) -> Response:
     try:
         if grant == "authorization_code":
             code = _required("code")
-            answer = box.tokens.exchange_code(
-                code, request.form.get("redirect_uri"), box.options.client_id, hard
-            )
+            answer = box.tokens.exchange_code(code, request.form.get("redirect_uri"), box.options.client_id, hard)
         elif grant == "refresh_token":
             answer = box.tokens.refresh(_required("refresh_token"), box.options.client_id, hard)
         else:

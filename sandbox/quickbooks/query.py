@@ -49,9 +49,7 @@ class Tokens:
         while pos < len(text):
             match = TOKEN_RE.match(text, pos)
             if not match or match.end() == pos:
-                raise faults.query_parse_error(
-                    f"Encountered unexpected input at position {pos}: {text[pos:]!r}"
-                )
+                raise faults.query_parse_error(f"Encountered unexpected input at position {pos}: {text[pos:]!r}")
             self.items.append((match.lastgroup or "", match.group(match.lastgroup or 0)))
             pos = match.end()
         self.pos = 0
@@ -95,9 +93,7 @@ def parse(text: str) -> Query:
             query.where.append(_condition(tokens))
     _tail(tokens, query)
     if tokens.peek():
-        raise faults.query_parse_error(
-            f"Encountered {tokens.peek()!r} (OR, GROUP BY and joins are not supported)"
-        )
+        raise faults.query_parse_error(f"Encountered {tokens.peek()!r} (OR, GROUP BY and joins are not supported)")
     return query
 
 
@@ -225,9 +221,7 @@ def _matches(row: dict, condition: Condition) -> bool:
     result = compare(value, condition.value)
     if result is None:
         return False
-    return {"=": result == 0, "<": result < 0, ">": result > 0, "<=": result <= 0, ">=": result >= 0}[
-        condition.op
-    ]
+    return {"=": result == 0, "<": result < 0, ">": result > 0, "<=": result <= 0, ">=": result >= 0}[condition.op]
 
 
 def _like(pattern: str) -> re.Pattern:

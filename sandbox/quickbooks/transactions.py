@@ -154,9 +154,7 @@ def require_amount(line: dict) -> object:
     return line["Amount"]
 
 
-def _check_item_line(
-    ctx: Ctx, entity: str, record: dict, line: dict, detail: dict, amount: Decimal
-) -> Decimal:
+def _check_item_line(ctx: Ctx, entity: str, record: dict, line: dict, detail: dict, amount: Decimal) -> Decimal:
     """Item lines: the item must be usable, dated after its InvStartDate, and Amount = Qty × UnitPrice."""
     required = entity in ("PurchaseOrder", "Bill")
     item = resolve_ref(ctx, detail, "ItemRef", "Item", required=required)
@@ -181,9 +179,7 @@ def _keep_valid_links(ctx: Ctx, line: dict) -> None:
     """Like QuickBooks, an invalid PO link is silently dropped rather than refused."""
     valid = []
     for link in line.get("LinkedTxn") or []:
-        order = (
-            ctx.find("PurchaseOrder", link.get("TxnId")) if link.get("TxnType") == "PurchaseOrder" else None
-        )
+        order = ctx.find("PurchaseOrder", link.get("TxnId")) if link.get("TxnType") == "PurchaseOrder" else None
         line_ids = {str(po_line.get("Id")) for po_line in (order or {}).get("Line", [])}
         if order is not None and str(link.get("TxnLineId")) in line_ids:
             valid.append(link)
@@ -196,13 +192,9 @@ def _keep_valid_links(ctx: Ctx, line: dict) -> None:
 def _check_journal_line(ctx: Ctx, line: dict, detail: dict, amount: Decimal) -> None:
     posting = detail.get("PostingType")
     if posting not in ("Debit", "Credit"):
-        raise faults.QboError(
-            "2260", "Missing PostingType", "Each journal line needs PostingType", "PostingType"
-        )
+        raise faults.QboError("2260", "Missing PostingType", "Each journal line needs PostingType", "PostingType")
     if amount < 0:
-        raise faults.QboError(
-            "2290", "Invalid Amount", "Journal entry line amounts must not be negative", "Amount"
-        )
+        raise faults.QboError("2290", "Invalid Amount", "Journal entry line amounts must not be negative", "Amount")
     account = resolve_ref(ctx, detail, "AccountRef", "Account", required=True)
     entity_ref = (detail.get("Entity") or {}).get("EntityRef")
     party_type = (detail.get("Entity") or {}).get("Type") or (entity_ref or {}).get("type") or "Customer"
@@ -212,9 +204,7 @@ def _check_journal_line(ctx: Ctx, line: dict, detail: dict, amount: Decimal) -> 
         resolve(ctx, party_type, ref_value({"EntityRef": entity_ref}, "EntityRef"), "EntityRef")
     needs = {"Accounts Receivable": "Customer", "Accounts Payable": "Vendor"}.get(account["AccountType"])
     if needs and (entity_ref is None or party_type != needs):
-        detail_text = (
-            f"When you use {account['AccountType']}, you must choose a {needs.lower()} in the Name field."
-        )
+        detail_text = f"When you use {account['AccountType']}, you must choose a {needs.lower()} in the Name field."
         raise faults.business_rule(detail_text, "Entity")
 
 
@@ -234,9 +224,7 @@ def _number(ctx: Ctx, entity: str, kind: TxnKind, record: dict, existing: dict |
 
 
 def _next_number(ctx: Ctx, entity: str) -> str:
-    numbers = [
-        int(r["DocNumber"]) for r in ctx.company.table(entity).values() if r.get("DocNumber", "").isdigit()
-    ]
+    numbers = [int(r["DocNumber"]) for r in ctx.company.table(entity).values() if r.get("DocNumber", "").isdigit()]
     return str(max(numbers, default=1000) + 1)
 
 

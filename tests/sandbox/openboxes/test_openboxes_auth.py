@@ -120,6 +120,14 @@ def test_control_api_can_expire_all_sessions(sandbox, ob):
     assert ob.get(sandbox.api("/products?max=1"), allow_redirects=False).status_code == 302
 
 
+def test_control_api_can_expire_one_session_by_its_id(sandbox):
+    doomed, kept = sandbox.login(), sandbox.login()
+    response = sandbox.control("POST", "/sessions/expire", {"sessionId": doomed.cookies["JSESSIONID"]})
+    assert response.json()["expired"] == 1
+    assert doomed.get(sandbox.api("/products?max=1"), allow_redirects=False).status_code == 302
+    assert kept.get(sandbox.api("/products?max=1"), allow_redirects=False).status_code == 200
+
+
 def test_inactive_user_can_log_in_but_the_next_request_is_rejected(sandbox):
     http = sandbox.login(username="inactive")
     response = http.get(sandbox.api("/products?max=1"), allow_redirects=False)

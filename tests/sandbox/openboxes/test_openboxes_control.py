@@ -32,6 +32,12 @@ def test_fault_probability_decides_whether_a_matching_request_fails(sandbox, ob)
     assert [ob.get(sandbox.api("/products?max=1")).status_code for _ in range(3)] == [500, 500, 500]
 
 
+def test_fault_with_probability_one_half_fails_some_matching_requests_but_not_all(sandbox, ob):
+    sandbox.control("POST", "/faults", {"route": "/openboxes/api/status", "probability": 0.5, "status": 502})
+    statuses = {ob.get(sandbox.api("/status")).status_code for _ in range(40)}
+    assert statuses == {200, 502}
+
+
 def test_fault_can_be_limited_to_one_method(sandbox, ob):
     sandbox.control("POST", "/faults", {"route": "/openboxes/api/login", "method": "POST", "count": 1})
     assert ob.get(sandbox.api("/login")).status_code == 401  # GET still reaches the login action
@@ -150,6 +156,25 @@ def test_module_entry_point_serves_the_sandbox_on_loopback(tmp_path):
         assert requests.get(f"{url}/openboxes/api/status", timeout=10).json()["status"] == "OK"
         info = requests.get(f"{url}/_sandbox/info", timeout=10).json()
         assert info["options"]["timezone"] == "UTC" and info["options"]["session_timeout"] == 30
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        process.stdout.close()
+
+
+def test_module_entry_point_serves_the_demo_data_set():
+    command = [sys.executable, "-m", "sandbox.openboxes", "--port", "0", "--data", "demo"]
+    process = subprocess.Popen(command, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        url = process.stdout.readline().split()[-1]
+        http = requests.Session()
+        http.headers.update({"Accept": "application/json", "Content-Type": "application/json"})
+        facility = http.get(f"{url}/_sandbox/info", timeout=10).json()["facilityId"]
+        body = {"username": "admin", "password": "password", "location": facility}
+        assert http.post(f"{url}/openboxes/api/login", json=body, timeout=10).status_code == 200
+        products = http.get(f"{url}/openboxes/api/products?includeInactive=true&max=1", timeout=10).json()
+        assert products["totalCount"] == 300
+        http.close()
     finally:
         process.terminate()
         process.wait(timeout=10)

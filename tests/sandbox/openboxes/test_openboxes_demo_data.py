@@ -25,6 +25,7 @@ ISSUE_CASES = {
     "shipment_same_last_updated",
     "adjustment_same_second",
     "shipment_backdated",
+    "product_without_code_and_price",
 }
 
 
@@ -114,6 +115,19 @@ def test_records_share_one_last_updated_second(sandbox, ob):
         for i in sandbox.hard_case("shipment_same_last_updated")
     }
     assert len(movements) == 1
+
+
+def test_adjustments_share_one_transaction_date_second(sandbox, ob):
+    numbers = set(sandbox.hard_case("adjustment_same_second"))
+    params = {"facility": sandbox.info()["facilityId"], "startDate": "01/01/2000", "endDate": "01/01/2100"}
+    stamps = set()
+    for offset in range(0, 400, 100):
+        page = ob.get(
+            sandbox.api("/reports/inventory-transactions-summary"), params={**params, "max": 100, "offset": offset}
+        )
+        rows = page.json()["data"]
+        stamps |= {row["dateRecorded"] for row in rows if row["transaction"]["transactionNumber"] in numbers}
+    assert len(numbers) >= 2 and len(stamps) == 1
 
 
 def test_zero_quantity_and_canceled_lines_show_in_order_items(sandbox, ob):

@@ -181,6 +181,14 @@ def test_rollback_returns_a_placed_order_to_pending_and_clears_date_approved(san
     assert (record["status"], record["dateApproved"], record["approvedBy"]) == ("PENDING", None, None)
 
 
+def test_control_rollback_returns_a_placed_order_to_pending(sandbox, ob, new_order):
+    order = new_order(place=True)
+    assert sandbox.control("POST", f"/purchase-orders/{order['id']}/rollback").status_code == 200
+    record = sandbox.record("order", order["id"])
+    assert (record["status"], record["dateApproved"]) == ("PENDING", None)
+    assert summary_row(sandbox, ob, order["id"])["status"] == "PENDING"
+
+
 def test_canceling_an_order_shows_canceled_in_list_and_read(sandbox, ob, new_order):
     order = new_order(place=True)
     sandbox.control("POST", f"/purchase-orders/{order['id']}/cancel")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
+import time
 
 import pytest
 import requests
@@ -59,12 +60,28 @@ def test_slow_response_still_answers(qbo, plus):
     assert qbo.counters(PLUS)["faults_injected"] == 1
 
 
+def test_slow_fault_delays_the_answer_by_its_delay(qbo, plus):
+    qbo.inject(kind="slow", route="/preferences$", delay=0.6, count=1)
+    with pytest.raises(requests.exceptions.ReadTimeout):
+        plus.session.get(plus.url("preferences"), params={"minorversion": "75"}, timeout=0.2)
+    started = time.monotonic()
+    assert plus.get("preferences").status_code == 200
+    assert time.monotonic() - started < 0.5  # the rule was used up by the first request
+
+
 def test_probability_zero_never_fires_and_rules_can_be_listed_and_removed(qbo, plus):
     rule = qbo.inject(kind="5xx", route="preferences", probability=0.0)
     assert all(plus.get("preferences").status_code == 200 for _ in range(5))
     assert [r["id"] for r in qbo.control("GET", "faults").json()["faults"]] == [rule["id"]]
     qbo.control("DELETE", f"faults/{rule['id']}")
     assert qbo.control("GET", "faults").json()["faults"] == []
+
+
+def test_fault_with_probability_one_half_fires_on_some_requests_only(start_sandbox):
+    qbo = start_sandbox(fault_seed=3)
+    api = qbo.api(PLUS)
+    qbo.inject(kind="5xx", route="preferences", probability=0.5, status=502)
+    assert {api.get("preferences").status_code for _ in range(40)} == {200, 502}
 
 
 def test_fault_rule_limited_to_another_realm_does_not_fire(qbo, plus):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from urllib.parse import parse_qs, urlsplit
 
 import requests
@@ -112,6 +113,15 @@ def test_expired_access_token_answers_401_with_lowercase_fault_3200(qbo):
     error = response.json()["fault"]["error"][0]
     assert error["code"] == "3200" and "errorCode=003200" in error["message"]
     assert response.json()["fault"]["type"] == "AUTHENTICATION"
+
+
+def test_access_token_stops_working_after_its_lifetime(start_sandbox):
+    qbo = start_sandbox(access_token_lifetime=0.5)
+    api = qbo.api(PLUS)
+    assert api.get("preferences").status_code == 200
+    time.sleep(0.7)
+    response = api.get("preferences")
+    assert response.status_code == 401 and response.json()["fault"]["error"][0]["code"] == "3200"
 
 
 def test_unknown_access_token_answers_401(qbo):

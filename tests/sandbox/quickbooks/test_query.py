@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import fault_code
+from .conftest import PLUS, fault_code
 
 
 @pytest.fixture
@@ -16,6 +16,11 @@ def vendors(plus) -> list[dict]:
 def rows(response, entity: str = "Vendor") -> list[str]:
     assert response.status_code == 200, response.text
     return [row["DisplayName"] for row in response.json()["QueryResponse"].get(entity, [])]
+
+
+def rows_of(response, entity: str = "Account") -> list[dict]:
+    assert response.status_code == 200, response.text
+    return response.json()["QueryResponse"].get(entity, [])
 
 
 def test_query_by_get_and_by_post_application_text(plus, vendors):
@@ -40,6 +45,14 @@ def test_values_and_names_are_case_insensitive(plus, vendors):
 
 def test_like_with_percent(plus, vendors):
     assert rows(plus.query("SELECT * FROM Vendor WHERE DisplayName LIKE 'acme%' ORDERBY DisplayName")) == [
+        "Acme Fasteners",
+        "Acme Tools",
+    ]
+
+
+def test_like_with_a_leading_percent_matches_the_end_of_names(plus, vendors):
+    assert rows(plus.query("SELECT * FROM Vendor WHERE DisplayName LIKE '%LABS'")) == ["Zenith Labs"]
+    assert rows(plus.query("SELECT * FROM Vendor WHERE DisplayName LIKE '%ME%' ORDERBY DisplayName")) == [
         "Acme Fasteners",
         "Acme Tools",
     ]
@@ -81,6 +94,14 @@ def test_inactive_records_are_hidden_unless_active_is_filtered(plus, vendors):
     assert "O'Brien Supply" not in rows(plus.query("SELECT * FROM Vendor"))
     assert "O'Brien Supply" in rows(plus.query("SELECT * FROM Vendor WHERE Active IN (true, false)"))
     assert rows(plus.query("SELECT * FROM Vendor WHERE Active = false")) == ["O'Brien Supply"]
+
+
+def test_inactive_accounts_are_hidden_unless_active_is_filtered(qbo, plus):
+    account_id = rows_of(plus.query("SELECT * FROM Account WHERE Name = 'Inventory Shrinkage'"))[0]["Id"]
+    qbo.control("POST", f"companies/{PLUS}/account/{account_id}/inactivate")
+    assert plus.query("SELECT * FROM Account WHERE Name = 'Inventory Shrinkage'").json()["QueryResponse"] == {}
+    found = rows_of(plus.query("SELECT * FROM Account WHERE Name = 'Inventory Shrinkage' AND Active = false"))
+    assert [row["Id"] for row in found] == [account_id]
 
 
 def test_or_is_a_parse_error_4000(plus):

@@ -92,6 +92,11 @@ def test_legacy_403_throttle_status_switch(qbo, plus):
     assert response.status_code == 403 and "statusCode=403" in response.json()["Fault"]["Error"][0]["Message"]
 
 
+def test_default_budget_lets_500_requests_through_per_window_then_answers_429(qbo, plus):
+    statuses = [plus.get("preferences").status_code for _ in range(501)]
+    assert statuses[:500] == [200] * 500 and statuses[500] == 429
+
+
 def test_defaults_are_500_per_minute_and_10_concurrent(qbo):
     config = qbo.control("GET", "throttle").json()
     assert (config["request_budget"], config["window_seconds"], config["concurrency"]) == (500, 60.0, 10)
