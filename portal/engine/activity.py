@@ -68,6 +68,8 @@ def _supersede_older(row: SyncActivity) -> None:
             SyncActivity.status.in_(PENDING),
         )
         .values(status="skipped", message="Superseded by a newer version of this record.", updated_at=utcnow())
+        # No in-memory sync: evaluating the identity map per row made large polls quadratic.
+        .execution_options(synchronize_session=False)
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 from flask import current_app
 from sqlalchemy import select
@@ -16,6 +17,8 @@ from portal.qbo_tokens import DbTokenProvider
 from portal.redis_conn import get_redis
 from portal.sync.errors import NeedsReconnect
 from portal.sync.refs import Account, Refs
+
+INVENTORY_START_LEAD_DAYS = 365
 
 
 @dataclass
@@ -93,7 +96,19 @@ def build_refs(
         shipment_target=ctx.tenant.shipment_target,
         timezone=ctx.tenant.timezone or "UTC",
         server_timezone=server_timezone,
+        inventory_start_date=inventory_start_date(ctx.tenant),
     )
+
+
+def inventory_start_date(tenant: Tenant) -> date | None:
+    """Items we create start tracking a year before syncing was enabled.
+
+    Their opening quantity is 0, so an early start posts nothing, while shipments and adjustments
+    backdated into that year still find the item started (QuickBooks refuses them otherwise, 6270).
+    """
+    if tenant.sync_enabled_at is None:
+        return None
+    return (tenant.sync_enabled_at - timedelta(days=INVENTORY_START_LEAD_DAYS)).date()
 
 
 def ids(values: Iterable) -> list[str]:

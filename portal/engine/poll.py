@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from portal.engine import activity
 from portal.engine.openboxes import jsonable, openboxes_client
 from portal.engine.poll_documents import poll_adjustments, poll_purchase_orders, poll_shipments
-from portal.engine.watermarks import load_state, save_state
+from portal.engine.watermarks import load_state, observed_until, save_state
 from portal.extensions import db
 from portal.models import SyncRun, Tenant
 from portal.models.base import utcnow
@@ -73,6 +73,7 @@ def _scan_pages(scan: Scan, fetch_page) -> list:
 
 
 def poll_products(tenant: Tenant, client, run_id: int) -> list:
+    listed_until = observed_until()
     state = load_state(tenant, "product")
     scan = Scan(state, page_size=PAGE_SIZE)
     changes = _scan_pages(scan, lambda offset: [jsonable(r) for r in client.products_page(offset=offset).records])
@@ -89,10 +90,11 @@ def poll_products(tenant: Tenant, client, run_id: int) -> list:
         )
         for change in changes
     ]
-    return _commit_then_save(tenant, "product", scan.result().to_json(), rows)
+    return _commit_then_save(tenant, "product", scan.result(listed_until).to_json(), rows)
 
 
 def poll_suppliers(tenant: Tenant, client, run_id: int) -> list:
+    listed_until = observed_until()
     state = load_state(tenant, "supplier")
     locations = client.supplier_locations()
     scan = Scan(state, page_size=PAGE_SIZE)
@@ -116,7 +118,7 @@ def poll_suppliers(tenant: Tenant, client, run_id: int) -> list:
                 snapshot={"organization": organization, "location": location},
             )
         )
-    return _commit_then_save(tenant, "supplier", scan.result().to_json(), rows)
+    return _commit_then_save(tenant, "supplier", scan.result(listed_until).to_json(), rows)
 
 
 def _commit_then_save(tenant: Tenant, entity: str, state: dict, rows: list) -> list:

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from portal.clients.openboxes import APPROVED_PO_STATUSES, SHIPPED_STATUSES
 from portal.engine import activity
 from portal.engine.openboxes import jsonable
-from portal.engine.watermarks import load_raw, load_state, save_state
+from portal.engine.watermarks import load_raw, load_state, observed_until, save_state
 from portal.extensions import db
 from portal.models import SyncActivity, Tenant
 from portal.models.base import utcnow
@@ -230,13 +230,14 @@ def _adjustment_time(row: dict) -> datetime:
 
 def poll_adjustments(tenant: Tenant, client, run_id: int) -> list:
     """The adjustments report from the watermark (minus a generous overlap: backdating) to now."""
+    listed_until = observed_until()
     state = load_state(tenant, "adjustment")
     start = _adjustment_scan(state, 2).cutoff or tenant.sync_enabled_at or utcnow()
     rows = _all_pages(lambda offset: client.adjustments_page(start=start, end=utcnow(), offset=offset))
     scan = _adjustment_scan(state, len(rows) + 1)  # the date range is the bound: one "page" of everything
     products = ProductCache(client)
     recorded = [_record_adjustment(tenant, change, products, run_id) for change in scan.feed(rows)]
-    return _commit_then_save(tenant, "adjustment", scan.result().to_json(), recorded)
+    return _commit_then_save(tenant, "adjustment", scan.result(listed_until).to_json(), recorded)
 
 
 def _adjustment_scan(state, page_size: int) -> Scan:

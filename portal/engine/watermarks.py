@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
+from flask import current_app
 from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Tenant, Watermark
 from portal.models.base import utcnow
 from portal.sync.watermark import WatermarkState
+
+
+def observed_until() -> datetime:
+    """Every change before this moment is listed by a poll starting now (server clock difference allowed)."""
+    return utcnow() - timedelta(seconds=current_app.config["OPENBOXES_CLOCK_SKEW_SECONDS"])
 
 
 def _row(tenant: Tenant, entity: str) -> Watermark | None:

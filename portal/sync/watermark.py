@@ -6,8 +6,9 @@ state to store once the activity rows are committed.
 
 Rules:
 
-* The position is the newest ``lastUpdated`` observed, never "now", so a record saved during the
-  poll but not seen is still newer than the position next time.
+* The position is the newest ``lastUpdated`` observed, or the poll's start minus the allowed clock
+  difference with the server (``observed_until``) when later: a record saved during the poll but not
+  seen is still newer than ``position − overlap`` next time, and an idle source costs one page.
 * Paging stops at the first record older than ``position − overlap`` (comparison ``>=`` keeps
   records sharing the position's second), or at a short page. Within the overlap, records are
   compared by content hash, so re-reading them costs no push.
@@ -165,9 +166,16 @@ class Scan:
         self.offset = 0
         self.done = self._past_cutoff
 
-    def result(self) -> WatermarkState:
-        """The state to store after the changes are committed."""
-        candidates = [m for m in (self.state.position, self._newest) if m is not None]
+    def result(self, observed_until: datetime | None = None) -> WatermarkState:
+        """The state to store after the changes are committed.
+
+        Args:
+            observed_until: A moment up to which every change is known to have been listed: the poll's
+                start minus the allowed clock difference with the OpenBoxes server. Without it the
+                position stays at the newest record seen, and a quiet source would be re-read over the
+                whole overlap at every poll.
+        """
+        candidates = [m for m in (self.state.position, self._newest, observed_until) if m is not None]
         position = max(candidates) if candidates else None
         merged = {**self.state.seen, **self._observed}
         if position is not None:

@@ -212,3 +212,27 @@ def test_po_rescan_window_and_diff():
         [{"id": "o1", "status": "PLACED"}, {"id": "o2", "status": "PLACED"}], first.hashes, observed_at=T0
     )
     assert [c.key for c in again.changes] == ["o2"]
+
+
+def test_observed_until_moves_an_idle_position_forward():
+    from datetime import UTC, datetime, timedelta
+
+    from portal.sync.watermark import Scan, WatermarkState
+
+    old = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
+    scan = Scan(WatermarkState.starting_at(old - timedelta(days=1)), page_size=10)
+    scan.feed([{"id": "a", "lastUpdated": old.isoformat()}])
+    later = old + timedelta(hours=3)
+    assert scan.result(observed_until=later).position == later
+    assert scan.result().position == old
+
+
+def test_observed_until_never_moves_the_position_back():
+    from datetime import UTC, datetime, timedelta
+
+    from portal.sync.watermark import Scan, WatermarkState
+
+    newest = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
+    scan = Scan(WatermarkState.starting_at(newest - timedelta(days=1)), page_size=10)
+    scan.feed([{"id": "a", "lastUpdated": newest.isoformat()}])
+    assert scan.result(observed_until=newest - timedelta(hours=1)).position == newest
