@@ -41,8 +41,8 @@ def record_version(
         entity_type=entity,
         openboxes_id=openboxes_id,
         version=version,
-        openboxes_number=number,
-        label=label,
+        openboxes_number=_fit(number),
+        label=_fit(label),
         amount=amount,
         run_id=run_id,
         snapshot=snapshot,
@@ -55,6 +55,11 @@ def record_version(
         return None
     _supersede_older(row)
     return row
+
+
+def _fit(text: str | None, limit: int = 255) -> str | None:
+    """Display fields are capped (PostgreSQL enforces the column size; OpenBoxes names can be longer)."""
+    return None if text is None else str(text)[:limit]
 
 
 def _supersede_older(row: SyncActivity) -> None:
