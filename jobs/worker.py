@@ -11,6 +11,7 @@ import os
 
 from rq.worker import HerokuWorker
 
+import jobs.sync  # noqa: F401  imported once here, so forked work horses do not re-import the engine per job
 from jobs.queues import QUEUE_NAMES, get_queue
 from portal import create_app
 from portal.extensions import db

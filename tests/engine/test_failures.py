@@ -153,3 +153,49 @@ def test_manual_retry_after_a_definite_refusal_uses_a_fresh_request_id(tenant, o
     assert again.request_id != first_request
     assert (again.status, again.qbo_error_code) == ("sync_failed", "610")  # asked again, not replayed
     assert qb.counters()["realms"][qb.realm]["replays"] == 0
+
+
+def test_throttled_pushes_are_deferred_without_spending_attempts(tenant, ob, qb, db, redis, approved_po):
+    qb.control("PUT", "/throttle", {"request_budget": 1, "retry_after": True})
+
+    sync(tenant, redis)
+
+    deferred = [row for row in activities(db) if row.error_category == "throttled"]
+    assert deferred, [(row.status, row.message) for row in activities(db)]
+    assert {(row.status, row.attempts) for row in deferred} == {("queued", 0)}
+    qb.control("PUT", "/throttle", {"request_budget": 500})
+    latest = max(row.next_attempt_at for row in deferred)
+    with freeze_time(latest + timedelta(seconds=1)):
+        tick_scheduler(redis)
+    work(redis)
+    rows = activities(db)
+    assert {row.status for row in rows} == {"synced"}
+    assert max(row.attempts for row in rows) == 1
+
+
+def test_item_edited_in_quickbooks_meanwhile_is_re_read_and_updated(tenant, ob, qb, db, redis):
+    gauze = ob.product("Sterile gauze", "GZ-10", "2.50")
+    sync(tenant, redis, slot="first")
+    [item] = qb.objects("Item")
+    _qbo_post(qb, "item", {"Id": item["Id"], "SyncToken": item["SyncToken"], "sparse": True, "Description": "edited"})
+    ob.control("PATCH", f"/products/{gauze['id']}", {"pricePerUnit": "2.90"})
+
+    sync(tenant, redis, slot="second")
+
+    [item] = qb.objects("Item")
+    assert str(item["UnitPrice"]) in ("2.9", "2.90")
+    assert [row.status for row in activities(db, entity_type="product")] == ["synced", "synced"]
+
+
+def _qbo_post(qb, entity: str, body: dict) -> dict:
+    import requests
+
+    token = qb.control("POST", f"/companies/{qb.realm}/tokens")["access_token"]
+    answer = requests.post(
+        f"{qb.url}/v3/company/{qb.realm}/{entity}",
+        json=body,
+        headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
+        timeout=10,
+    )
+    answer.raise_for_status()
+    return answer.json()
