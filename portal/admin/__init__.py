@@ -1,4 +1,8 @@
-"""The Flask-Admin console, built inside the app factory (a module-level Admin breaks a second app)."""
+"""The Flask-Admin console, built inside the app factory (a module-level Admin breaks a second app).
+
+Each area of the console lives in its own module with a ``register(console)`` that adds its views, in
+menu order: the home page and activity first, then settings, then the ledger.
+"""
 
 from __future__ import annotations
 
@@ -6,35 +10,9 @@ from flask import redirect, url_for
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 
-from portal.admin import views
-from portal.admin.base import HomeView
-from portal.models import (
-    AccountMapping,
-    AuditEvent,
-    EntityLink,
-    OpenBoxesConnection,
-    ProductLink,
-    QuickBooksConnection,
-    SyncActivity,
-    SyncRun,
-    Tenant,
-    User,
-    Watermark,
-)
+from portal.admin import activity, connections, dashboard, settings, views
 
-MODEL_VIEWS = (
-    (views.SyncActivityView, SyncActivity, "Integration Activity", None, "activity"),
-    (views.SyncRunView, SyncRun, "Sync runs", None, "runs"),
-    (views.AccountMappingView, AccountMapping, "Account mappings", "Settings", "mappings"),
-    (views.ProductLinkView, ProductLink, "Product links", "Settings", "product_links"),
-    (views.OpenBoxesConnectionView, OpenBoxesConnection, "OpenBoxes", "Settings", "openboxes"),
-    (views.QuickBooksConnectionView, QuickBooksConnection, "QuickBooks", "Settings", "quickbooks"),
-    (views.TenantView, Tenant, "Tenants", "Settings", "tenants"),
-    (views.UserView, User, "Users", "Settings", "users"),
-    (views.EntityLinkView, EntityLink, "Entity links", "Ledger", "entity_links"),
-    (views.WatermarkView, Watermark, "Watermarks", "Ledger", "watermarks"),
-    (views.AuditEventView, AuditEvent, "Audit log", "Ledger", "audit"),
-)
+AREAS = (activity, settings, connections, views)
 
 
 def init_app(app) -> None:
@@ -43,10 +21,10 @@ def init_app(app) -> None:
         name="OpenBoxes ↔ QuickBooks",
         url="/admin",
         theme=Bootstrap4Theme(swatch="flatly", fluid=True, base_template="admin/portal_base.html"),
-        index_view=HomeView(name="Home", url="/admin", template="admin/home.html"),
+        index_view=dashboard.home_view(),
     )
-    for view_class, model, name, category, endpoint in MODEL_VIEWS:
-        console.add_view(view_class(model, name=name, category=category, endpoint=endpoint))
+    for area in AREAS:
+        area.register(console)
 
     @app.route("/")
     def root():

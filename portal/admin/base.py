@@ -8,7 +8,7 @@ bulk-action ids, so no view has to remember it.
 from __future__ import annotations
 
 from flask import abort, flash, redirect, request, url_for
-from flask_admin import AdminIndexView, BaseView, expose
+from flask_admin import BaseView
 from flask_admin.actions import action
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla import filters as sqla_filters
@@ -19,7 +19,6 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy.exc import IntegrityError
 
-from jobs.queues import enqueue_ping
 from portal.extensions import db
 from portal.models import Tenant
 
@@ -199,16 +198,3 @@ class ReadOnlyView(TenantScopedView):
 
 class SecureBaseView(SecureMixin, BaseView):
     """A custom console page (not a model list)."""
-
-
-class HomeView(SecureMixin, AdminIndexView):
-    """The console's home page; the dashboard issue fills it in."""
-
-    @expose("/ping", methods=["POST"])
-    def ping(self):
-        """Support staff: prove web → Redis → worker → database with a trivial job."""
-        if not current_user.is_support:
-            abort(403)
-        job = enqueue_ping()
-        flash(f"Sent job {job.id} to the worker; look for 'worker.ping' in the audit log.", "info")
-        return redirect(url_for(".index"))
