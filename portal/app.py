@@ -9,10 +9,11 @@ from urllib.parse import urlsplit
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from portal import admin, auth, cli, errors
+from portal import admin, auth, cli, errors, health
 from portal.config import load_config
 from portal.crypto import init_crypto
 from portal.extensions import csrf, db, login_manager, migrate
+from portal.logs import configure_logging, quiet_token_loggers
 from portal.redis_conn import init_redis
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -33,6 +34,10 @@ def build_app(overrides: dict | None = None) -> Flask:
     app.config.update(overrides or {})
     # Heroku's router terminates TLS; trust one proxy hop for scheme and host (OAuth callback URLs).
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+    if not app.config.get("TESTING"):
+        configure_logging(app.config.get("LOG_LEVEL", "INFO"))
+    else:
+        quiet_token_loggers()
     allow_loopback_oauth(app.config["QBO_TOKEN_URL"])
     init_crypto(app)
     db.init_app(app)
@@ -43,5 +48,6 @@ def build_app(overrides: dict | None = None) -> Flask:
     auth.init_app(app)
     admin.init_app(app)
     errors.init_app(app)
+    health.init_app(app)
     cli.init_app(app)
     return app

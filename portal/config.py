@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
 from pathlib import Path
 
@@ -76,17 +78,28 @@ def check_production(env: dict) -> None:
 
 
 def parse_encryption_keys(value: str) -> list[str]:
-    """Split ``ENCRYPTION_KEYS`` (newest first, comma-separated) and check each is a Fernet key."""
-    keys = [key.strip() for key in value.split(",") if key.strip()]
-    for key in keys:
-        try:
-            Fernet(key)
-        except ValueError as exc:
-            raise ConfigError(
-                "ENCRYPTION_KEYS holds a value that is not a Fernet key; generate one with "
-                "`python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'`"
-            ) from exc
+    """Split ``ENCRYPTION_KEYS`` (newest first, comma-separated) into Fernet keys.
+
+    A value that is not a Fernet key but is a random secret of 32+ characters (what Heroku's app.json
+    ``generator: secret`` makes) is turned into one by hashing, so a one-click deploy needs no manual step.
+    """
+    keys = [fernet_key(key.strip()) for key in value.split(",") if key.strip()]
+    if not keys:
+        raise ConfigError("ENCRYPTION_KEYS is empty")
     return keys
+
+
+def fernet_key(value: str) -> str:
+    try:
+        Fernet(value)
+        return value
+    except ValueError:
+        if len(value) < 32:
+            raise ConfigError(
+                "ENCRYPTION_KEYS holds a value that is neither a Fernet key nor a secret of 32+ characters; generate "
+                "one with `python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'`"
+            ) from None
+        return base64.urlsafe_b64encode(hashlib.sha256(value.encode()).digest()).decode()
 
 
 def load_config(env: dict, instance_path: Path) -> dict:
@@ -126,6 +139,8 @@ def load_config(env: dict, instance_path: Path) -> dict:
         "OPENBOXES_CLOCK_SKEW_SECONDS": int(env.get("OPENBOXES_CLOCK_SKEW_SECONDS", "300")),
         "SYNC_RETRY_DELAYS": parse_delays(env.get("SYNC_RETRY_DELAYS", "60,120,240")),
         "OPENBOXES_ALLOW_PRIVATE_NETWORKS": env.get("OPENBOXES_ALLOW_PRIVATE_NETWORKS", "1" if dev else "0") == "1",
+        "METRICS_TOKEN": env.get("METRICS_TOKEN", ""),
+        "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),
         "LOGIN_MAX_FAILURES": int(env.get("LOGIN_MAX_FAILURES", "5")),
         "LOGIN_LOCKOUT_SECONDS": int(env.get("LOGIN_LOCKOUT_SECONDS", "300")),
     }

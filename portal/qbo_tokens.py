@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from portal.clients.quickbooks import AccessToken
 from portal.extensions import db
+from portal.metrics import record_token_refresh
 from portal.models import QuickBooksConnection
 from portal.sync.classify import classify_token_response
 from portal.sync.errors import NeedsReconnect, Transient
@@ -100,6 +101,7 @@ class DbTokenProvider:
             store_token_response(connection, answer, datetime.now(UTC))
             session.commit()
             self.refreshes += 1
+            record_token_refresh(self.redis, connection.realm_id)
             return _as_access_token(connection)
 
     def _call_token_endpoint(self, refresh_token: str) -> dict:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import http.client
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -90,8 +90,10 @@ class QuickBooksClient:
         limiter: RealmRateLimiter | None = None,
         timeout: float = 30,
         session: requests.Session | None = None,
+        observer: Callable[[str, int], None] | None = None,
     ) -> None:
         self.realm_id = realm_id
+        self.observer = observer
         self.tokens = tokens
         self.base = f"{api_base.rstrip('/')}/v3/company/{realm_id}"
         self.limiter = limiter
@@ -190,6 +192,8 @@ class QuickBooksClient:
         headers = {"Authorization": f"Bearer {token.value}", "Accept": "application/json"}
         query = {**(params or {}), "minorversion": MINOR_VERSION}
         response = self._request(method, path, headers=headers, params=query, json=body)
+        if self.observer is not None:
+            self.observer(self.realm_id, response.status_code)
         error = classify_qbo_response(response.status_code, response.headers, response.text)
         log.info(
             "qbo call realm=%s method=%s path=%s status=%s intuit_tid=%s",

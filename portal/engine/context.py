@@ -12,6 +12,7 @@ from sqlalchemy import select
 from portal.clients.quickbooks import QuickBooksClient
 from portal.clients.ratelimit import Limits, RealmRateLimiter
 from portal.extensions import db
+from portal.metrics import record_qbo_call
 from portal.models import AccountMapping, QuickBooksConnection, Tenant
 from portal.qbo_tokens import DbTokenProvider
 from portal.redis_conn import get_redis
@@ -66,6 +67,7 @@ def load_context(tenant_id: int) -> SyncContext:
         DbTokenProvider(connection.id, redis),
         api_base=config["QBO_API_BASE"],
         limiter=RealmRateLimiter(redis, rate_limits(config)),
+        observer=lambda realm, status: record_qbo_call(redis, realm, status),
     )
     return SyncContext(tenant, connection, client)
 
