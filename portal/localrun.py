@@ -6,22 +6,25 @@ free port when none answers. Ctrl-C stops everything it started.
 
 from __future__ import annotations
 
+import argparse
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import flask_migrate
 from sqlalchemy import func, select
 
-from portal import create_app
+from jobs.queues import enqueue_poll
+from portal import create_app, demo
 from portal.app import MIGRATIONS_DIR
 from portal.config import redis_url
 from portal.extensions import db
 from portal.local_redis import RedisUnavailable, ensure_redis
-from portal.models import User
+from portal.models import Tenant, User
 
 FIRST_USERS_HINT = """No console users yet. Create a support user and a tenant admin:
   .venv/bin/flask tenants create --name "Acme Medical"
@@ -40,14 +43,22 @@ def pick_port(preferred: int) -> int:
         return sock.getsockname()[1]
 
 
-def prepare_database() -> bool:
-    """Apply migrations; return whether any console user exists."""
+def prepare_database(sandboxes: demo.Sandboxes | None = None) -> bool:
+    """Apply migrations (and seed the demo); return whether any console user exists."""
     app = create_app()
     with app.app_context():
         flask_migrate.upgrade(directory=str(MIGRATIONS_DIR))
+        if sandboxes is not None:
+            demo.seed_demo(sandboxes)
+            tenant = db.session.scalar(select(Tenant).filter_by(slug="demo-clinic"))
+            enqueue_poll(tenant.id, "manual", slot=f"demo-start-{time.time_ns()}")
         has_users = db.session.scalar(select(func.count(User.id))) > 0
         db.engine.dispose()
     return has_users
+
+
+def instance_path() -> Path:
+    return Path(create_app().instance_path)
 
 
 def start_processes(port: int, env: dict) -> list[subprocess.Popen]:
@@ -71,17 +82,27 @@ def stop(processes: list[subprocess.Popen]) -> None:
             process.kill()
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Run the console, a worker and the clock locally.")
+    parser.add_argument("--demo", action="store_true", help="also run both sandboxes with a demo tenant")
+    args = parser.parse_args(argv)
     try:
         url, redis_process = ensure_redis(redis_url(os.environ))
     except RedisUnavailable as error:
         print(error, file=sys.stderr)
         return 1
     os.environ["REDIS_URL"] = url
-    has_users = prepare_database()
+    sandboxes = demo.start_sandboxes(instance_path()) if args.demo else None
+    if sandboxes is not None:
+        os.environ.update(demo.quickbooks_env(sandboxes.quickbooks))
+    has_users = prepare_database(sandboxes)
     port = pick_port(int(os.environ.get("PORT", "5000")))
     processes = start_processes(port, dict(os.environ))
-    print(f"\nConsole: http://127.0.0.1:{port}/  (worker and clock running; Ctrl-C stops everything)\n")
+    if sandboxes is not None:
+        processes += sandboxes.processes
+        print(demo.demo_banner(f"http://127.0.0.1:{port}/"))
+    else:
+        print(f"\nConsole: http://127.0.0.1:{port}/  (worker and clock running; Ctrl-C stops everything)\n")
     if not has_users:
         print(FIRST_USERS_HINT)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
