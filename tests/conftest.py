@@ -15,6 +15,8 @@ from portal.extensions import db as _db
 from portal.local_redis import ensure_redis
 from tests.factories import make_tenant, make_user
 
+pytest_plugins = ["tests.sync_fixtures"]  # both sandboxes, a synced tenant, a burst worker
+
 TEST_PASSWORD = "correct horse battery"
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 

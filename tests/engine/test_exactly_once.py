@@ -5,7 +5,7 @@ from datetime import timedelta
 from freezegun import freeze_time
 
 from jobs.sync import poll_tenant
-from tests.engine.conftest import activities, sync, tick_scheduler, work
+from tests.sync_fixtures import activities, sync, tick_scheduler, work
 from tests.workers import start_burst_worker
 
 

@@ -7,7 +7,7 @@ from freezegun import freeze_time
 
 from jobs.sync import retry_activities
 from portal.models import AccountMapping, QuickBooksConnection
-from tests.engine.conftest import activities, sync, tick_scheduler, work
+from tests.sync_fixtures import activities, sync, tick_scheduler, work
 
 
 @pytest.fixture

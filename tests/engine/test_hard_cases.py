@@ -7,7 +7,7 @@ from rq import Queue
 
 from jobs.queues import QUEUE_NAMES
 from portal.models import Watermark
-from tests.engine.conftest import activities, sync
+from tests.sync_fixtures import activities, sync
 
 GENERIC = ("report this to support", "Network failure", "will retry")
 

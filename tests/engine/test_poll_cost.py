@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 from portal.engine.enable import enable_sync
 from portal.engine.poll import poll_tenant
-from tests.engine.conftest import activities
+from tests.sync_fixtures import activities
 
 RECORDS = int(os.environ.get("POLL_COST_RECORDS", "10000"))
 

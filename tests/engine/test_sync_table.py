@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.engine.conftest import activities, sync
+from tests.sync_fixtures import activities, sync
 
 
 def _statuses(db):
