@@ -53,6 +53,11 @@ def base_config(database_url, redis_url, encryption_key, tmp_path_factory):
         "REDIS_URL": redis_url,
         "ENCRYPTION_KEYS": [encryption_key],
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast hashes keep the suite quick
+        # Nothing ever calls Intuit: until a test points these at the sandbox, they lead to a closed local port.
+        "QBO_AUTH_URL": "http://127.0.0.1:9/connect/oauth2",
+        "QBO_TOKEN_URL": "http://127.0.0.1:9/oauth2/v1/tokens/bearer",
+        "QBO_REVOKE_URL": "http://127.0.0.1:9/v2/oauth2/tokens/revoke",
+        "QBO_API_BASE": "http://127.0.0.1:9",
     }
 
 

@@ -10,9 +10,9 @@ from flask import redirect, url_for
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 
-from portal.admin import activity, connections, dashboard, settings, views
+from portal.admin import activity, connections, dashboard, preferences, settings, views
 
-AREAS = (activity, settings, connections, views)
+AREAS = (activity, settings, preferences, connections, views)
 
 
 def init_app(app) -> None:

@@ -1,17 +1,54 @@
-"""The Integration Activity panel and the sync runs."""
+"""The Integration Activity panel (list, detail page, retry and ignore) and the sync runs."""
 
 from __future__ import annotations
 
-from flask import flash
+import time
+
+from flask import current_app, flash, redirect, request, url_for
+from flask_admin import expose
 from flask_admin.actions import action
+from flask_admin.contrib.sqla.filters import (
+    DateTimeBetweenFilter,
+    DateTimeGreaterFilter,
+    DateTimeSmallerFilter,
+    FilterEqual,
+)
 from flask_login import current_user
 from markupsafe import Markup
+from sqlalchemy import select
+from werkzeug.routing import BuildError
 
+from jobs.queues import enqueue_push
 from portal.admin.base import ReadOnlyView
 from portal.audit import record_event
+from portal.engine import activity as engine_activity
+from portal.engine.retry import retry_rows
 from portal.extensions import db
-from portal.models import SyncActivity, SyncRun
-from portal.models.base import utcnow
+from portal.models import OpenBoxesConnection, SyncActivity, SyncRun
+from portal.models.sync import ACTIVITY_STATUSES, ENTITY_TYPES
+from portal.sync import advice
+from portal.sync.deeplinks import openboxes_url, quickbooks_url
+
+STATUS_COLOURS = {"synced": "success", "sync_failed": "danger", "retrying": "warning", "skipped": "secondary"}
+ERROR_CATEGORIES = tuple(advice.CATEGORY_LABELS)
+# Console pages a fix points to: (endpoint, path used if that page is not registered).
+QUICKBOOKS_SETTINGS = ("quickbooks.index", "/admin/quickbooks/")
+OPENBOXES_SETTINGS = ("openboxes.index", "/admin/openboxes/")
+ACCOUNT_MAPPINGS = ("mappings.index", "/admin/mappings/")
+PRODUCT_LINKS = ("product_links.index", "/admin/product_links/")
+SYNC_PREFERENCES = ("preferences.index", "/admin/preferences/")
+
+
+def console_url(endpoint: str, fallback: str, **values) -> str:
+    """``url_for(endpoint)``, or ``fallback`` while that console page does not exist."""
+    try:
+        return url_for(endpoint, **values)
+    except BuildError:
+        return fallback
+
+
+def status_label(status: str) -> str:
+    return status.replace("_", " ").title()
 
 
 class SyncRunView(ReadOnlyView):
@@ -20,30 +57,189 @@ class SyncRunView(ReadOnlyView):
 
 
 def _status_badge(view, context, model, name):
-    colours = {"synced": "success", "sync_failed": "danger", "retrying": "warning", "skipped": "secondary"}
-    label = model.status.replace("_", " ").title()
-    return Markup('<span class="badge badge-{}">{}</span>').format(colours.get(model.status, "info"), label)
+    colour = STATUS_COLOURS.get(model.status, "info")
+    return Markup('<span class="badge badge-{}">{}</span>').format(colour, status_label(model.status))
+
+
+def _utc_time(view, context, model, name):
+    moment = getattr(model, name)
+    return f"{moment:%Y-%m-%d %H:%M:%S} UTC" if moment else ""
+
+
+def _entity_label(view, context, model, name):
+    return model.entity_type.replace("_", " ").capitalize()
+
+
+def _number_link(view, context, model, name):
+    text = model.openboxes_number or model.label or model.openboxes_id
+    return Markup('<a href="{}">{}</a>').format(view.get_url(".details_view", id=model.id), text)
+
+
+def _qbo_link(view, context, model, name):
+    url = row_quickbooks_url(model)
+    if url is None:
+        return ""
+    return Markup('<a href="{}" target="_blank" rel="noopener">{} ↗</a>').format(url, model.qbo_id)
+
+
+def row_quickbooks_url(row: SyncActivity) -> str | None:
+    tenant = row.tenant
+    environment = current_app.config.get("QBO_ENVIRONMENT", "sandbox")
+    return quickbooks_url(row.entity_type, row.qbo_id, environment, tenant.po_target, tenant.shipment_target)
+
+
+def _choices(values) -> list[tuple[str, str]]:
+    return [(value, status_label(value)) for value in values]
+
+
+def retry_and_queue(ids: list[int]) -> int:
+    """Reset the rows among ``ids`` the user may retry, audit each, queue their pushes; how many."""
+    tenant_id = None if current_user.is_support else current_user.tenant_id
+    reset = retry_rows(ids, tenant_id=tenant_id, requested_by=current_user.email)
+    owners = db.session.execute(select(SyncActivity.id, SyncActivity.tenant_id).where(SyncActivity.id.in_(reset)))
+    for activity_id, owner in owners:
+        record_event("activity.retried", tenant_id=owner, details={"activity_id": activity_id})
+    db.session.commit()
+    tag = f"-r{time.time_ns() // 1_000_000}"  # distinct from earlier retries of the same row
+    for activity_id in reset:
+        enqueue_push(activity_id, attempt=0, tag=tag)
+    return len(reset)
+
+
+def _flash_retried(count: int) -> None:
+    if count:
+        flash(f"Queued {count} row(s) for another try. Their status changes here as the worker pushes them.", "success")
+    else:
+        flash("Nothing to retry: only Sync Failed, retrying or queued rows can be retried.", "warning")
 
 
 class SyncActivityView(ReadOnlyView):
-    """The Integration Activity panel."""
+    """The Integration Activity panel: every record version, its status and what to do about a failure."""
 
+    list_template = "admin/activity/list.html"
+    details_template = "admin/activity/details.html"
     column_list = ["updated_at", "tenant", "entity_type", "openboxes_number", "status", "attempts", "message"]
-    column_labels = {"updated_at": "Time", "openboxes_number": "OpenBoxes number", "message": "Error"}
-    column_filters = ["status", "entity_type", "error_category", "updated_at"]
+    column_list += ["qbo_link"]
+    column_labels = {
+        "updated_at": "Time",
+        "entity_type": "Entity",
+        "openboxes_number": "OpenBoxes number",
+        "message": "Error",
+        "qbo_link": "QuickBooks",
+        "error_category": "Error category",
+        "qbo_error_code": "QuickBooks code",
+        "openboxes_id": "OpenBoxes id",
+        "next_attempt_at": "Next attempt",
+        "realm_id": "QuickBooks company (realm)",
+        "qbo_id": "QuickBooks id",
+        "request_id": "QuickBooks request id",
+        "outcome_unknown": "Outcome unknown (looked up before writing again)",
+        "created_at": "First seen",
+    }
+    column_sortable_list = ["updated_at", ("tenant", "tenant.name"), "entity_type", "openboxes_number", "status"]
+    column_sortable_list += ["attempts"]
+    column_filters = [
+        FilterEqual(SyncActivity.status, "Status", options=_choices(ACTIVITY_STATUSES)),
+        FilterEqual(SyncActivity.entity_type, "Entity", options=_choices(ENTITY_TYPES)),
+        DateTimeBetweenFilter(SyncActivity.updated_at, "Time"),
+        DateTimeGreaterFilter(SyncActivity.updated_at, "Time"),
+        DateTimeSmallerFilter(SyncActivity.updated_at, "Time"),
+        FilterEqual(SyncActivity.error_category, "Error category", options=_choices(ERROR_CATEGORIES)),
+    ]
     column_searchable_list = ["openboxes_number"]
     column_default_sort = ("updated_at", True)
-    column_formatters = {"status": _status_badge}
+    column_formatters = {
+        "updated_at": _utc_time,
+        "entity_type": _entity_label,
+        "status": _status_badge,
+        "openboxes_number": _number_link,
+        "qbo_link": _qbo_link,
+    }
+    column_export_list = ["updated_at", "tenant", "entity_type", "openboxes_number", "status", "attempts"]
+    column_export_list += ["error_category", "qbo_error_code", "message", "qbo_id", "qbo_link"]
+    column_details_list = ["tenant", "entity_type", "openboxes_id", "openboxes_number", "label", "version", "status"]
+    column_details_list += ["attempts", "next_attempt_at", "error_category", "qbo_error_code", "message", "amount"]
+    column_details_list += ["realm_id", "qbo_id", "request_id", "outcome_unknown", "created_at", "updated_at"]
+    column_formatters_detail = {
+        "status": _status_badge,
+        "entity_type": _entity_label,
+        "updated_at": _utc_time,
+        "created_at": _utc_time,
+        "next_attempt_at": _utc_time,
+    }
+    column_formatters_export = {"qbo_link": lambda view, context, model, name: row_quickbooks_url(model) or ""}
+
+    @action("retry", "Retry selected", "Retry the selected rows now?")
+    def action_retry(self, ids):
+        rows = self.scoped_rows(ids)
+        _flash_retried(retry_and_queue([row.id for row in rows]))
 
     @action("ignore", "Ignore", "Mark the selected rows as skipped? They will not be pushed.")
     def action_ignore(self, ids):
-        rows = [row for row in self.scoped_rows(ids) if row.status in ("sync_failed", "queued", "retrying")]
+        rows = [row for row in self.scoped_rows(ids) if engine_activity.mark_ignored(row, current_user.email)]
         for row in rows:
-            row.status = "skipped"
-            row.message = f"Ignored by {current_user.email} on {utcnow():%Y-%m-%d %H:%M} UTC"
             record_event("activity.ignored", tenant_id=row.tenant_id, details={"activity_id": row.id})
         db.session.commit()
         flash(f"Ignored {len(rows)} row(s).", "success")
+
+    @expose("/retry-matching/", methods=["POST"])
+    def retry_matching_view(self):
+        """Retry every Sync Failed row the list's current filters and search match (the user's rows only)."""
+        _flash_retried(retry_and_queue(self.failed_matching_ids()))
+        return redirect(self.get_url(".index_view", **request.args.to_dict()))
+
+    def failed_matching_ids(self) -> list[int]:
+        """Ids of the Sync Failed rows matching the request's filters and search, scoped to the user."""
+        return [pk for (pk,) in self._failed_matching_query().with_entities(SyncActivity.id)]
+
+    def failed_matching_count(self) -> int:
+        return self._failed_matching_query().count()
+
+    def _failed_matching_query(self):
+        args = self._get_list_extra_args()
+        _, query = self.get_list(0, None, False, args.search, args.filters, execute=False, page_size=0)
+        return query.enable_eagerloads(False).order_by(None).filter(SyncActivity.status == "sync_failed")
+
+    def detail_context(self, row: SyncActivity) -> dict:
+        """What the detail page shows beyond the row's fields: the fix, deep links and attempt history."""
+        guidance = advice.advise(row.error_category, row.qbo_error_code, row.message)
+        ob_url = openboxes_url(self._openboxes_base_url(row.tenant_id), row.entity_type, row.openboxes_id, row.snapshot)
+        fix_label, fix_url = self._fix_link(guidance.fix, ob_url)
+        return {
+            "failed": row.status in ("sync_failed", "retrying") or bool(row.error_category),
+            "retryable": row.status in ("sync_failed", "retrying", "queued"),
+            "advice": guidance,
+            "fix_label": fix_label,
+            "fix_url": fix_url,
+            "quickbooks_url": row_quickbooks_url(row),
+            "openboxes_url": ob_url,
+            "history": list(reversed(row.attempt_log or [])),
+            "status_label": status_label(row.status),
+            "status_colour": STATUS_COLOURS.get(row.status, "info"),
+        }
+
+    @staticmethod
+    def _openboxes_base_url(tenant_id: int) -> str | None:
+        return db.session.scalar(select(OpenBoxesConnection.base_url).filter_by(tenant_id=tenant_id))
+
+    @staticmethod
+    def _fix_link(fix: str, ob_url: str | None) -> tuple[str, str | None]:
+        """The fix in words and the page where it is done (None when it is done outside the console)."""
+        if fix == advice.ACCOUNT_MAPPINGS:
+            return "Remap the account under Account mappings", console_url(*ACCOUNT_MAPPINGS)
+        if fix == advice.PRODUCT_LINKS:
+            return "Link the product under Product links", console_url(*PRODUCT_LINKS)
+        if fix == advice.RECONNECT:
+            return "Reconnect QuickBooks", console_url(*QUICKBOOKS_SETTINGS)
+        if fix == advice.SYNC_PREFERENCES:
+            return "Change the sync target under Sync preferences", console_url(*SYNC_PREFERENCES)
+        if fix == advice.OPENBOXES_RECORD:
+            return "Edit the record in OpenBoxes", ob_url
+        if fix == advice.QUICKBOOKS_COMPANY:
+            return "Fix it in the QuickBooks company (see the reason)", None
+        if fix == advice.SUPPORT:
+            return "Contact support with this page's address", None
+        return "Nothing to change first", None
 
 
 def register(console) -> None:

@@ -1,17 +1,121 @@
-"""The console's home page (the dashboard)."""
+"""The console's home page: connections, sync mode and runs, counts, a 14-day chart and top failure reasons."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import abort, flash, redirect, url_for
 from flask_admin import AdminIndexView, expose
 from flask_login import current_user
 
 from jobs.queues import enqueue_ping
+from portal.admin.activity import (
+    OPENBOXES_SETTINGS,
+    QUICKBOOKS_SETTINGS,
+    STATUS_COLOURS,
+    SYNC_PREFERENCES,
+    console_url,
+    status_label,
+)
 from portal.admin.base import SecureMixin
+from portal.engine import stats
+
+CHART_WIDTH, CHART_HEIGHT = 720, 220
+PLOT_LEFT, PLOT_TOP, PLOT_BOTTOM = 40, 12, 190
+BAR_COLOURS = {"synced": "#18bc9c", "failed": "#e74c3c"}  # Flatly's success and danger
+
+
+@dataclass(frozen=True)
+class Bar:
+    kind: str  # "synced" or "failed"
+    day: str
+    count: int
+    x: float
+    y: float
+    width: float
+    height: float
+
+    @property
+    def colour(self) -> str:
+        return BAR_COLOURS[self.kind]
+
+
+@dataclass(frozen=True)
+class Chart:
+    """Geometry of the synced/failed per day bar chart, drawn as inline SVG by the template."""
+
+    width: int
+    height: int
+    bars: list[Bar]
+    day_labels: list[tuple[float, str]]
+    grid: list[tuple[float, int]]
+    baseline: float
+    left: int
+
+
+def build_chart(days: list[stats.DayCount]) -> Chart:
+    """Two bars per day (synced, failed) scaled to the busiest day; days without rows draw no bar."""
+    top = max([1] + [max(day.synced, day.failed) for day in days])
+    slot = (CHART_WIDTH - PLOT_LEFT) / max(1, len(days))
+    bar_width = slot * 0.38
+    scale = (PLOT_BOTTOM - PLOT_TOP) / top
+    bars, labels = [], []
+    for index, day in enumerate(days):
+        left = PLOT_LEFT + index * slot + slot * 0.1
+        for offset, kind, count in ((0, "synced", day.synced), (1, "failed", day.failed)):
+            if count:
+                x, height = left + offset * bar_width, count * scale
+                bars.append(Bar(kind, day.day.isoformat(), count, *_box(x, PLOT_BOTTOM - height, bar_width, height)))
+        labels.append((round(left + bar_width, 1), day.day.strftime("%m-%d")))
+    grid = [(PLOT_TOP + (PLOT_BOTTOM - PLOT_TOP) * (1 - value / top), value) for value in sorted({0, top // 2, top})]
+    return Chart(CHART_WIDTH, CHART_HEIGHT, bars, labels, grid, PLOT_BOTTOM, PLOT_LEFT)
+
+
+def _box(x: float, y: float, width: float, height: float) -> tuple:
+    return round(x, 1), round(y, 1), round(width, 1), round(height, 1)
+
+
+def panel_url(status: str | None = None, tenant_id: int | None = None) -> str:
+    """The Integration Activity panel, filtered by status and (support) tenant."""
+    filters = {}
+    if status:
+        filters["flt0_status_equals"] = status
+    if tenant_id is not None:
+        filters["flt1_tenant_equals"] = tenant_id
+    return url_for("activity.index_view", **filters)
+
+
+def local_time(moment: datetime | None, zone: str | None = None) -> str:
+    """``moment`` in the tenant's time zone (UTC when unknown), e.g. ``2026-11-26 02:00 America/Chicago``."""
+    if moment is None:
+        return "—"
+    try:
+        tz = ZoneInfo(zone or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        tz = ZoneInfo("UTC")
+    return f"{moment.astimezone(tz):%Y-%m-%d %H:%M} {tz.key}"
 
 
 class HomeView(SecureMixin, AdminIndexView):
-    """The console's home page; the dashboard issue fills it in."""
+    """The dashboard: a tenant admin sees their tenant; support staff see every tenant."""
+
+    @expose("/")
+    def index(self):
+        figures = stats.dashboard(None if current_user.is_support else current_user.tenant_id)
+        return self.render(
+            self._template,
+            figures=figures,
+            chart=build_chart(figures.days),
+            panel_url=panel_url,
+            local_time=local_time,
+            status_label=status_label,
+            status_colours=STATUS_COLOURS,
+            reconnect_url=console_url(*QUICKBOOKS_SETTINGS),
+            openboxes_settings_url=console_url(*OPENBOXES_SETTINGS),
+            preferences_url=console_url(*SYNC_PREFERENCES),
+        )
 
     @expose("/ping", methods=["POST"])
     def ping(self):

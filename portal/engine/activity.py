@@ -135,7 +135,7 @@ def _note_error(row: SyncActivity, error: SyncError) -> None:
     row.outcome_unknown = bool(getattr(error, "outcome_unknown", False)) or row.outcome_unknown
 
 
-def reset_for_retry(row: SyncActivity) -> bool:
+def reset_for_retry(row: SyncActivity, requested_by: str | None = None) -> bool:
     """A person asked to retry: fresh attempts, and a fresh requestid after a definite refusal."""
     if row.status not in ("sync_failed", "retrying", "queued"):
         return False
@@ -144,7 +144,36 @@ def reset_for_retry(row: SyncActivity) -> bool:
     row.status = "queued"
     row.attempts = 0
     row.next_attempt_at = None
+    log_attempt(row, "retry_requested", f"Retry requested by {requested_by or 'a person'}; attempts reset")
     return True
+
+
+def mark_ignored(row: SyncActivity, ignored_by: str) -> bool:
+    """A person chose not to push this row (failed or waiting); it ends skipped. False if not ignorable."""
+    if row.status not in ("sync_failed", "queued", "retrying"):
+        return False
+    row.status = "skipped"
+    row.next_attempt_at = None
+    row.message = f"Ignored by {ignored_by} on {utcnow():%Y-%m-%d %H:%M} UTC"
+    log_attempt(row, "ignored", row.message)
+    return True
+
+
+ATTEMPT_LOG_LIMIT = 25
+
+
+def log_attempt(row: SyncActivity, status: str | None = None, message: str | None = None) -> None:
+    """Append the row's current outcome (or a person's action) to its attempt history, newest last."""
+    entry = {
+        "at": utcnow().isoformat(timespec="seconds"),
+        "attempt": row.attempts,
+        "status": status or row.status,
+        "category": None if status else row.error_category,
+        "code": None if status else row.qbo_error_code,
+        "message": message if status else row.message,
+    }
+    # A new list (not an in-place append) so the ORM sees the JSON column change.
+    row.attempt_log = [*(row.attempt_log or []), entry][-ATTEMPT_LOG_LIMIT:]
 
 
 def due_at(seconds: float) -> datetime:

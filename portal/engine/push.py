@@ -206,6 +206,7 @@ def run_push(activity_id: int) -> Outcome | None:
         db.session.rollback()
         row = db.session.get(SyncActivity, activity_id)
         outcome = _handle_failure(row, error)
+    activity.log_attempt(row)
     db.session.commit()
     return outcome
 

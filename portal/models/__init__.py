@@ -2,7 +2,7 @@
 
 from portal.models.audit import AuditEvent
 from portal.models.connections import OpenBoxesConnection, QuickBooksConnection
-from portal.models.mapping import AccountMapping, ProductLink
+from portal.models.mapping import AccountMapping, OpenBoxesProduct, ProductLink
 from portal.models.sync import EntityLink, SyncActivity, SyncRun, Watermark
 from portal.models.tenancy import Tenant, User
 
@@ -11,6 +11,7 @@ __all__ = [
     "AuditEvent",
     "EntityLink",
     "OpenBoxesConnection",
+    "OpenBoxesProduct",
     "ProductLink",
     "QuickBooksConnection",
     "SyncActivity",

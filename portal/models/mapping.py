@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import db
@@ -48,3 +48,19 @@ class ProductLink(TenantOwned, Timestamps, db.Model):
     qbo_item_id: Mapped[str] = mapped_column(String(32))
     qbo_item_name: Mapped[str | None] = mapped_column(String(100))
     link_method: Mapped[str] = mapped_column(String(16))
+
+
+class OpenBoxesProduct(TenantOwned, Timestamps, db.Model):
+    """A product read by "Load products from OpenBoxes", so the Product links page can list products no
+    poll has seen yet (polls only see products changed after syncing was enabled)."""
+
+    __tablename__ = "openboxes_product"
+    __table_args__ = (UniqueConstraint("tenant_id", "openboxes_product_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    openboxes_product_id: Mapped[str] = mapped_column(String(64))
+    product_code: Mapped[str | None] = mapped_column(String(64))
+    product_name: Mapped[str | None] = mapped_column(String(1000))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The product as listed (JSON-safe): what "Auto-create in QuickBooks" maps into an item.
+    record: Mapped[dict | None] = mapped_column(JSON)

@@ -96,3 +96,6 @@ class SyncActivity(TenantOwned, Timestamps, db.Model):
     # The OpenBoxes record as polled (with the details fetched for it): pushes map this snapshot, so a
     # version is pushed exactly as it was seen, and a push never needs OpenBoxes to be up.
     snapshot: Mapped[dict | None] = mapped_column(JSON)
+    # What each push attempt (and each retry or ignore by a person) ended in, oldest first, capped:
+    # the detail page's attempt history. Entries: at, attempt, status, category, code, message.
+    attempt_log: Mapped[list | None] = mapped_column(JSON)

@@ -1,0 +1,136 @@
+"""Settings › Sync preferences: when to sync, what, as which documents; "Sync now" and its live progress.
+
+The progress page is rendered by the server and refreshed by ``static/js/sync_progress.js`` from a
+small JSON endpoint (no inline script, so it works under a strict Content-Security-Policy); without
+JavaScript a ``<meta refresh>`` reloads the page.
+"""
+
+from __future__ import annotations
+
+from zoneinfo import available_timezones
+
+from flask import abort, flash, jsonify, request, url_for
+from flask_admin import expose
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringField
+from wtforms.validators import InputRequired, ValidationError
+
+from portal.admin.base import SecureBaseView
+from portal.admin.tenant_choice import back_to, chosen_tenant, tenant_options
+from portal.engine.preferences import ENTITY_TOGGLES, Preferences, run_progress, save_preferences, start_sync_now
+from portal.models.tenancy import PO_TARGETS, SHIPMENT_TARGETS
+from portal.sync.schedule import check_interval, parse_daily_time, zone
+
+MODES = [
+    ("realtime", "Real-time: every few minutes"),
+    ("scheduled", "Scheduled: once a day"),
+    ("manual", "Manual: only when someone clicks Sync now"),
+]
+LINK_MODES = [
+    ("auto_create", "is created in QuickBooks when first needed"),
+    ("manual", "fails its document until linked under Product links"),
+]
+TOGGLE_LABELS = {
+    "sync_purchase_orders": "Purchase orders",
+    "sync_suppliers": "Suppliers (vendors)",
+    "sync_shipments": "Outbound shipments",
+    "sync_products": "Products (items)",
+    "sync_adjustments": "Inventory adjustments",
+}
+
+
+def _checked(check):
+    """A WTForms validator from one of ``portal.sync.schedule``'s checks (they raise ValueError)."""
+
+    def validate(form, field):
+        if field.data is None:
+            return  # not a number: the field already says so
+        try:
+            check(field.data)
+        except (ValueError, TypeError) as error:
+            raise ValidationError(str(error)) from None
+
+    return validate
+
+
+class PreferencesForm(FlaskForm):
+    sync_mode = RadioField("When to sync", choices=MODES, validators=[InputRequired()])
+    realtime_interval_minutes = IntegerField(
+        "Real-time interval (minutes, 1–5)", validators=[InputRequired(), _checked(check_interval)]
+    )
+    daily_time = StringField("Daily at (HH:MM, 24-hour)", validators=[InputRequired(), _checked(parse_daily_time)])
+    timezone = StringField("Time zone (IANA name)", validators=[InputRequired(), _checked(zone)])
+    po_target = SelectField("Purchase orders become", choices=[(v, v) for v in PO_TARGETS])
+    shipment_target = SelectField("Shipments become", choices=[(v, v) for v in SHIPMENT_TARGETS])
+    product_link_mode = SelectField("A product without a link", choices=LINK_MODES)
+    sync_purchase_orders = BooleanField(TOGGLE_LABELS["sync_purchase_orders"])
+    sync_suppliers = BooleanField(TOGGLE_LABELS["sync_suppliers"])
+    sync_shipments = BooleanField(TOGGLE_LABELS["sync_shipments"])
+    sync_products = BooleanField(TOGGLE_LABELS["sync_products"])
+    sync_adjustments = BooleanField(TOGGLE_LABELS["sync_adjustments"])
+
+    def preferences(self) -> Preferences:
+        values = {name: getattr(self, name).data for name in Preferences.__dataclass_fields__ if name != "toggles"}
+        values["timezone"] = values["timezone"].strip()
+        values["daily_time"] = values["daily_time"].strip()
+        return Preferences(**values, toggles={name: getattr(self, name).data for name in ENTITY_TOGGLES})
+
+
+def _form_for(tenant) -> PreferencesForm:
+    prefs = Preferences.of(tenant)
+    data = {name: getattr(prefs, name) for name in Preferences.__dataclass_fields__ if name != "toggles"}
+    return PreferencesForm(data={**data, **prefs.toggles})
+
+
+class SyncPreferencesView(SecureBaseView):
+    @expose("/", methods=["GET", "POST"])
+    def index(self):
+        tenant = chosen_tenant()
+        if tenant is None:
+            return self.render("admin/settings/choose_tenant.html", tenants=tenant_options(), endpoint=".index")
+        form = PreferencesForm() if request.method == "POST" else _form_for(tenant)
+        if request.method == "POST" and form.validate():
+            changed = save_preferences(tenant.id, form.preferences())
+            flash(f"Saved the sync preferences of {tenant.name}." if changed else "Nothing changed.", "success")
+            return back_to(".index", tenant)
+        return self.render(
+            "admin/settings/preferences.html",
+            form=form,
+            tenant=tenant,
+            toggles=TOGGLE_LABELS,
+            zones=sorted(available_timezones()),
+        )
+
+    @expose("/sync-now/", methods=["POST"])
+    def sync_now(self):
+        tenant = chosen_tenant() or abort(404)
+        try:
+            since = start_sync_now(tenant.id)
+        except ValueError as error:
+            flash(str(error), "error")
+            return back_to(".index", tenant)
+        return back_to(".progress", tenant, since=since)
+
+    @expose("/progress/")
+    def progress(self):
+        tenant = chosen_tenant() or abort(404)
+        since = request.args.get("since", type=int) or abort(404)
+        data_url = url_for(".progress_json", tenant=request.args.get("tenant"), since=since)
+        return self.render(
+            "admin/settings/progress.html", tenant=tenant, progress=run_progress(tenant.id, since), data_url=data_url
+        )
+
+    @expose("/progress.json")
+    def progress_json(self):
+        tenant = chosen_tenant() or abort(404)
+        since = request.args.get("since", type=int) or abort(404)
+        return jsonify(run_progress(tenant.id, since))
+
+    def render(self, template, **kwargs):
+        return super().render(template, tenant_choices=tenant_options(), **kwargs)
+
+
+def register(console) -> None:
+    console.add_view(
+        SyncPreferencesView(name="Sync preferences", category="Settings", endpoint="preferences", url="preferences")
+    )

@@ -1,0 +1,176 @@
+"""What the dashboard shows: counts by status, synced and failed per day, top failure reasons, runs.
+
+Every function takes ``tenant_id``: one tenant's figures, or None for every tenant (support staff). The
+caller decides which (the console passes the signed-in user's tenant). Days are UTC days.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import func, literal_column, select
+
+from portal.extensions import db
+from portal.models import OpenBoxesConnection, QuickBooksConnection, SyncActivity, SyncRun, Tenant
+from portal.models.base import utcnow
+from portal.models.sync import ACTIVITY_STATUSES
+
+CHART_DAYS = 14
+TOP_REASONS = 5
+
+
+@dataclass(frozen=True)
+class DayCount:
+    day: date
+    synced: int
+    failed: int
+
+
+@dataclass(frozen=True)
+class Connections:
+    """A tenant's two connections and whether QuickBooks must be reconnected by a person."""
+
+    quickbooks: QuickBooksConnection | None
+    openboxes: OpenBoxesConnection | None
+    needs_reconnect: bool
+
+
+@dataclass
+class TenantSummary:
+    """One row of the support overview."""
+
+    tenant: Tenant
+    connections: Connections
+    last_run: SyncRun | None
+    counts: dict[str, int] = field(default_factory=dict)
+    last_run_counts: dict[str, int] = field(default_factory=dict)
+
+
+def _scoped(query, model, tenant_id: int | None):
+    return query if tenant_id is None else query.where(model.tenant_id == tenant_id)
+
+
+def status_counts(tenant_id: int | None) -> dict[str, int]:
+    """Rows per status (every status present, zero when none)."""
+    query = _scoped(select(SyncActivity.status, func.count()), SyncActivity, tenant_id)
+    found = dict(db.session.execute(query.group_by(SyncActivity.status)).all())
+    return {status: found.get(status, 0) for status in ACTIVITY_STATUSES}
+
+
+def counts_by_tenant() -> dict[int, dict[str, int]]:
+    """{tenant id: {status: rows}} for every tenant with rows (support overview), in one query."""
+    query = select(SyncActivity.tenant_id, SyncActivity.status, func.count())
+    counts: dict[int, dict[str, int]] = {}
+    for tenant_id, status, number in db.session.execute(query.group_by(SyncActivity.tenant_id, SyncActivity.status)):
+        counts.setdefault(tenant_id, dict.fromkeys(ACTIVITY_STATUSES, 0))[status] = number
+    return counts
+
+
+def _utc_day(column):
+    """The UTC calendar day of a timestamp column, as 'YYYY-MM-DD' text on every backend."""
+    # Literals, not bound parameters: PostgreSQL would see the SELECT and GROUP BY copies as different.
+    if db.session.get_bind().dialect.name == "postgresql":
+        return func.to_char(func.timezone(literal_column("'UTC'"), column), literal_column("'YYYY-MM-DD'"))
+    return func.strftime(literal_column("'%Y-%m-%d'"), column)  # SQLite holds UTC text
+
+
+def daily_outcomes(tenant_id: int | None, days: int = CHART_DAYS, today: date | None = None) -> list[DayCount]:
+    """Rows that ended synced or Sync Failed per UTC day (by their last change), oldest day first."""
+    today = today or utcnow().date()
+    first = today - timedelta(days=days - 1)
+    day = _utc_day(SyncActivity.updated_at)
+    query = (
+        select(day, SyncActivity.status, func.count())
+        .where(SyncActivity.status.in_(("synced", "sync_failed")))
+        .where(SyncActivity.updated_at >= datetime.combine(first, time(), tzinfo=UTC))
+        .group_by(day, SyncActivity.status)
+    )
+    found = {
+        (str(when), status): number
+        for when, status, number in db.session.execute(_scoped(query, SyncActivity, tenant_id))
+    }
+    every_day = (first + timedelta(days=offset) for offset in range(days))
+    return [
+        DayCount(when, found.get((when.isoformat(), "synced"), 0), found.get((when.isoformat(), "sync_failed"), 0))
+        for when in every_day
+    ]
+
+
+def top_failure_reasons(tenant_id: int | None, limit: int = TOP_REASONS) -> list[tuple[str, int]]:
+    """The most frequent messages among Sync Failed rows, with how many rows carry each."""
+    reason = SyncActivity.message
+    query = select(reason, func.count()).where(SyncActivity.status == "sync_failed")
+    query = _scoped(query, SyncActivity, tenant_id).group_by(reason).order_by(func.count().desc(), reason).limit(limit)
+    return [(text or "No reason recorded", number) for text, number in db.session.execute(query)]
+
+
+def last_run(tenant_id: int | None) -> SyncRun | None:
+    query = _scoped(select(SyncRun), SyncRun, tenant_id).order_by(SyncRun.started_at.desc(), SyncRun.id.desc())
+    return db.session.scalars(query.limit(1)).first()
+
+
+def run_counts(run: SyncRun | None) -> dict[str, int]:
+    """Where the rows a run queued stand now, per status (pushes finish after the poll that made the run)."""
+    if run is None:
+        return {}
+    query = select(SyncActivity.status, func.count()).where(SyncActivity.run_id == run.id)
+    found = dict(db.session.execute(query.group_by(SyncActivity.status)).all())
+    return {status: found.get(status, 0) for status in ACTIVITY_STATUSES}
+
+
+def connections(tenant_id: int) -> Connections:
+    quickbooks = db.session.scalars(select(QuickBooksConnection).filter_by(tenant_id=tenant_id)).first()
+    openboxes = db.session.scalars(select(OpenBoxesConnection).filter_by(tenant_id=tenant_id)).first()
+    return Connections(quickbooks, openboxes, needs_reconnect(quickbooks))
+
+
+def needs_reconnect(connection: QuickBooksConnection | None, now: datetime | None = None) -> bool:
+    """True when QuickBooks refused the grant, or the refresh token has expired (nothing can renew it)."""
+    if connection is None or connection.status == "disconnected":
+        return False
+    if connection.status == "needs_reconnect":
+        return True
+    now = now or utcnow()
+    expiries = (connection.refresh_expires_at, connection.refresh_hard_expires_at)
+    return any(expiry is not None and expiry <= now for expiry in expiries)
+
+
+def tenant_summaries() -> list[TenantSummary]:
+    """Every tenant with its connections, last run and counts by status (support staff only)."""
+    counts = counts_by_tenant()
+    empty = dict.fromkeys(ACTIVITY_STATUSES, 0)
+    summaries = []
+    for tenant in db.session.scalars(select(Tenant).order_by(Tenant.name)):
+        run = last_run(tenant.id)
+        summaries.append(
+            TenantSummary(tenant, connections(tenant.id), run, counts.get(tenant.id, empty), run_counts(run))
+        )
+    return summaries
+
+
+@dataclass
+class Dashboard:
+    """Everything the home page shows for one tenant (``tenant`` set) or every tenant (support)."""
+
+    counts: dict[str, int]
+    days: list[DayCount]
+    reasons: list[tuple[str, int]]
+    last_run: SyncRun | None
+    last_run_counts: dict[str, int] = field(default_factory=dict)
+    tenant: Tenant | None = None
+    connections: Connections | None = None
+    tenants: list[TenantSummary] = field(default_factory=list)
+
+
+def dashboard(tenant_id: int | None) -> Dashboard:
+    """One tenant's dashboard, or (None) the cross-tenant one with a summary row per tenant."""
+    figures = Dashboard(status_counts(tenant_id), daily_outcomes(tenant_id), top_failure_reasons(tenant_id), None)
+    figures.last_run = last_run(tenant_id)
+    figures.last_run_counts = run_counts(figures.last_run)
+    if tenant_id is None:
+        figures.tenants = tenant_summaries()
+    else:
+        figures.tenant = db.session.get(Tenant, tenant_id)
+        figures.connections = connections(tenant_id)
+    return figures

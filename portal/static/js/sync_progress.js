@@ -1,0 +1,29 @@
+// Live progress of a "Sync now" run: poll the page's JSON endpoint and update the counts in place.
+// Served from the app (no inline script) so the page works under a strict Content-Security-Policy.
+(function () {
+  "use strict";
+  var root = document.getElementById("sync-progress");
+  if (!root) { return; }
+  var labels = {};
+  var template = document.getElementById("state-labels");
+  if (template && template.content) {
+    template.content.querySelectorAll("[data-state]").forEach(function (node) {
+      labels[node.getAttribute("data-state")] = node.textContent;
+    });
+  }
+  function show(name, value) {
+    var node = root.querySelector('[data-field="' + name + '"]');
+    if (node) { node.textContent = value === null || value === undefined ? "" : String(value); }
+  }
+  function tick() {
+    fetch(root.getAttribute("data-url"), { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (response) { return response.ok ? response.json() : Promise.reject(response.status); })
+      .then(function (data) {
+        ["fetched", "pushed", "failed", "pending", "error"].forEach(function (name) { show(name, data[name]); });
+        show("state-label", labels[data.state] || data.state);
+        if (!data.done) { window.setTimeout(tick, 2000); }
+      })
+      .catch(function () { window.setTimeout(tick, 5000); });
+  }
+  window.setTimeout(tick, 1000);
+})();

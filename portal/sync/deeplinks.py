@@ -1,0 +1,105 @@
+"""Links from an Integration Activity row to the record in QuickBooks Online and in OpenBoxes.
+
+Best effort: neither product documents these page addresses as an API, so they are the ones their web
+apps use today.
+
+QuickBooks (``https://app.qbo.intuit.com/app/...``, ``app.sandbox.qbo.intuit.com`` for sandbox companies; the
+signed-in user's company is used, so a person signed in to another company sees that company's page):
+
+| Row entity       | Page                                                      |
+|------------------|-----------------------------------------------------------|
+| purchase_order   | ``purchaseorder?txnId=<id>`` or ``bill?txnId=<id>`` (the tenant's current PO target)   |
+| shipment         | ``invoice?txnId=<id>`` or ``salesreceipt?txnId=<id>`` (the tenant's current shipment target) |
+| adjustment       | ``journal?txnId=<id>``                                    |
+| supplier         | ``vendordetail?nameId=<id>``                              |
+| customer         | ``customerdetail?nameId=<id>``                            |
+| product          | ``items`` (the item list: QuickBooks has no per-item page address) |
+
+The document type is the tenant's *current* target: a row pushed before the target was changed links to the
+wrong page type (QuickBooks then shows "not found").
+
+OpenBoxes (the connection's base URL plus its context path, ``/openboxes`` by default):
+
+| Row entity       | Page                                                      |
+|------------------|-----------------------------------------------------------|
+| purchase_order   | ``/order/show/<id>``                                      |
+| shipment         | ``/stockMovement/show/<id>``                              |
+| product          | ``/inventoryItem/showStockCard/<id>``                     |
+| adjustment       | the adjusted product's stock card                         |
+| supplier         | ``/organization/edit/<id>``                               |
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote, urlsplit
+
+QBO_HOSTS = {"production": "https://app.qbo.intuit.com", "sandbox": "https://app.sandbox.qbo.intuit.com"}
+DEFAULT_CONTEXT_PATH = "/openboxes"
+
+_QBO_PAGES = {
+    ("purchase_order", "PurchaseOrder"): "purchaseorder?txnId=",
+    ("purchase_order", "Bill"): "bill?txnId=",
+    ("shipment", "Invoice"): "invoice?txnId=",
+    ("shipment", "SalesReceipt"): "salesreceipt?txnId=",
+    ("adjustment", None): "journal?txnId=",
+    ("supplier", None): "vendordetail?nameId=",
+    ("customer", None): "customerdetail?nameId=",
+}
+_OPENBOXES_PAGES = {
+    "purchase_order": "/order/show/",
+    "shipment": "/stockMovement/show/",
+    "product": "/inventoryItem/showStockCard/",
+    "supplier": "/organization/edit/",
+}
+
+
+def quickbooks_url(
+    entity: str,
+    qbo_id: str | None,
+    environment: str,
+    po_target: str = "PurchaseOrder",
+    shipment_target: str = "Invoice",
+) -> str | None:
+    """The QuickBooks page of the document or name written for this row; None when nothing was written.
+
+    >>> quickbooks_url("purchase_order", "145", "production")
+    'https://app.qbo.intuit.com/app/purchaseorder?txnId=145'
+    >>> quickbooks_url("shipment", "9", "sandbox", shipment_target="SalesReceipt")
+    'https://app.sandbox.qbo.intuit.com/app/salesreceipt?txnId=9'
+    """
+    if not qbo_id:
+        return None
+    host = QBO_HOSTS.get(environment, QBO_HOSTS["sandbox"])
+    if entity == "product":
+        return f"{host}/app/items"
+    target = {"purchase_order": po_target, "shipment": shipment_target}.get(entity)
+    page = _QBO_PAGES.get((entity, target))
+    return None if page is None else f"{host}/app/{page}{quote(str(qbo_id), safe='')}"
+
+
+def openboxes_url(base_url: str | None, entity: str, openboxes_id: str, snapshot: dict | None = None) -> str | None:
+    """The OpenBoxes page of the row's record; None when there is none (or no usable base URL).
+
+    >>> openboxes_url("https://ob.example.org", "purchase_order", "ff80")
+    'https://ob.example.org/openboxes/order/show/ff80'
+    >>> openboxes_url("https://ob.example.org/ob/", "product", "p1")
+    'https://ob.example.org/ob/inventoryItem/showStockCard/p1'
+    """
+    root = _openboxes_root(base_url)
+    record_id = _product_of_adjustment(snapshot) if entity == "adjustment" else openboxes_id
+    page = _OPENBOXES_PAGES.get("product" if entity == "adjustment" else entity)
+    if root is None or page is None or not record_id:
+        return None
+    return f"{root}{page}{quote(str(record_id), safe='')}"
+
+
+def _openboxes_root(base_url: str | None) -> str | None:
+    parts = urlsplit((base_url or "").strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/') or DEFAULT_CONTEXT_PATH}"
+
+
+def _product_of_adjustment(snapshot: dict | None) -> str | None:
+    product = (snapshot or {}).get("product") or ((snapshot or {}).get("row") or {}).get("product") or {}
+    return product.get("id")

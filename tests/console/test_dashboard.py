@@ -1,0 +1,154 @@
+"""The dashboard (home page): connections, mode and runs, counts, the 14-day SVG chart, top reasons, isolation."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from portal.engine import stats
+from portal.models import QuickBooksConnection, SyncRun
+from portal.models.base import utcnow
+from tests.console.test_activity_panel import INACTIVE_AP, NOT_LINKED, make_activity
+
+
+def _body(response) -> str:
+    return " ".join(response.get_data(as_text=True).split())
+
+
+def _days_ago(days: int) -> datetime:
+    return utcnow().replace(hour=12, minute=0, second=0, microsecond=0) - timedelta(days=days)
+
+
+@pytest.fixture
+def acme_rows(two_tenants, db):
+    acme = two_tenants["acme"]
+    run = SyncRun(tenant=acme, trigger="realtime", fetched=7, started_at=_days_ago(0), finished_at=_days_ago(0))
+    db.session.add(run)
+    db.session.commit()
+    for index in range(3):
+        make_activity(db, acme, f"S-{index}", status="synced", updated_at=_days_ago(2), run_id=run.id)
+    make_activity(db, acme, "S-today", status="synced", updated_at=_days_ago(0))
+    make_activity(db, acme, "F-1", updated_at=_days_ago(0), run_id=run.id)
+    make_activity(db, acme, "F-2", updated_at=_days_ago(0))
+    make_activity(db, acme, "F-3", message=NOT_LINKED, updated_at=_days_ago(5))
+    make_activity(db, acme, "F-old", updated_at=_days_ago(30))
+    make_activity(db, acme, "Q-1", status="queued", run_id=run.id)
+    make_activity(db, two_tenants["bolt"], "BOLT-1", message="boltmark reason", updated_at=_days_ago(1))
+    return run
+
+
+def _bars(body: str) -> dict[tuple[str, str], int]:
+    found = re.findall(r'<rect class="bar bar-(\w+)" data-day="([\d-]+)" data-count="(\d+)"', body)
+    return {(kind, day): int(count) for kind, day, count in found}
+
+
+def _count(body: str, status: str) -> int:
+    match = re.search(rf'data-status="{status}">.*?data-count="(\d+)"', body)
+    return int(match.group(1))
+
+
+def test_tenant_dashboard_counts_chart_reasons_and_tip(two_tenants, acme_rows, auth, client):
+    auth.login("admin@acme.test")
+    body = _body(client.get("/admin/"))
+    assert (_count(body, "synced"), _count(body, "sync_failed"), _count(body, "queued")) == (4, 4, 1)
+
+    assert 'id="daily-chart"' in body and "<svg" in body
+    day = lambda ago: _days_ago(ago).date().isoformat()  # noqa: E731
+    assert _bars(body) == {("synced", day(2)): 3, ("synced", day(0)): 1, ("failed", day(0)): 2, ("failed", day(5)): 1}
+    assert len(re.findall(r'<text x="[\d.]+" y="206', body)) == 14  # one label per day
+
+    reasons = re.findall(r"<tr><td>(.*?)</td><td class=\"text-right\">(\d+)</td></tr>", body)
+    assert reasons[0] == (INACTIVE_AP, "3") and reasons[1][1] == "1"
+    assert "boltmark" not in body and "Bolt Clinics" not in body
+
+    assert 'href="/admin/activity/?flt0_status_equals=sync_failed"' in body
+    assert "review failed syncs weekly" in body
+
+
+def test_tip_link_opens_the_failed_rows(two_tenants, acme_rows, auth, client):
+    auth.login("admin@acme.test")
+    body = _body(client.get("/admin/activity/?flt0_status_equals=sync_failed"))
+    assert ">F-1</a>" in body and ">S-0</a>" not in body and ">Q-1</a>" not in body
+
+
+def test_last_run_mode_and_next_run(two_tenants, acme_rows, auth, client, db):
+    acme = two_tenants["acme"]
+    acme.sync_mode, acme.realtime_interval_minutes, acme.timezone = "realtime", 3, "America/Chicago"
+    acme.next_run_at = datetime(2026, 11, 27, 15, 0, tzinfo=UTC)
+    db.session.commit()
+    auth.login("admin@acme.test")
+    body = _body(client.get("/admin/"))
+    assert "real-time, every 3 minute(s)" in body
+    assert "2026-11-27 09:00 America/Chicago" in body
+    assert "7 fetched; now 3 synced, 1 failed, 1 waiting, 0 skipped" in body
+
+
+def test_connections_and_needs_reconnect_banner(two_tenants, acme_rows, auth, client, db):
+    acme = two_tenants["acme"]
+    connection = QuickBooksConnection(tenant=acme, realm_id="r1", company_name="Acme Books", status="connected")
+    connection.refresh_expires_at = utcnow() + timedelta(days=90)
+    db.session.add(connection)
+    db.session.commit()
+    auth.login("admin@acme.test")
+    healthy = _body(client.get("/admin/"))
+    assert "Acme Books" in healthy and 'id="needs-reconnect"' not in healthy
+    assert "reconnect needed after " + connection.refresh_expires_at.strftime("%Y-%m-%d %H:%M") in healthy
+    assert "OpenBoxes:</strong> not set up" in healthy
+
+    connection.status = "needs_reconnect"
+    db.session.commit()
+    body = _body(client.get("/admin/"))
+    assert 'id="needs-reconnect"' in body
+    assert '<a href="/admin/quickbooks/" class="btn btn-light text-danger btn-sm ml-3">Reconnect QuickBooks</a>' in body
+
+
+def test_expired_refresh_token_needs_reconnect():
+    connection = QuickBooksConnection(status="connected", refresh_expires_at=utcnow() - timedelta(minutes=1))
+    assert stats.needs_reconnect(connection)
+    assert not stats.needs_reconnect(QuickBooksConnection(status="connected"))
+    assert not stats.needs_reconnect(None)
+
+
+def test_support_sees_every_tenant_with_a_row_each(two_tenants, acme_rows, auth, client, db):
+    db.session.add(QuickBooksConnection(tenant=two_tenants["bolt"], realm_id="r2", status="needs_reconnect"))
+    db.session.commit()
+    auth.login("help@bridge.test")
+    body = _body(client.get("/admin/"))
+    assert "All tenants" in body
+    assert _count(body, "sync_failed") == 5
+    assert f'data-tenant="{two_tenants["acme"].id}"' in body and f'data-tenant="{two_tenants["bolt"].id}"' in body
+    assert "QuickBooks needs reconnecting for: Bolt Clinics" in body
+    assert "boltmark reason" in body
+    bolt_failed = f"/admin/activity/?flt0_status_equals=sync_failed&amp;flt1_tenant_equals={two_tenants['bolt'].id}"
+    assert bolt_failed in body
+    assert "Check the worker" in body
+
+
+def test_tenant_admin_does_not_get_the_worker_check(two_tenants, auth, client):
+    auth.login("admin@bolt.test")
+    body = _body(client.get("/admin/"))
+    assert "Check the worker" not in body
+    assert auth.post("/admin/ping").status_code == 403
+
+
+def test_empty_tenant_dashboard_renders(two_tenants, auth, client):
+    auth.login("admin@bolt.test")
+    body = _body(client.get("/admin/"))
+    assert 'id="daily-chart"' in body and _bars(body) == {}
+    assert "No failed rows." in body and "none yet" in body
+    assert "syncing is not enabled yet" not in body  # the factory enables syncing
+
+
+def test_daily_outcomes_are_scoped_and_cover_fourteen_days(two_tenants, acme_rows):
+    days = stats.daily_outcomes(two_tenants["bolt"].id)
+    assert len(days) == 14 and days[-1].day == utcnow().date()
+    assert [(day.synced, day.failed) for day in days if day.synced or day.failed] == [(0, 1)]
+    everyone = stats.daily_outcomes(None)
+    assert sum(day.failed for day in everyone) == 4  # F-old is older than 14 days
+
+
+def test_anonymous_visitor_is_sent_to_login(client, app):
+    response = client.get("/admin/")
+    assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
