@@ -137,6 +137,8 @@ def load_config(env: dict, instance_path: Path) -> dict:
         "QBO_RATE_WINDOW_SECONDS": float(env.get("QBO_RATE_WINDOW_SECONDS", "60")),
         "QBO_MAX_CONCURRENCY": int(env.get("QBO_MAX_CONCURRENCY", "10")),
         "OPENBOXES_CLOCK_SKEW_SECONDS": int(env.get("OPENBOXES_CLOCK_SKEW_SECONDS", "300")),
+        "SYNC_STUCK_SECONDS": int(env.get("SYNC_STUCK_SECONDS", "600")),
+        "SYNC_ORPHAN_GRACE_SECONDS": int(env.get("SYNC_ORPHAN_GRACE_SECONDS", "120")),
         "SYNC_RETRY_DELAYS": parse_delays(env.get("SYNC_RETRY_DELAYS", "60,120,240")),
         "OPENBOXES_ALLOW_PRIVATE_NETWORKS": env.get("OPENBOXES_ALLOW_PRIVATE_NETWORKS", "1" if dev else "0") == "1",
         "METRICS_TOKEN": env.get("METRICS_TOKEN", ""),
