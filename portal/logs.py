@@ -8,10 +8,25 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from rq import get_current_job
 
 QUIET_LOGGERS = ("oauthlib", "requests_oauthlib", "urllib3", "werkzeug")
+CONTEXT_FIELDS = ("tenant", "activity", "entity")
+_context: ContextVar[dict | None] = ContextVar("log_context", default=None)
+
+
+@contextmanager
+def log_context(**fields: object) -> Iterator[None]:
+    """Add ``tenant=…``, ``realm=…``, ``activity=…`` to every log line written inside the block."""
+    token = _context.set({**(_context.get() or {}), **{k: v for k, v in fields.items() if v is not None}})
+    try:
+        yield
+    finally:
+        _context.reset(token)
 
 
 class JobContext(logging.Filter):
@@ -20,6 +35,7 @@ class JobContext(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         job = get_current_job()
         record.job_id = job.id if job is not None else "-"
+        record.context = _context.get()
         return True
 
 
@@ -30,8 +46,11 @@ class KeyValueFormatter(logging.Formatter):
         message = record.getMessage().replace('"', "'")
         line = (
             f"ts={self.formatTime(record, '%Y-%m-%dT%H:%M:%S')} level={record.levelname.lower()} "
-            f'logger={record.name} job={getattr(record, "job_id", "-")} msg="{message}"'
+            f"logger={record.name} job={getattr(record, 'job_id', '-')}"
         )
+        context = getattr(record, "context", None) or _context.get() or {}
+        line += "".join(f" {key}={context[key]}" for key in CONTEXT_FIELDS if key in context)
+        line += f' msg="{message}"'
         if record.exc_info:
             line += " exc=" + self.formatException(record.exc_info).splitlines()[-1].replace(" ", "_")
         return line

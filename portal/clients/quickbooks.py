@@ -196,11 +196,12 @@ class QuickBooksClient:
             self.observer(self.realm_id, response.status_code)
         error = classify_qbo_response(response.status_code, response.headers, response.text)
         log.info(
-            "qbo call realm=%s method=%s path=%s status=%s intuit_tid=%s",
+            "qbo call realm=%s method=%s path=%s status=%s requestid=%s intuit_tid=%s",
             self.realm_id,
             method,
             path.split("?")[0],
             response.status_code,
+            (params or {}).get("requestid", "-"),
             response.headers.get("intuit_tid", ""),
         )
         if error is not None:

@@ -8,6 +8,7 @@ already seen; adjustments by date range. Watermarks move only after the rows are
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 
 from portal.engine import activity
@@ -15,12 +16,14 @@ from portal.engine.openboxes import jsonable, openboxes_client
 from portal.engine.poll_documents import poll_adjustments, poll_purchase_orders, poll_shipments
 from portal.engine.watermarks import load_state, observed_until, save_state
 from portal.extensions import db
+from portal.logs import log_context
 from portal.models import SyncRun, Tenant
 from portal.models.base import utcnow
 from portal.sync.errors import SyncError
 from portal.sync.watermark import Scan
 
 PAGE_SIZE = 100
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -31,6 +34,13 @@ class PollResult:
 
 def poll_tenant(tenant_id: int, trigger: str) -> PollResult:
     """Poll every enabled entity; a failing entity is noted on the run and the others go on."""
+    with log_context(tenant=tenant_id):
+        result = _poll(tenant_id, trigger)
+    log.info("poll finished trigger=%s run=%s queued=%s", trigger, result.run_id, len(result.queued_ids))
+    return result
+
+
+def _poll(tenant_id: int, trigger: str) -> PollResult:
     tenant = db.session.get(Tenant, tenant_id)
     run = SyncRun(tenant_id=tenant_id, trigger=trigger)
     db.session.add(run)

@@ -21,6 +21,7 @@ from portal.engine.documents import activity_request_id, update_object, write_do
 from portal.engine.links import find_link, save_link
 from portal.engine.named import ensure_item, ensure_named
 from portal.extensions import db
+from portal.logs import log_context
 from portal.models import SyncActivity
 from portal.sync.backoff import retry_delay
 from portal.sync.documents import adjustment_to_journal_entry, purchase_order_to_qbo, shipment_to_qbo
@@ -189,6 +190,11 @@ def run_push(activity_id: int) -> Outcome | None:
     row = claim(activity_id)
     if row is None:
         return None
+    with log_context(tenant=row.tenant_id, activity=row.id, entity=row.entity_type):
+        return _push_claimed(row, activity_id)
+
+
+def _push_claimed(row: SyncActivity, activity_id: int) -> Outcome:
     try:
         ctx = load_context(row.tenant_id)
         row.realm_id = ctx.realm
