@@ -32,6 +32,8 @@ from pathlib import Path
 
 import requests
 
+from sandbox.quickbooks.companies import SUGGESTED_MAPPINGS
+
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 LOOPBACK = "127.0.0.1"
@@ -42,15 +44,6 @@ QBO_BUDGET = 500  # Intuit's requests per realm per window
 QBO_CONCURRENCY = 10  # Intuit's concurrent requests per realm
 OUR_SHARE = 0.96  # the app keeps its own budget a little under Intuit's (480 of 500, as the defaults do)
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
-# The QuickBooks sandbox's default chart of accounts (sandbox/quickbooks/README.md).
-MAPPINGS = {
-    "inventory_purchases": ("9", "5000", "Cost of Goods Sold"),
-    "inventory_asset": ("4", "1300", "Inventory Asset"),
-    "accounts_payable": ("5", "2000", "Accounts Payable (A/P)"),
-    "outbound_revenue": ("7", "4000", "Sales of Product Income"),
-    "inventory_adjustments": ("10", "5100", "Inventory Shrinkage"),
-    "deposit": ("1", "1000", "Checking"),
-}
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -344,7 +337,7 @@ def create_tenant(realm: Realm, qbo: str) -> None:
     )
     store_token_response(connection, tokens, utcnow())
     db.session.add(connection)
-    for role, (qbo_id, number, name) in MAPPINGS.items():
+    for role, (qbo_id, number, name) in SUGGESTED_MAPPINGS.items():
         db.session.add(
             AccountMapping(tenant=tenant, role=role, qbo_account_id=qbo_id, account_number=number, account_name=name)
         )

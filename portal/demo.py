@@ -23,18 +23,11 @@ from portal.local_redis import free_port
 from portal.models import AccountMapping, OpenBoxesConnection, QuickBooksConnection, Tenant, User
 from portal.models.base import utcnow
 from portal.qbo_tokens import store_token_response
+from sandbox.quickbooks.companies import SUGGESTED_MAPPINGS
 
 DEMO_REALM = "9341453050000001"  # the sandbox's Plus company
 SUPPORT_LOGIN = ("support@demo.example", "demo-support-pass")
 ADMIN_LOGIN = ("admin@demo.example", "demo-admin-pass")
-MAPPINGS = {
-    "inventory_purchases": ("9", "5000", "Cost of Goods Sold"),
-    "inventory_asset": ("4", "1300", "Inventory Asset"),
-    "accounts_payable": ("5", "2000", "Accounts Payable (A/P)"),
-    "outbound_revenue": ("7", "4000", "Sales of Product Income"),
-    "inventory_adjustments": ("10", "5100", "Inventory Shrinkage"),
-    "deposit": ("1", "1000", "Checking"),
-}
 
 
 @dataclass
@@ -111,7 +104,7 @@ def seed_demo(sandboxes: Sandboxes) -> bool:
     _demo_connections(tenant, sandboxes)
     db.session.add_all(
         AccountMapping(tenant=tenant, role=role, qbo_account_id=qid, account_number=number, account_name=name)
-        for role, (qid, number, name) in MAPPINGS.items()
+        for role, (qid, number, name) in SUGGESTED_MAPPINGS.items()
     )
     db.session.commit()
     return True

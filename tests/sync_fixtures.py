@@ -11,18 +11,9 @@ from jobs.queues import QUEUE_NAMES, enqueue_poll
 from portal.engine.enable import enable_sync
 from portal.models import AccountMapping, OpenBoxesConnection, SyncActivity
 from portal.models.base import utcnow
+from sandbox.quickbooks.companies import SUGGESTED_MAPPINGS
 from tests.conftest import connect_quickbooks
 from tests.factories import make_tenant
-
-# The QuickBooks sandbox's default chart of accounts (sandbox/quickbooks/README.md).
-PLUS_MAPPINGS = {
-    "inventory_purchases": ("9", "5000", "Cost of Goods Sold"),
-    "inventory_asset": ("4", "1300", "Inventory Asset"),
-    "accounts_payable": ("5", "2000", "Accounts Payable (A/P)"),
-    "outbound_revenue": ("7", "4000", "Sales of Product Income"),
-    "inventory_adjustments": ("10", "5100", "Inventory Shrinkage"),
-    "deposit": ("1", "1000", "Checking"),
-}
 
 
 class OpenBoxesSandbox:
@@ -133,7 +124,7 @@ def tenant(qbo_app, qbo, ob, db, redis):
     )
     connection = connect_quickbooks(tenant, qbo)
     connection.plan, connection.home_currency, connection.multicurrency = "Plus", "USD", False
-    for role, (qbo_id, number, name) in PLUS_MAPPINGS.items():
+    for role, (qbo_id, number, name) in SUGGESTED_MAPPINGS.items():
         db.session.add(
             AccountMapping(tenant=tenant, role=role, qbo_account_id=qbo_id, account_number=number, account_name=name)
         )
@@ -166,3 +157,6 @@ def sync(tenant, redis, slot: str = "t") -> None:
 def activities(db, **filters) -> list[SyncActivity]:
     db.session.expire_all()
     return list(db.session.scalars(db.select(SyncActivity).filter_by(**filters).order_by(SyncActivity.id)))
+
+# The name the tests use for the sandbox chart mapping.
+PLUS_MAPPINGS = SUGGESTED_MAPPINGS

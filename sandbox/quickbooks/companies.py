@@ -157,3 +157,15 @@ def preferences(company: Company) -> dict:
         "sparse": False,
         "MetaData": {"CreateTime": company.created, "LastUpdatedTime": company.created},
     }
+
+
+# How the bridge's account roles map onto this chart (id, AcctNum, Name): shared by the demo, the test
+# fixtures and the benchmark, so they all agree with the accounts above.
+SUGGESTED_MAPPINGS = {
+    "inventory_purchases": ("9", "5000", "Cost of Goods Sold"),
+    "inventory_asset": ("4", "1300", "Inventory Asset"),
+    "accounts_payable": ("5", "2000", "Accounts Payable (A/P)"),
+    "outbound_revenue": ("7", "4000", "Sales of Product Income"),
+    "inventory_adjustments": ("10", "5100", "Inventory Shrinkage"),
+    "deposit": ("1", "1000", "Checking"),
+}
