@@ -3,7 +3,7 @@
 Each tick:
 - queues a poll for every tenant whose ``next_run_at`` has come (real-time every N minutes, scheduled
   once a day at HH:MM in the tenant's zone; manual never), then moves ``next_run_at`` on;
-- queues the activity watchdog (every minute) and token upkeep (every 10 minutes);
+- queues the activity watchdog (every minute), token upkeep (every 10 minutes) and failure digests (hourly);
 - records ``clock:last_tick`` for ``/healthz``.
 
 A loop of our own rather than RQ's ``CronScheduler``: that one is beta, reads cron strings in UTC, skips
@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 TICK_SECONDS = 60
 HEARTBEAT_KEY = "clock:last_tick"
 UPKEEP_EVERY_MINUTES = 10
+DIGEST_EVERY_MINUTES = 60
 POLL_JOB_ID = re.compile(r"^poll-(\d+)-")
 
 
@@ -49,7 +50,7 @@ def tick(now: datetime | None = None) -> list[str]:
 
 
 def queue_maintenance(now: datetime) -> None:
-    """The watchdog once per minute and token upkeep once per 10 minutes, whichever clock gets there first."""
+    """The watchdog each minute, token upkeep each 10 minutes, digests hourly, whichever clock gets there first."""
     minute = int(now.timestamp() // 60)
     queue = get_queue("high")
     # ttl: a pass nobody picked up in its own window is dropped, not piled up behind a missing worker.
@@ -57,6 +58,8 @@ def queue_maintenance(now: datetime) -> None:
     _enqueue_unique(queue, "jobs.maintenance.reconcile_activities", (), reconcile_id, job_timeout=120, ttl=120)
     upkeep_id = f"upkeep-{minute // UPKEEP_EVERY_MINUTES}"
     _enqueue_unique(queue, "jobs.maintenance.refresh_tokens", (), upkeep_id, job_timeout=600, ttl=600)
+    digest_id = f"digest-{minute // DIGEST_EVERY_MINUTES}"
+    _enqueue_unique(get_queue("low"), "jobs.maintenance.send_digests", (), digest_id, job_timeout=600, ttl=3600)
 
 
 def dispatch_due_tenants(now: datetime) -> list[str]:

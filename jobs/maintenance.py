@@ -1,4 +1,4 @@
-"""Maintenance jobs the clock queues: the activity watchdog (every minute) and token upkeep (every 10 minutes)."""
+"""Maintenance jobs the clock queues: the activity watchdog (every minute), token upkeep (every 10 minutes), digests."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 
 from jobs.queues import enqueue_push, get_queue
+from portal.engine.digest import send_all_digests
 from portal.engine.reconcile import reconcile
 from portal.engine.upkeep import refresh_due_tokens
 from portal.models.base import utcnow
@@ -42,3 +43,8 @@ def reconcile_activities(stuck_after_seconds: float | None = None, grace_seconds
 def refresh_tokens() -> dict:
     """Refresh QuickBooks tokens expiring soon (tenants in use) or not refreshed for a day (quiet tenants)."""
     return refresh_due_tokens().as_dict()
+
+
+def send_digests() -> dict:
+    """Failure digests and weekly reminders per tenant, and the support digest (hourly; only what is due)."""
+    return send_all_digests().as_dict()

@@ -145,4 +145,20 @@ def load_config(env: dict, instance_path: Path) -> dict:
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),
         "LOGIN_MAX_FAILURES": int(env.get("LOGIN_MAX_FAILURES", "5")),
         "LOGIN_LOCKOUT_SECONDS": int(env.get("LOGIN_LOCKOUT_SECONDS", "300")),
+        **digest_settings(env),
+    }
+
+
+def digest_settings(env: dict) -> dict:
+    """Failure digest delivery: no ``SMTP_HOST`` means email is off (webhooks still work)."""
+    return {
+        "SMTP_HOST": env.get("SMTP_HOST", ""),
+        "SMTP_PORT": int(env.get("SMTP_PORT", "587")),
+        "SMTP_USERNAME": env.get("SMTP_USERNAME", ""),
+        "SMTP_PASSWORD": env.get("SMTP_PASSWORD", ""),
+        "SMTP_FROM": env.get("SMTP_FROM", "bridge@localhost"),
+        "SMTP_STARTTLS": env.get("SMTP_STARTTLS", "1") == "1",
+        "SUPPORT_DIGEST_EMAIL": env.get("SUPPORT_DIGEST_EMAIL", ""),
+        "SUPPORT_DIGEST_WEBHOOK": env.get("SUPPORT_DIGEST_WEBHOOK", ""),
+        "PUBLIC_URL": env.get("PUBLIC_URL", "http://127.0.0.1:5000"),
     }

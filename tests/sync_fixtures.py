@@ -158,5 +158,6 @@ def activities(db, **filters) -> list[SyncActivity]:
     db.session.expire_all()
     return list(db.session.scalars(db.select(SyncActivity).filter_by(**filters).order_by(SyncActivity.id)))
 
+
 # The name the tests use for the sandbox chart mapping.
 PLUS_MAPPINGS = SUGGESTED_MAPPINGS

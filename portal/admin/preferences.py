@@ -13,12 +13,14 @@ from flask import abort, flash, jsonify, request, url_for
 from flask_admin import expose
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringField
-from wtforms.validators import InputRequired, ValidationError
+from wtforms.validators import InputRequired, Optional, ValidationError
 
 from portal.admin.base import SecureBaseView
 from portal.admin.tenant_choice import back_to, chosen_tenant, tenant_options
+from portal.engine.digest import save_digest_webhook
 from portal.engine.preferences import ENTITY_TOGGLES, Preferences, run_progress, save_preferences, start_sync_now
 from portal.models.tenancy import PO_TARGETS, SHIPMENT_TARGETS
+from portal.sync.digest import check_webhook_url
 from portal.sync.schedule import check_interval, parse_daily_time, zone
 
 MODES = [
@@ -76,6 +78,13 @@ class PreferencesForm(FlaskForm):
         return Preferences(**values, toggles={name: getattr(self, name).data for name in ENTITY_TOGGLES})
 
 
+class DigestForm(FlaskForm):
+    digest_webhook_url = StringField(
+        "Failure digest webhook (http/https URL; empty for none)",
+        validators=[Optional(strip_whitespace=True), _checked(check_webhook_url)],
+    )
+
+
 def _form_for(tenant) -> PreferencesForm:
     prefs = Preferences.of(tenant)
     data = {name: getattr(prefs, name) for name in Preferences.__dataclass_fields__ if name != "toggles"}
@@ -99,7 +108,23 @@ class SyncPreferencesView(SecureBaseView):
             tenant=tenant,
             toggles=TOGGLE_LABELS,
             zones=sorted(available_timezones()),
+            digest_form=DigestForm(data={"digest_webhook_url": tenant.digest_webhook_url or ""}),
         )
+
+    @expose("/digest/", methods=["POST"])
+    def digest(self):
+        tenant = chosen_tenant() or abort(404)
+        form = DigestForm()
+        if not form.validate():
+            flash(" ".join(form.digest_webhook_url.errors), "error")
+            return back_to(".index", tenant)
+        try:
+            changed = save_digest_webhook(tenant.id, form.digest_webhook_url.data or "")
+        except ValueError as error:
+            flash(str(error), "error")
+            return back_to(".index", tenant)
+        flash(f"Saved the failure digest webhook of {tenant.name}." if changed else "Nothing changed.", "success")
+        return back_to(".index", tenant)
 
     @expose("/sync-now/", methods=["POST"])
     def sync_now(self):

@@ -46,6 +46,10 @@ class Tenant(Timestamps, db.Model):
     product_link_mode: Mapped[str] = mapped_column(String(16), default="auto_create")
     sync_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     next_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    digest_webhook_url: Mapped[str | None] = mapped_column(String(500))
+    last_digest_failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    digest_reminder_week: Mapped[str | None] = mapped_column(String(8))  # ISO week of the last reminder, "2026-W05"
 
     def __str__(self) -> str:
         return self.name

@@ -1,0 +1,218 @@
+"""Failure digests: read the figures, send by email (SMTP) and/or webhook, move the markers on success.
+
+A delivery that fails (SMTP refused, webhook down or answering non-2xx) leaves the markers where they were,
+so the next hourly run tries again. Logs name the tenant and the webhook's host only: webhook paths and
+queries often carry a secret.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import smtplib
+import socket
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.message import EmailMessage
+from urllib.parse import urlsplit
+
+import requests
+from flask import current_app
+from sqlalchemy import func, select
+
+from portal.audit import record_event
+from portal.clients.openboxes import ALWAYS_BLOCKED, SHARED_ADDRESS_SPACE
+from portal.engine import stats
+from portal.extensions import db
+from portal.models import AuditEvent, SyncActivity, Tenant, User
+from portal.models.base import utcnow
+from portal.sync import digest as compose
+from portal.sync.digest import Message, TenantFailures
+
+log = logging.getLogger(__name__)
+
+WEBHOOK_TIMEOUT_SECONDS = 10
+SMTP_TIMEOUT_SECONDS = 10
+SUPPORT_SENT = "digest.support_sent"
+
+
+@dataclass
+class DigestReport:
+    digests: list[int] = field(default_factory=list)
+    reminders: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+    support: bool = False
+
+    def as_dict(self) -> dict:
+        return {"digests": self.digests, "reminders": self.reminders, "failed": self.failed, "support": self.support}
+
+
+def send_all_digests(now: datetime | None = None) -> DigestReport:
+    """Tenant digests and weekly reminders that are due, then the support digest if due."""
+    now = now or utcnow()
+    report = DigestReport()
+    for tenant in db.session.scalars(select(Tenant).order_by(Tenant.id)).all():
+        send_tenant_digest(tenant, now, report)
+    report.support = send_support_digest()
+    return report
+
+
+def send_tenant_digest(tenant: Tenant, now: datetime, report: DigestReport) -> None:
+    if not tenant.digest_webhook_url and not (current_app.config["SMTP_HOST"] and tenant_admin_emails(tenant.id)):
+        return  # nowhere to send: the markers stay, so a channel added later gets the current figures
+    facts = tenant_failures(tenant)
+    if facts.failures < tenant.last_digest_failures:
+        tenant.last_digest_failures = facts.failures  # rows were fixed: failures after this count as new again
+    elif compose.digest_due(facts.failures, tenant.last_digest_failures):
+        if _deliver_to_tenant(tenant, compose.failure_digest(facts, _base_url()), report):
+            tenant.last_digest_failures, tenant.last_digest_at = facts.failures, now
+            record_event("digest.sent", tenant=tenant, details={"failures": facts.failures})
+            report.digests.append(tenant.id)
+    week = compose.iso_week(now.date())
+    if compose.reminder_due(facts.failures, tenant.digest_reminder_week, now.date()):
+        if _deliver_to_tenant(tenant, compose.weekly_reminder(facts, _base_url(), week), report):
+            tenant.digest_reminder_week = week
+            report.reminders.append(tenant.id)
+    db.session.commit()
+
+
+def tenant_failures(tenant: Tenant, failures: int | None = None) -> TenantFailures:
+    if failures is None:
+        query = select(func.count()).where(SyncActivity.tenant_id == tenant.id, SyncActivity.status == "sync_failed")
+        failures = db.session.scalar(query)
+    return TenantFailures(
+        tenant.id,
+        tenant.name,
+        failures,
+        previous=tenant.last_digest_failures or 0,
+        reasons=tuple(stats.top_failure_reasons(tenant.id)) if failures else (),
+        needs_reconnect=stats.connections(tenant.id).needs_reconnect,
+    )
+
+
+def _deliver_to_tenant(tenant: Tenant, message: Message, report: DigestReport) -> bool:
+    """True when every channel the tenant has took the message (and there was at least one)."""
+    emails = tenant_admin_emails(tenant.id) if current_app.config["SMTP_HOST"] else []
+    delivered = deliver(message, emails, tenant.digest_webhook_url, tenant_id=tenant.id)
+    if not delivered and (emails or tenant.digest_webhook_url):
+        report.failed.append(tenant.id)
+    return delivered
+
+
+def tenant_admin_emails(tenant_id: int) -> list[str]:
+    query = select(User.email).where(User.tenant_id == tenant_id, User.role == "tenant_admin", User.active.is_(True))
+    return list(db.session.scalars(query.order_by(User.email)))
+
+
+def send_support_digest() -> bool:
+    """The cross-tenant digest, when a tenant has more failures or newly needs a reconnect; True if sent."""
+    config = current_app.config
+    emails = [config["SUPPORT_DIGEST_EMAIL"]] if config["SUPPORT_DIGEST_EMAIL"] and config["SMTP_HOST"] else []
+    webhook = config["SUPPORT_DIGEST_WEBHOOK"] or None
+    if not emails and not webhook:
+        return False
+    counts = stats.counts_by_tenant()
+    tenants = db.session.scalars(select(Tenant).order_by(Tenant.name)).all()
+    rows = [tenant_failures(tenant, counts.get(tenant.id, {}).get("sync_failed", 0)) for tenant in tenants]
+    if not compose.support_digest_due(rows, last_support_snapshot()):
+        return False
+    if not deliver(compose.support_digest(rows, _base_url()), emails, webhook, tenant_id=None):
+        return False
+    record_event(SUPPORT_SENT, details=compose.support_snapshot(rows))
+    db.session.commit()
+    return True
+
+
+def last_support_snapshot() -> dict | None:
+    query = select(AuditEvent.details).where(AuditEvent.action == SUPPORT_SENT)
+    return db.session.scalar(query.order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc()).limit(1))
+
+
+def deliver(message: Message, emails: list[str], webhook_url: str | None, tenant_id: int | None) -> bool:
+    """Send on every given channel; True only if there was one and all succeeded."""
+    if not emails and not webhook_url:
+        return False
+    ok = True
+    if emails:
+        ok = send_email(message, emails, tenant_id) and ok
+    if webhook_url:
+        ok = post_webhook(message, webhook_url, tenant_id) and ok
+    return ok
+
+
+def send_email(message: Message, recipients: list[str], tenant_id: int | None) -> bool:
+    config = current_app.config
+    email = EmailMessage()
+    email["Subject"], email["From"], email["To"] = message.subject, config["SMTP_FROM"], ", ".join(recipients)
+    email.set_content(message.text)
+    try:
+        with smtplib.SMTP(config["SMTP_HOST"], config["SMTP_PORT"], timeout=SMTP_TIMEOUT_SECONDS) as smtp:
+            if config["SMTP_STARTTLS"]:
+                smtp.starttls()
+            if config["SMTP_USERNAME"]:
+                smtp.login(config["SMTP_USERNAME"], config["SMTP_PASSWORD"])
+            smtp.send_message(email)
+    except (OSError, smtplib.SMTPException) as error:
+        log.warning("digest: email %s for tenant=%s not sent: %s", message.kind, tenant_id, type(error).__name__)
+        return False
+    return True
+
+
+def post_webhook(message: Message, url: str, tenant_id: int | None) -> bool:
+    where = compose.webhook_host(url)
+    try:
+        refuse_unsafe_webhook(url)
+        response = requests.post(url, json=message.payload, timeout=WEBHOOK_TIMEOUT_SECONDS, allow_redirects=False)
+    except (ValueError, requests.RequestException) as error:
+        reason = str(error) if isinstance(error, ValueError) else type(error).__name__
+        log.warning("digest: webhook %s to %s for tenant=%s failed: %s", message.kind, where, tenant_id, reason)
+        return False
+    if not 200 <= response.status_code < 300:
+        log.warning(
+            "digest: webhook %s to %s for tenant=%s answered %s", message.kind, where, tenant_id, response.status_code
+        )
+        return False
+    return True
+
+
+def refuse_unsafe_webhook(url: str) -> None:
+    """ValueError unless the URL is http(s) and its host resolves only to addresses we may call.
+
+    Same rule as the OpenBoxes client: link-local and metadata addresses never; private and loopback
+    ones only where ``OPENBOXES_ALLOW_PRIVATE_NETWORKS`` allows them (development).
+    """
+    compose.check_webhook_url(url)
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        infos = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError):
+        raise ValueError(f"The webhook host {parts.hostname} could not be resolved: check the URL") from None
+    allow_private = current_app.config["OPENBOXES_ALLOW_PRIVATE_NETWORKS"]
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0].split("%")[0])
+        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+            address = address.ipv4_mapped
+        if any(address in net for net in ALWAYS_BLOCKED if net.version == address.version):
+            raise ValueError(f"The webhook host {parts.hostname} is a link-local or metadata address: use a public URL")
+        if (address.is_private or address.is_loopback or address in SHARED_ADDRESS_SPACE) and not allow_private:
+            raise ValueError(f"The webhook host {parts.hostname} is a private address: use a public URL")
+
+
+def save_digest_webhook(tenant_id: int, url: str) -> bool:
+    """Store (or, when empty, clear) the tenant's webhook URL; ValueError names what is wrong. True if changed."""
+    url = url.strip()
+    if url:
+        refuse_unsafe_webhook(url)
+    tenant = db.session.get(Tenant, tenant_id)
+    new = url or None
+    if tenant.digest_webhook_url == new:
+        return False
+    tenant.digest_webhook_url = new
+    record_event("digest.webhook_saved", tenant=tenant, details={"host": compose.webhook_host(url) if url else None})
+    db.session.commit()
+    return True
+
+
+def _base_url() -> str:
+    return current_app.config["PUBLIC_URL"]

@@ -1,0 +1,182 @@
+"""Failure digests, pure part: when one is due, and its subject, text and JSON payload from plain data.
+
+A tenant digest goes out only when the tenant has more Sync Failed rows than at its last digest; a weekly
+reminder once per ISO week while any failed row remains; the support digest when any tenant has more
+failures, or newly needs a reconnect, than the last support digest showed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from urllib.parse import urlsplit
+
+FAILED_PANEL_PATH = "/admin/activity/?flt0_status_equals=sync_failed"
+WEBHOOK_URL_MAX = 500
+
+
+@dataclass(frozen=True)
+class TenantFailures:
+    """One tenant's failure figures, as the digest needs them."""
+
+    tenant_id: int
+    tenant_name: str
+    failures: int
+    previous: int = 0
+    reasons: tuple[tuple[str, int], ...] = ()
+    needs_reconnect: bool = False
+
+
+@dataclass(frozen=True)
+class Message:
+    kind: str
+    subject: str
+    text: str
+    payload: dict = field(default_factory=dict)
+
+
+def digest_due(failures: int, last_digest_failures: int) -> bool:
+    return failures > last_digest_failures
+
+
+def iso_week(day: date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def reminder_due(failures: int, last_reminder_week: str | None, today: date) -> bool:
+    return failures > 0 and last_reminder_week != iso_week(today)
+
+
+def panel_url(base_url: str) -> str:
+    return base_url.rstrip("/") + FAILED_PANEL_PATH
+
+
+def _plural(number: int, word: str) -> str:
+    return f"{number} {word}" if number == 1 else f"{number} {word}s"
+
+
+def _reason_lines(reasons) -> list[str]:
+    return [f"  - {text} ({_plural(number, 'row')})" for text, number in reasons]
+
+
+def _tenant_payload(kind: str, facts: TenantFailures, base_url: str) -> dict:
+    return {
+        "type": kind,
+        "tenant": {"id": facts.tenant_id, "name": facts.tenant_name},
+        "failures": facts.failures,
+        "new_failures": max(facts.failures - facts.previous, 0),
+        "top_reasons": [{"reason": text, "count": number} for text, number in facts.reasons],
+        "needs_reconnect": facts.needs_reconnect,
+        "panel_url": panel_url(base_url),
+    }
+
+
+def failure_digest(facts: TenantFailures, base_url: str) -> Message:
+    """The digest sent when a tenant's failures grew."""
+    new = max(facts.failures - facts.previous, 0)
+    subject = f"{facts.tenant_name}: {_plural(facts.failures, 'record')} failed to sync ({new} new)"
+    lines = [
+        f"{_plural(facts.failures, 'record')} of {facts.tenant_name} are Sync Failed, "
+        f"{new} more than in the last digest.",
+        "",
+        "Top reasons:",
+        *(_reason_lines(facts.reasons) or ["  - none recorded"]),
+        "",
+    ]
+    if facts.needs_reconnect:
+        lines += ["QuickBooks must be reconnected under Settings › QuickBooks before anything can sync.", ""]
+    lines.append(f"Fix the cause, then retry the rows in the Integration Activity panel: {panel_url(base_url)}")
+    return Message(
+        "failure_digest", subject, "\n".join(lines) + "\n", _tenant_payload("failure_digest", facts, base_url)
+    )
+
+
+def weekly_reminder(facts: TenantFailures, base_url: str, week: str) -> Message:
+    """The once-a-week nudge to review what is still failed."""
+    subject = f"{facts.tenant_name}: weekly review of failed syncs ({_plural(facts.failures, 'record')})"
+    text = (
+        f"Review failed syncs weekly: {_plural(facts.failures, 'record')} of {facts.tenant_name} are still "
+        f"Sync Failed this week ({week}).\n\nTop reasons:\n"
+        + "\n".join(_reason_lines(facts.reasons) or ["  - none recorded"])
+        + f"\n\nOpen the failed rows: {panel_url(base_url)}\n"
+    )
+    payload = {**_tenant_payload("weekly_reminder", facts, base_url), "week": week}
+    return Message("weekly_reminder", subject, text, payload)
+
+
+def support_snapshot(rows: list[TenantFailures]) -> dict:
+    """What the support digest showed, kept to tell whether the next one is due (JSON-friendly)."""
+    return {
+        "failures": {str(row.tenant_id): row.failures for row in rows},
+        "reconnect": sorted(row.tenant_id for row in rows if row.needs_reconnect),
+    }
+
+
+def support_digest_due(rows: list[TenantFailures], last: dict | None) -> bool:
+    """True when a tenant has more failures, or newly needs a reconnect, than the last support digest showed."""
+    last = last or {}
+    before = last.get("failures", {})
+    grew = any(row.failures > before.get(str(row.tenant_id), 0) for row in rows)
+    newly_disconnected = any(row.needs_reconnect and row.tenant_id not in last.get("reconnect", []) for row in rows)
+    return grew or newly_disconnected
+
+
+def _support_row(row: TenantFailures) -> dict:
+    reconnect = row.needs_reconnect
+    return {"id": row.tenant_id, "name": row.tenant_name, "failures": row.failures, "needs_reconnect": reconnect}
+
+
+def support_digest(rows: list[TenantFailures], base_url: str) -> Message:
+    """Every tenant with failures or needing a reconnect, worst first, for support staff."""
+    shown = sorted(
+        (row for row in rows if row.failures or row.needs_reconnect), key=lambda row: (-row.failures, row.tenant_name)
+    )
+    reconnect = [row.tenant_name for row in shown if row.needs_reconnect]
+    total = sum(row.failures for row in shown)
+    subject = f"Sync failures across tenants: {_plural(total, 'record')}, {len(reconnect)} to reconnect"
+    lines = [f"  - {row.tenant_name}: {row.failures} failed" for row in shown] or ["  - no tenant has failed rows"]
+    text = "Sync Failed rows per tenant:\n" + "\n".join(lines) + "\n\n"
+    text += "Needing a QuickBooks reconnect: " + (", ".join(reconnect) or "none") + "\n\n"
+    text += f"Open the failed rows: {panel_url(base_url)}\n"
+    payload = {
+        "type": "support_digest",
+        "total_failures": total,
+        "tenants": [
+            {
+                "id": row.tenant_id,
+                "name": row.tenant_name,
+                "failures": row.failures,
+                "needs_reconnect": row.needs_reconnect,
+            }
+            for row in shown
+        ],
+        "needs_reconnect": reconnect,
+        "panel_url": panel_url(base_url),
+    }
+    return Message("support_digest", subject, text, payload)
+
+
+def check_webhook_url(url: str) -> str:
+    """The URL stripped, or ValueError naming the fix (scheme, host, no credentials, length)."""
+    url = url.strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(
+            f"'{url}' is not an http(s) URL: enter the full webhook address, e.g. https://hooks.example.com/x"
+        )
+    if parts.username or parts.password:
+        raise ValueError("The webhook URL must not contain a user name or password: put any token in the path or query")
+    if len(url) > WEBHOOK_URL_MAX:
+        raise ValueError(f"The webhook URL is longer than {WEBHOOK_URL_MAX} characters: use a shorter one")
+    try:
+        _ = parts.port
+    except ValueError:
+        raise ValueError(f"'{url}' has an invalid port: fix the webhook URL") from None
+    return url
+
+
+def webhook_host(url: str) -> str:
+    """Scheme and host only: what logs may show (paths and queries of webhooks often hold a secret)."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.hostname}"

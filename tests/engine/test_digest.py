@@ -1,0 +1,258 @@
+"""Failure digests end to end: real SMTP and webhook servers on loopback, real database and Redis."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+import pytest
+from rq import Queue
+
+from jobs.clock import queue_maintenance
+from portal.engine.digest import send_all_digests
+from portal.models import QuickBooksConnection, SyncActivity, Tenant
+from tests.engine.digest_servers import SmtpServer, WebhookReceiver, serve_in_thread, start_webhook
+from tests.factories import make_tenant, make_user
+from tests.sync_fixtures import work
+
+MONDAY = datetime(2026, 2, 2, 10, 0, tzinfo=UTC)
+PANEL = "http://bridge.test/admin/activity/?flt0_status_equals=sync_failed"
+
+
+@pytest.fixture
+def smtp(app):
+    server = SmtpServer()
+    stop = serve_in_thread(server)
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=server.port, SMTP_STARTTLS=False, SMTP_FROM="bridge@test")
+    yield server
+    stop()
+
+
+@pytest.fixture
+def hook(app):
+    receiver = WebhookReceiver()
+    url, stop = start_webhook(receiver)
+    receiver.url = url + "/hooks/SECRETPATH?token=SECRETQUERY"
+    yield receiver
+    stop()
+
+
+@pytest.fixture(autouse=True)
+def public_url(app):
+    app.config.update(PUBLIC_URL="http://bridge.test")
+
+
+def fail_rows(db, tenant, count, reason="The product has no price: set one in OpenBoxes", start=0):
+    rows = [
+        SyncActivity(
+            tenant_id=tenant.id,
+            entity_type="purchase_order",
+            openboxes_id=f"po-{tenant.id}-{start + n}",
+            version="1",
+            status="sync_failed",
+            message=reason,
+        )
+        for n in range(count)
+    ]
+    db.session.add_all(rows)
+    db.session.commit()
+    return rows
+
+
+def digests(smtp):
+    return [mail for mail in smtp.mails if "weekly review" not in mail.message["Subject"]]
+
+
+def test_email_digest_only_when_failures_grew(two_tenants, db, smtp):
+    acme = two_tenants["acme"]
+    make_user("gone@acme.test", "tenant_admin", acme, "x").active = False
+    db.session.commit()
+    rows = fail_rows(db, acme, 2)
+
+    send_all_digests(MONDAY)
+    [mail] = digests(smtp)
+    assert mail.recipients == ["admin@acme.test"]
+    assert mail.message["Subject"] == "Acme Medical: 2 records failed to sync (2 new)"
+    body = mail.message.get_payload(decode=True).decode()
+    assert "The product has no price: set one in OpenBoxes (2 rows)" in body
+    assert PANEL in body
+    db.session.refresh(acme)
+    assert (acme.last_digest_failures, acme.last_digest_at) == (2, MONDAY)
+
+    send_all_digests(MONDAY)  # unchanged
+    assert len(digests(smtp)) == 1
+
+    rows[0].status = "synced"
+    db.session.commit()
+    send_all_digests(MONDAY)  # fewer
+    assert len(digests(smtp)) == 1
+    assert db.session.get(Tenant, acme.id).last_digest_failures == 1
+
+    fail_rows(db, acme, 2, reason="Currency EUR needs multicurrency", start=10)
+    send_all_digests(MONDAY)  # more again
+    assert len(digests(smtp)) == 2
+    assert digests(smtp)[-1].message["Subject"] == "Acme Medical: 3 records failed to sync (2 new)"
+    assert all("bolt" not in recipient for mail in smtp.mails for recipient in mail.recipients)
+
+
+def test_webhook_payload_shape(two_tenants, db, hook):
+    acme = two_tenants["acme"]
+    acme.digest_webhook_url = hook.url
+    fail_rows(db, acme, 3)
+
+    report = send_all_digests(MONDAY)
+
+    assert report.digests == [acme.id]
+    [payload] = hook.of("failure_digest")
+    assert payload == {
+        "type": "failure_digest",
+        "tenant": {"id": acme.id, "name": "Acme Medical"},
+        "failures": 3,
+        "new_failures": 3,
+        "top_reasons": [{"reason": "The product has no price: set one in OpenBoxes", "count": 3}],
+        "needs_reconnect": False,
+        "panel_url": PANEL,
+    }
+    assert hook.paths[0] == "/hooks/SECRETPATH?token=SECRETQUERY"
+
+
+@pytest.mark.parametrize("broken", ["500", "closed port"])
+def test_webhook_failure_does_not_advance_the_marker(two_tenants, db, hook, caplog, broken):
+    acme = two_tenants["acme"]
+    if broken == "500":
+        hook.status = 500
+        acme.digest_webhook_url = hook.url
+    else:
+        acme.digest_webhook_url = "http://127.0.0.1:9/hooks/SECRETPATH"
+    fail_rows(db, acme, 1)
+
+    with caplog.at_level(logging.WARNING, logger="portal.engine.digest"):
+        report = send_all_digests(MONDAY)
+
+    assert report.digests == [] and acme.id in report.failed
+    db.session.refresh(acme)
+    assert (acme.last_digest_failures, acme.last_digest_at, acme.digest_reminder_week) == (0, None, None)
+    assert "webhook failure_digest to http://127.0.0.1" in caplog.text
+    assert "SECRET" not in caplog.text
+
+    hook.status = 200
+    acme.digest_webhook_url = hook.url
+    db.session.commit()
+    assert send_all_digests(MONDAY).digests == [acme.id]
+    assert db.session.get(Tenant, acme.id).last_digest_failures == 1
+
+
+def test_weekly_reminder_once_per_iso_week(two_tenants, db, hook):
+    acme = two_tenants["acme"]
+    acme.digest_webhook_url = hook.url
+    fail_rows(db, acme, 1)
+
+    send_all_digests(MONDAY)
+    send_all_digests(datetime(2026, 2, 5, 9, tzinfo=UTC))
+    send_all_digests(datetime(2026, 2, 8, 23, tzinfo=UTC))  # Sunday: still ISO week 6
+    assert [p["week"] for p in hook.of("weekly_reminder")] == ["2026-W06"]
+
+    send_all_digests(datetime(2026, 2, 9, 0, 30, tzinfo=UTC))
+    assert [p["week"] for p in hook.of("weekly_reminder")] == ["2026-W06", "2026-W07"]
+    assert len(hook.of("failure_digest")) == 1  # nothing new: no second digest
+    assert db.session.get(Tenant, acme.id).digest_reminder_week == "2026-W07"
+
+
+def test_no_reminder_without_failures(two_tenants, db, hook):
+    two_tenants["acme"].digest_webhook_url = hook.url
+    db.session.commit()
+    send_all_digests(MONDAY)
+    assert hook.payloads == []
+
+
+def test_support_digest_covers_every_tenant(app, two_tenants, db, smtp, hook):
+    acme, bolt = two_tenants["acme"], two_tenants["bolt"]
+    calm = make_tenant("Calm Care")
+    db.session.add(QuickBooksConnection(tenant=calm, realm_id="9", status="needs_reconnect"))
+    fail_rows(db, acme, 1)
+    fail_rows(db, bolt, 4)
+    app.config.update(SUPPORT_DIGEST_EMAIL="support@bridge.test", SUPPORT_DIGEST_WEBHOOK=hook.url)
+
+    assert send_all_digests(MONDAY).support is True
+    [payload] = hook.of("support_digest")
+    assert [(t["name"], t["failures"], t["needs_reconnect"]) for t in payload["tenants"]] == [
+        ("Bolt Clinics", 4, False),
+        ("Acme Medical", 1, False),
+        ("Calm Care", 0, True),
+    ]
+    assert payload["needs_reconnect"] == ["Calm Care"]
+    [mail] = [mail for mail in smtp.mails if mail.recipients == ["support@bridge.test"]]
+    assert "Needing a QuickBooks reconnect: Calm Care" in mail.message.get_payload(decode=True).decode()
+
+    assert send_all_digests(MONDAY).support is False  # nothing grew
+    fail_rows(db, acme, 1, start=50)
+    assert send_all_digests(MONDAY).support is True
+    assert hook.of("support_digest")[-1]["total_failures"] == 6
+
+
+def test_clock_queues_the_digest_job_once_per_hour_and_it_runs(two_tenants, db, redis, hook):
+    two_tenants["acme"].digest_webhook_url = hook.url
+    fail_rows(db, two_tenants["acme"], 1)
+    queue_maintenance(datetime(2026, 2, 2, 10, 1, tzinfo=UTC))
+    queue_maintenance(datetime(2026, 2, 2, 10, 59, tzinfo=UTC))
+    hour = int(datetime(2026, 2, 2, 10, tzinfo=UTC).timestamp() // 3600)
+    assert Queue("low", connection=redis).get_job_ids() == [f"digest-{hour}"]
+
+    work(redis)
+
+    assert len(hook.of("failure_digest")) == 1
+
+
+DIGEST_FORM = "/admin/preferences/digest/"
+
+
+@pytest.mark.parametrize(
+    ("url", "saved", "error"),
+    [
+        ("https://93.184.215.14/abc", "https://93.184.215.14/abc", None),  # an IP literal: no DNS needed
+        ("http://127.0.0.1:8080/hook", "http://127.0.0.1:8080/hook", None),  # private allowed in development
+        ("ftp://hooks.example.com/abc", None, "is not an http(s) URL"),
+        ("http://169.254.169.254/latest/meta-data/", None, "link-local or metadata address"),
+        ("http://[fe80::1]/hook", None, "link-local or metadata address"),
+        ("http://100.100.100.200/hook", None, "link-local or metadata address"),
+    ],
+)
+def test_preferences_form_saves_and_validates_the_webhook(two_tenants, db, auth, client, url, saved, error):
+    acme = two_tenants["acme"]
+    auth.login("admin@acme.test")
+    assert "Save digest webhook" in client.get("/admin/preferences/").get_data(as_text=True)
+
+    page = auth.post(DIGEST_FORM, {"digest_webhook_url": url}, follow_redirects=True).get_data(as_text=True)
+
+    assert db.session.get(Tenant, acme.id).digest_webhook_url == saved
+    if error:
+        assert error in page.replace("&#39;", "'")
+    else:
+        assert "Saved the failure digest webhook of Acme Medical." in page
+        assert f'value="{saved}"' in page
+
+
+def test_empty_webhook_clears_it(two_tenants, db, auth):
+    two_tenants["acme"].digest_webhook_url = "http://127.0.0.1:1/x"
+    db.session.commit()
+    auth.login("admin@acme.test")
+    auth.post(DIGEST_FORM, {"digest_webhook_url": "  "})
+    assert db.session.get(Tenant, two_tenants["acme"].id).digest_webhook_url is None
+
+
+def test_tenant_admin_cannot_set_another_tenants_webhook(two_tenants, db, auth):
+    acme, bolt = two_tenants["acme"], two_tenants["bolt"]
+    auth.login("admin@acme.test")
+    auth.post(DIGEST_FORM, {"digest_webhook_url": "http://127.0.0.1:7/acme", "tenant": str(bolt.id)})
+    auth.post(f"{DIGEST_FORM}?tenant={bolt.id}", {"digest_webhook_url": "http://127.0.0.1:7/acme2"})
+    assert db.session.get(Tenant, bolt.id).digest_webhook_url is None
+    assert db.session.get(Tenant, acme.id).digest_webhook_url == "http://127.0.0.1:7/acme2"
+
+
+def test_support_sets_a_chosen_tenants_webhook(two_tenants, db, auth):
+    bolt = two_tenants["bolt"]
+    auth.login("help@bridge.test")
+    assert auth.post(DIGEST_FORM, {"digest_webhook_url": "http://127.0.0.1:7/x"}).status_code == 404  # none chosen
+    auth.post(DIGEST_FORM, {"digest_webhook_url": "http://127.0.0.1:7/bolt", "tenant": str(bolt.id)})
+    assert db.session.get(Tenant, bolt.id).digest_webhook_url == "http://127.0.0.1:7/bolt"
+    assert db.session.get(Tenant, two_tenants["acme"].id).digest_webhook_url is None
