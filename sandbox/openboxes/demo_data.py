@@ -15,7 +15,6 @@ from sandbox.openboxes.demo_names import (
     ordinary_product_names,
     ordinary_supplier_names,
 )
-from sandbox.openboxes.formats import iso_utc
 from sandbox.openboxes.state import State
 
 DAY = 86400
@@ -145,7 +144,8 @@ class DemoBuilder:
         same = [self.product(f"Batch-imported item {i}") for i in range(1, 7)]
         for product in same:
             product["lastUpdated"] = shared
-        note = f"all have lastUpdated {iso_utc(shared)}"
+        # Relative, not the instant itself: the data set (notes included) is the same for a seed whenever seeded.
+        note = f"all have the same lastUpdated second, {(self.anchor - shared) // 3600} hours before seeding"
         self.case("product_same_last_updated", "product", [p["id"] for p in same], note)
         edited = self.product("Relabelled gauze roll", code="OLD-GZ1")
         edited.update(productCode="GZ-0001", lastUpdated=self.past(10))
