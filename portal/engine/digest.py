@@ -61,15 +61,20 @@ def send_tenant_digest(tenant: Tenant, now: datetime, report: DigestReport) -> N
     if not tenant.digest_webhook_url and not (current_app.config["SMTP_HOST"] and tenant_admin_emails(tenant.id)):
         return  # nowhere to send: the markers stay, so a channel added later gets the current figures
     facts = tenant_failures(tenant)
-    if facts.failures < tenant.last_digest_failures:
-        tenant.last_digest_failures = facts.failures  # rows were fixed: failures after this count as new again
-    elif compose.digest_due(facts.failures, tenant.last_digest_failures):
-        if _deliver_to_tenant(tenant, compose.failure_digest(facts, _base_url()), report):
-            tenant.last_digest_failures, tenant.last_digest_at = facts.failures, now
-            record_event("digest.sent", tenant=tenant, details={"failures": facts.failures})
-            report.digests.append(tenant.id)
+    # Rows fixed or a reconnect done: later failures (or a later need to reconnect) count as news again.
+    tenant.last_digest_failures = min(tenant.last_digest_failures or 0, facts.failures)
+    tenant.last_digest_reconnect = bool(tenant.last_digest_reconnect and facts.needs_reconnect)
+    due = compose.digest_due(
+        facts.failures, tenant.last_digest_failures, facts.needs_reconnect, tenant.last_digest_reconnect
+    )
+    if due and _deliver_to_tenant(tenant, compose.failure_digest(facts, _base_url()), report):
+        tenant.last_digest_failures, tenant.last_digest_at = facts.failures, now
+        tenant.last_digest_reconnect = facts.needs_reconnect
+        details = {"failures": facts.failures, "needs_reconnect": facts.needs_reconnect}
+        record_event("digest.sent", tenant=tenant, details=details)
+        report.digests.append(tenant.id)
     week = compose.iso_week(now.date())
-    if compose.reminder_due(facts.failures, tenant.digest_reminder_week, now.date()):
+    if compose.reminder_due(facts.failures, tenant.digest_reminder_week, now.date(), facts.needs_reconnect):
         if _deliver_to_tenant(tenant, compose.weekly_reminder(facts, _base_url(), week), report):
             tenant.digest_reminder_week = week
             report.reminders.append(tenant.id)

@@ -49,6 +49,7 @@ class Tenant(Timestamps, db.Model):
     digest_webhook_url: Mapped[str | None] = mapped_column(String(500))
     last_digest_failures: Mapped[int] = mapped_column(Integer, default=0)
     last_digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_digest_reconnect: Mapped[bool] = mapped_column(Boolean, default=False)  # the last digest asked to reconnect
     digest_reminder_week: Mapped[str | None] = mapped_column(String(8))  # ISO week of the last reminder, "2026-W05"
 
     def __str__(self) -> str:

@@ -1,8 +1,9 @@
 """Failure digests, pure part: when one is due, and its subject, text and JSON payload from plain data.
 
-A tenant digest goes out only when the tenant has more Sync Failed rows than at its last digest; a weekly
-reminder once per ISO week while any failed row remains; the support digest when any tenant has more
-failures, or newly needs a reconnect, than the last support digest showed.
+A tenant digest goes out only when the tenant has more Sync Failed rows than at its last digest, or its
+QuickBooks connection newly needs a reconnect (pushes pause then, so no row fails to say so); a weekly
+reminder once per ISO week while any failed row remains or the reconnect is still needed; the support
+digest when any tenant has more failures, or newly needs a reconnect, than the last support digest showed.
 """
 
 from __future__ import annotations
@@ -35,8 +36,10 @@ class Message:
     payload: dict = field(default_factory=dict)
 
 
-def digest_due(failures: int, last_digest_failures: int) -> bool:
-    return failures > last_digest_failures
+def digest_due(
+    failures: int, last_digest_failures: int, needs_reconnect: bool = False, reconnect_reported: bool = False
+) -> bool:
+    return failures > last_digest_failures or (needs_reconnect and not reconnect_reported)
 
 
 def iso_week(day: date) -> str:
@@ -44,8 +47,8 @@ def iso_week(day: date) -> str:
     return f"{year}-W{week:02d}"
 
 
-def reminder_due(failures: int, last_reminder_week: str | None, today: date) -> bool:
-    return failures > 0 and last_reminder_week != iso_week(today)
+def reminder_due(failures: int, last_reminder_week: str | None, today: date, needs_reconnect: bool = False) -> bool:
+    return (failures > 0 or needs_reconnect) and last_reminder_week != iso_week(today)
 
 
 def panel_url(base_url: str) -> str:
@@ -72,20 +75,28 @@ def _tenant_payload(kind: str, facts: TenantFailures, base_url: str) -> dict:
     }
 
 
+RECONNECT_LINE = "QuickBooks must be reconnected under Settings › QuickBooks before anything can sync."
+
+
 def failure_digest(facts: TenantFailures, base_url: str) -> Message:
-    """The digest sent when a tenant's failures grew."""
+    """The digest sent when a tenant's failures grew or its connection newly needs a reconnect."""
     new = max(facts.failures - facts.previous, 0)
-    subject = f"{facts.tenant_name}: {_plural(facts.failures, 'record')} failed to sync ({new} new)"
-    lines = [
-        f"{_plural(facts.failures, 'record')} of {facts.tenant_name} are Sync Failed, "
-        f"{new} more than in the last digest.",
-        "",
-        "Top reasons:",
-        *(_reason_lines(facts.reasons) or ["  - none recorded"]),
-        "",
-    ]
+    if new == 0 and facts.needs_reconnect:
+        subject = f"{facts.tenant_name}: reconnect QuickBooks to resume syncing"
+    else:
+        subject = f"{facts.tenant_name}: {_plural(facts.failures, 'record')} failed to sync ({new} new)"
+    lines = []
     if facts.needs_reconnect:
-        lines += ["QuickBooks must be reconnected under Settings › QuickBooks before anything can sync.", ""]
+        lines += [RECONNECT_LINE, ""]
+    if facts.failures:
+        lines += [
+            f"{_plural(facts.failures, 'record')} of {facts.tenant_name} are Sync Failed, "
+            f"{new} more than in the last digest.",
+            "",
+            "Top reasons:",
+            *(_reason_lines(facts.reasons) or ["  - none recorded"]),
+            "",
+        ]
     lines.append(f"Fix the cause, then retry the rows in the Integration Activity panel: {panel_url(base_url)}")
     return Message(
         "failure_digest", subject, "\n".join(lines) + "\n", _tenant_payload("failure_digest", facts, base_url)
@@ -93,9 +104,10 @@ def failure_digest(facts: TenantFailures, base_url: str) -> Message:
 
 
 def weekly_reminder(facts: TenantFailures, base_url: str, week: str) -> Message:
-    """The once-a-week nudge to review what is still failed."""
+    """The once-a-week nudge to review what is still failed (and to reconnect, while that is needed)."""
     subject = f"{facts.tenant_name}: weekly review of failed syncs ({_plural(facts.failures, 'record')})"
-    text = (
+    text = (RECONNECT_LINE + "\n\n") if facts.needs_reconnect else ""
+    text += (
         f"Review failed syncs weekly: {_plural(facts.failures, 'record')} of {facts.tenant_name} are still "
         f"Sync Failed this week ({week}).\n\nTop reasons:\n"
         + "\n".join(_reason_lines(facts.reasons) or ["  - none recorded"])

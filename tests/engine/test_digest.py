@@ -165,6 +165,30 @@ def test_no_reminder_without_failures(two_tenants, db, hook):
     assert hook.payloads == []
 
 
+def test_tenant_hears_once_when_quickbooks_needs_a_reconnect_and_again_next_time(two_tenants, db, hook):
+    acme = two_tenants["acme"]
+    acme.digest_webhook_url = hook.url
+    connection = QuickBooksConnection(tenant=acme, realm_id="7", status="needs_reconnect")
+    db.session.add(connection)
+    db.session.commit()
+
+    assert send_all_digests(MONDAY).digests == [acme.id]  # no failed row: pushes wait while disconnected
+    [payload] = hook.of("failure_digest")
+    assert (payload["failures"], payload["needs_reconnect"]) == (0, True)
+    assert send_all_digests(MONDAY).digests == []  # already told
+    assert [p["needs_reconnect"] for p in hook.of("weekly_reminder")] == [True]
+
+    connection.status = "connected"  # the admin reconnected
+    db.session.commit()
+    assert send_all_digests(MONDAY).digests == []
+    assert db.session.get(Tenant, acme.id).last_digest_reconnect is False
+
+    connection.status = "needs_reconnect"  # the refresh token was revoked again
+    db.session.commit()
+    assert send_all_digests(MONDAY).digests == [acme.id]
+    assert len(hook.of("failure_digest")) == 2
+
+
 def test_support_digest_covers_every_tenant(app, two_tenants, db, smtp, hook):
     acme, bolt = two_tenants["acme"], two_tenants["bolt"]
     calm = make_tenant("Calm Care")

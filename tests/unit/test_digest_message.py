@@ -32,6 +32,20 @@ def test_digest_is_due_only_when_failures_grew(failures, last, due):
 
 
 @pytest.mark.parametrize(
+    ("failures", "last", "needs_reconnect", "reported", "due"),
+    [
+        (0, 0, True, False, True),  # newly needs a reconnect: rows only wait, so nothing else would tell
+        (0, 0, True, True, False),  # already told
+        (2, 2, True, True, False),
+        (3, 2, True, True, True),  # more failures still count
+        (0, 0, False, True, False),
+    ],
+)
+def test_digest_is_due_when_a_reconnect_is_newly_needed(failures, last, needs_reconnect, reported, due):
+    assert digest_due(failures, last, needs_reconnect, reported) is due
+
+
+@pytest.mark.parametrize(
     ("failures", "last_week", "today", "due"),
     [
         (0, None, date(2026, 2, 2), False),
@@ -43,6 +57,11 @@ def test_digest_is_due_only_when_failures_grew(failures, last, due):
 )
 def test_weekly_reminder_once_per_iso_week(failures, last_week, today, due):
     assert reminder_due(failures, last_week, today) is due
+
+
+def test_weekly_reminder_while_a_reconnect_is_needed():
+    assert reminder_due(0, None, date(2026, 2, 2), needs_reconnect=True) is True
+    assert reminder_due(0, "2026-W06", date(2026, 2, 2), needs_reconnect=True) is False
 
 
 def test_iso_week_label():
@@ -73,6 +92,20 @@ def test_failure_digest_asks_for_a_reconnect_when_needed():
     assert message.subject == "Acme: 1 record failed to sync (1 new)"
     assert "QuickBooks must be reconnected under Settings › QuickBooks" in message.text
     assert message.payload["needs_reconnect"] is True
+
+
+def test_reconnect_only_digest_says_so_without_an_empty_failure_summary():
+    message = failure_digest(TenantFailures(1, "Acme", 0, needs_reconnect=True), BASE)
+    assert message.subject == "Acme: reconnect QuickBooks to resume syncing"
+    assert message.text.startswith("QuickBooks must be reconnected under Settings › QuickBooks")
+    assert "Sync Failed" not in message.text and "Top reasons" not in message.text
+    assert (message.payload["failures"], message.payload["needs_reconnect"]) == (0, True)
+
+
+def test_weekly_reminder_repeats_the_reconnect_request():
+    message = weekly_reminder(TenantFailures(1, "Acme", 2, needs_reconnect=True), BASE, "2026-W06")
+    assert message.text.startswith("QuickBooks must be reconnected")
+    assert "reconnected" not in weekly_reminder(ACME, BASE, "2026-W06").text
 
 
 def test_weekly_reminder_says_review_weekly():
