@@ -194,7 +194,8 @@ class ProductLinkView(TenantScopedView):
             flash(f"Could not read the items: {_message(error)}", "error")
         else:
             flash(f"Read {len(found)} items from QuickBooks.", "success")
-        return back_to(".index_view", tenant)
+        product_id = request.form.get("product_id")  # refreshed from a product's link page: back to it
+        return back_to(".link", tenant, product_id=product_id) if product_id else back_to(".index_view", tenant)
 
     @expose("/link/", methods=["GET", "POST"])
     def link(self):

@@ -18,13 +18,26 @@ def connection_of(tenant_id: int) -> QuickBooksConnection | None:
 
 
 def link_count(tenant_id: int, realm: str, *, other_realms: bool = False) -> int:
-    """Entity and product links of the tenant to ``realm`` (or, with ``other_realms``, to any other)."""
-    total = 0
-    for model in (EntityLink, ProductLink):
-        realm_matches = model.realm_id != realm if other_realms else model.realm_id == realm
-        query = select(func.count()).select_from(model).where(model.tenant_id == tenant_id, realm_matches)
-        total += db.session.scalar(query)
-    return total
+    """Records of the tenant linked to ``realm`` (or, with ``other_realms``, to any other), each counted once.
+
+    A product is usually in both ledgers (its ``EntityLink`` and its ``ProductLink``); only product links
+    without a matching entity link add to the entity links.
+    """
+
+    def realm_matches(model):
+        return model.realm_id != realm if other_realms else model.realm_id == realm
+
+    entity_links = select(func.count()).where(EntityLink.tenant_id == tenant_id, realm_matches(EntityLink))
+    same_product = select(EntityLink.id).where(
+        EntityLink.tenant_id == ProductLink.tenant_id,
+        EntityLink.realm_id == ProductLink.realm_id,
+        EntityLink.entity_type == "product",
+        EntityLink.openboxes_id == ProductLink.openboxes_product_id,
+    )
+    product_only = select(func.count()).where(
+        ProductLink.tenant_id == tenant_id, realm_matches(ProductLink), ~same_product.exists()
+    )
+    return db.session.scalar(entity_links) + db.session.scalar(product_only)
 
 
 def refresh_company_facts(tenant_id: int) -> str | None:

@@ -11,7 +11,16 @@ import pytest
 import requests
 from rq import Queue
 
-from portal.models import AuditEvent, EntityLink, OpenBoxesConnection, QuickBooksConnection, SyncActivity, Tenant
+from portal.engine.qbo_company import link_count
+from portal.models import (
+    AuditEvent,
+    EntityLink,
+    OpenBoxesConnection,
+    ProductLink,
+    QuickBooksConnection,
+    SyncActivity,
+    Tenant,
+)
 from sandbox.openboxes.api_catalog import APP_VERSION
 from tests.conftest import PLUS_REALM, AuthActions, connect_quickbooks
 from tests.sync_fixtures import work
@@ -212,6 +221,23 @@ def test_another_company_is_refused_while_links_exist_unless_reset(acme, auth, q
     assert db.session.scalars(db.select(EntityLink)).all() == []
     assert db.session.get(SyncActivity, history.id) is not None
     assert events(db, "quickbooks.links_reset")[0].details["entity_link"] == 1
+
+
+def test_a_linked_product_counts_once_though_it_is_in_both_ledgers(acme, db):
+    def product_links(openboxes_id, realm):
+        entity = EntityLink(tenant=acme, realm_id=realm, entity_type="product", openboxes_id=openboxes_id, qbo_id="9")
+        product = ProductLink(
+            tenant=acme, realm_id=realm, openboxes_product_id=openboxes_id, qbo_item_id="9", link_method="auto_created"
+        )
+        return [entity, product]
+
+    db.session.add_all(product_links("p1", PLUS_REALM) + product_links("p2", ESSENTIALS_REALM))
+    db.session.add(ProductLink(tenant=acme, realm_id=PLUS_REALM, openboxes_product_id="p3", qbo_item_id="8",
+                               link_method="manual"))  # fmt: skip
+    db.session.add(EntityLink(tenant=acme, realm_id=PLUS_REALM, entity_type="supplier", openboxes_id="p1", qbo_id="5"))
+    db.session.commit()
+    assert link_count(acme.id, PLUS_REALM) == 3  # p1 once, p3 (product ledger only), the supplier
+    assert link_count(acme.id, PLUS_REALM, other_realms=True) == 1
 
 
 # --- QuickBooks: disconnect and reconnect -------------------------------------------------------------
