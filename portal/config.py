@@ -158,6 +158,7 @@ def digest_settings(env: dict) -> dict:
         "SMTP_PASSWORD": env.get("SMTP_PASSWORD", ""),
         "SMTP_FROM": env.get("SMTP_FROM", "bridge@localhost"),
         "SMTP_STARTTLS": env.get("SMTP_STARTTLS", "1") == "1",
+        "SMTP_CA_FILE": env.get("SMTP_CA_FILE", ""),  # a private relay's CA, trusted besides the system's
         "SUPPORT_DIGEST_EMAIL": env.get("SUPPORT_DIGEST_EMAIL", ""),
         "SUPPORT_DIGEST_WEBHOOK": env.get("SUPPORT_DIGEST_WEBHOOK", ""),
         "PUBLIC_URL": env.get("PUBLIC_URL", "http://127.0.0.1:5000"),

@@ -11,6 +11,7 @@ import ipaddress
 import logging
 import smtplib
 import socket
+import ssl
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
@@ -146,21 +147,38 @@ def deliver(message: Message, emails: list[str], webhook_url: str | None, tenant
 
 
 def send_email(message: Message, recipients: list[str], tenant_id: int | None) -> bool:
+    """Send by SMTP (STARTTLS with a verified certificate unless turned off); False and a warning on any error.
+
+    The warning names the error type and the tenant only: never the password, nor the server's reply.
+    """
     config = current_app.config
-    email = EmailMessage()
-    email["Subject"], email["From"], email["To"] = message.subject, config["SMTP_FROM"], ", ".join(recipients)
-    email.set_content(message.text)
     try:
         with smtplib.SMTP(config["SMTP_HOST"], config["SMTP_PORT"], timeout=SMTP_TIMEOUT_SECONDS) as smtp:
             if config["SMTP_STARTTLS"]:
-                smtp.starttls()
+                smtp.starttls(context=smtp_tls_context(config["SMTP_CA_FILE"]))
             if config["SMTP_USERNAME"]:
                 smtp.login(config["SMTP_USERNAME"], config["SMTP_PASSWORD"])
-            smtp.send_message(email)
-    except (OSError, smtplib.SMTPException) as error:
+            smtp.send_message(_email(message, recipients, config["SMTP_FROM"]))
+    except (OSError, smtplib.SMTPException) as error:  # OSError includes ssl.SSLError (a failed certificate check)
         log.warning("digest: email %s for tenant=%s not sent: %s", message.kind, tenant_id, type(error).__name__)
         return False
     return True
+
+
+def smtp_tls_context(ca_file: str) -> ssl.SSLContext:
+    """The system's trusted CAs, plus ``ca_file`` when set; the certificate and host name are always checked."""
+    context = ssl.create_default_context()
+    if ca_file:
+        context.load_verify_locations(cafile=ca_file)
+    return context
+
+
+def _email(message: Message, recipients: list[str], sender: str) -> EmailMessage:
+    """The digest as a plain-text email."""
+    email = EmailMessage()
+    email["Subject"], email["From"], email["To"] = message.subject, sender, ", ".join(recipients)
+    email.set_content(message.text)
+    return email
 
 
 def post_webhook(message: Message, url: str, tenant_id: int | None) -> bool:

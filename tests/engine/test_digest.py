@@ -11,12 +11,20 @@ from rq import Queue
 from jobs.clock import queue_maintenance
 from portal.engine.digest import send_all_digests
 from portal.models import QuickBooksConnection, SyncActivity, Tenant
-from tests.engine.digest_servers import SmtpServer, WebhookReceiver, serve_in_thread, start_webhook
+from tests.engine.digest_servers import (
+    Login,
+    SmtpServer,
+    ThrowawayCa,
+    WebhookReceiver,
+    serve_in_thread,
+    start_webhook,
+)
 from tests.factories import make_tenant, make_user
 from tests.sync_fixtures import work
 
 MONDAY = datetime(2026, 2, 2, 10, 0, tzinfo=UTC)
 PANEL = "http://bridge.test/admin/activity/?flt0_status_equals=sync_failed"
+RELAY_USER, RELAY_PASSWORD = "digest-relay", "Relay-Pa55word-XYZZY"
 
 
 @pytest.fixture
@@ -24,6 +32,29 @@ def smtp(app):
     server = SmtpServer()
     stop = serve_in_thread(server)
     app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=server.port, SMTP_STARTTLS=False, SMTP_FROM="bridge@test")
+    yield server
+    stop()
+
+
+@pytest.fixture
+def ca(tmp_path):
+    return ThrowawayCa(tmp_path)
+
+
+@pytest.fixture
+def relay(app, ca):
+    """A relay that wants STARTTLS, then a login as RELAY_USER; each test says which CA file we trust."""
+    server = SmtpServer(tls=ca.server_context(), credentials=(RELAY_USER, RELAY_PASSWORD))
+    stop = serve_in_thread(server)
+    app.config.update(
+        SMTP_HOST="127.0.0.1",
+        SMTP_PORT=server.port,
+        SMTP_STARTTLS=True,
+        SMTP_FROM="bridge@test",
+        SMTP_USERNAME=RELAY_USER,
+        SMTP_PASSWORD=RELAY_PASSWORD,
+        SMTP_CA_FILE="",
+    )
     yield server
     stop()
 
@@ -93,6 +124,61 @@ def test_email_digest_only_when_failures_grew(two_tenants, db, smtp):
     assert len(digests(smtp)) == 2
     assert digests(smtp)[-1].message["Subject"] == "Acme Medical: 3 records failed to sync (2 new)"
     assert all("bolt" not in recipient for mail in smtp.mails for recipient in mail.recipients)
+
+
+def test_email_goes_over_verified_starttls_with_the_login(app, two_tenants, db, relay, ca):
+    acme = two_tenants["acme"]
+    app.config.update(SMTP_CA_FILE=str(ca.ca_file))
+    fail_rows(db, acme, 2)
+
+    assert send_all_digests(MONDAY).digests == [acme.id]
+
+    [mail] = digests(relay)
+    assert mail.recipients == ["admin@acme.test"]
+    assert mail.message["Subject"] == "Acme Medical: 2 records failed to sync (2 new)"
+    assert mail.tls in ("TLSv1.2", "TLSv1.3")
+    assert len(relay.mails) == 2 and {m.tls for m in relay.mails} == {mail.tls}  # the weekly review too
+    assert relay.logins == [Login("PLAIN", RELAY_USER, RELAY_PASSWORD, accepted=True, tls=mail.tls)] * 2
+    assert relay.tls_failures == []
+    assert db.session.get(Tenant, acme.id).last_digest_failures == 2
+
+
+@pytest.mark.parametrize("untrusted", ["CA not trusted", "certificate for another host"])
+def test_email_refused_when_the_relay_certificate_does_not_verify(app, two_tenants, db, relay, ca, caplog, untrusted):
+    acme = two_tenants["acme"]
+    if untrusted == "certificate for another host":  # signed by a trusted CA, but not for 127.0.0.1
+        app.config.update(SMTP_CA_FILE=str(ca.ca_file))
+        relay.tls = ca.server_context(names=("mail.example.test",))
+    fail_rows(db, acme, 1)
+
+    with caplog.at_level(logging.WARNING, logger="portal.engine.digest"):
+        report = send_all_digests(MONDAY)
+
+    assert report.digests == [] and acme.id in report.failed
+    assert relay.mails == [] and relay.logins == []  # the password never left over an unverified channel
+    assert len(relay.tls_failures) >= 1
+    db.session.refresh(acme)
+    assert (acme.last_digest_failures, acme.last_digest_at) == (0, None)
+    assert f"email failure_digest for tenant={acme.id} not sent: SSLCertVerificationError" in caplog.text
+    assert RELAY_PASSWORD not in caplog.text and "Pa55" not in caplog.text
+
+
+def test_email_refused_when_the_relay_refuses_the_login(app, two_tenants, db, relay, ca, caplog):
+    acme = two_tenants["acme"]
+    app.config.update(SMTP_CA_FILE=str(ca.ca_file), SMTP_PASSWORD="wrong-password-QWERTY")
+    fail_rows(db, acme, 1)
+
+    with caplog.at_level(logging.WARNING, logger="portal.engine.digest"):
+        report = send_all_digests(MONDAY)
+
+    assert report.digests == [] and acme.id in report.failed
+    assert relay.mails == []
+    assert relay.logins and all(login.tls and not login.accepted for login in relay.logins)
+    assert {login.password for login in relay.logins} == {"wrong-password-QWERTY"}
+    db.session.refresh(acme)
+    assert (acme.last_digest_failures, acme.last_digest_at) == (0, None)
+    assert f"email failure_digest for tenant={acme.id} not sent: SMTPAuthenticationError" in caplog.text
+    assert "QWERTY" not in caplog.text
 
 
 def test_webhook_payload_shape(two_tenants, db, hook):
