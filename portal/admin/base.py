@@ -121,6 +121,22 @@ class TenantScopedView(SecureMixin, ModelView):
             filters.append(IntEqualFilter(self.model.tenant_id, "Tenant", options=TenantChoices()))
         return filters or None
 
+    def shown_list_columns(self):
+        """The list's columns for this user: a tenant admin's rows are all their own, so no Tenant column."""
+        if current_user.is_support:
+            return self._list_columns
+        return [(name, label) for name, label in self._list_columns if name != "tenant"]
+
+    def _get_column_by_idx(self, idx):
+        # Flask-Admin's sort links carry the index of the column as shown; resolve it the same way.
+        columns = self.shown_list_columns()
+        return columns[idx] if idx is not None and 0 <= idx < len(columns) else None
+
+    def render(self, template, **kwargs):
+        if "list_columns" in kwargs:  # the list page: Flask-Admin caches one column list for every user
+            kwargs["list_columns"] = self.shown_list_columns()
+        return super().render(template, **kwargs)
+
     def get_query(self):
         return scope_query(super().get_query(), self.model)
 

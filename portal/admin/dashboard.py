@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from flask import abort, flash, redirect, url_for
+from flask import abort, current_app, flash, redirect, url_for
 from flask_admin import AdminIndexView, expose
 from flask_login import current_user
 
@@ -21,6 +21,9 @@ from portal.admin.activity import (
 )
 from portal.admin.base import SecureMixin
 from portal.engine import stats
+from portal.engine.digest import tenant_admin_emails
+from portal.models import Tenant
+from portal.sync.digest import webhook_host
 
 CHART_WIDTH, CHART_HEIGHT = 720, 220
 PLOT_LEFT, PLOT_TOP, PLOT_BOTTOM = 40, 12, 190
@@ -98,6 +101,23 @@ def local_time(moment: datetime | None, zone: str | None = None) -> str:
     return f"{moment.astimezone(tz):%Y-%m-%d %H:%M} {tz.key}"
 
 
+def digest_status(tenant: Tenant | None) -> str | None:
+    """Where the tenant's failure digests go and when the last one went, in a sentence (None across tenants)."""
+    if tenant is None:
+        return None
+    channels = []
+    if current_app.config["SMTP_HOST"] and (admins := len(tenant_admin_emails(tenant.id))):
+        channels.append(f"email to {admins} admin(s)")
+    if tenant.digest_webhook_url:
+        channels.append(f"webhook {webhook_host(tenant.digest_webhook_url)}")
+    if not channels:
+        return "off: add a webhook under Sync preferences" + (
+            "" if current_app.config["SMTP_HOST"] else " (email is not set up on this server)"
+        )
+    last = local_time(tenant.last_digest_at, tenant.timezone) if tenant.last_digest_at else "none yet"
+    return f"{', '.join(channels)}; last sent {last}"
+
+
 class HomeView(SecureMixin, AdminIndexView):
     """The dashboard: a tenant admin sees their tenant; support staff see every tenant."""
 
@@ -115,6 +135,7 @@ class HomeView(SecureMixin, AdminIndexView):
             reconnect_url=console_url(*QUICKBOOKS_SETTINGS),
             openboxes_settings_url=console_url(*OPENBOXES_SETTINGS),
             preferences_url=console_url(*SYNC_PREFERENCES),
+            digest_status=digest_status(figures.tenant),
         )
 
     @expose("/ping", methods=["POST"])

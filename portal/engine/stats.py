@@ -1,15 +1,18 @@
 """What the dashboard shows: counts by status, synced and failed per day, top failure reasons, runs.
 
 Every function takes ``tenant_id``: one tenant's figures, or None for every tenant (support staff). The
-caller decides which (the console passes the signed-in user's tenant). Days are UTC days.
+caller decides which (the console passes the signed-in user's tenant). A tenant's days are days in its
+time zone; the cross-tenant figures use UTC days.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, literal_column, select
+from sqlalchemy import Integer, cast, extract, func, literal_column, select
 
 from portal.extensions import db
 from portal.models import OpenBoxesConnection, QuickBooksConnection, SyncActivity, SyncRun, Tenant
@@ -18,6 +21,9 @@ from portal.models.sync import ACTIVITY_STATUSES
 
 CHART_DAYS = 14
 TOP_REASONS = 5
+# Rows are counted per quarter hour in SQL, then put on local days here: every UTC offset in use today is a
+# whole number of quarter hours (India +5:30, Nepal +5:45), so no bucket straddles a local midnight.
+BUCKET_SECONDS = 900
 
 
 @dataclass(frozen=True)
@@ -67,34 +73,34 @@ def counts_by_tenant() -> dict[int, dict[str, int]]:
     return counts
 
 
-def _utc_day(column):
-    """The UTC calendar day of a timestamp column, as 'YYYY-MM-DD' text on every backend."""
+def _quarter_hour(column):
+    """Whole quarter hours since the epoch of a timestamp column, on every backend."""
     # Literals, not bound parameters: PostgreSQL would see the SELECT and GROUP BY copies as different.
+    size = literal_column(str(BUCKET_SECONDS))
     if db.session.get_bind().dialect.name == "postgresql":
-        return func.to_char(func.timezone(literal_column("'UTC'"), column), literal_column("'YYYY-MM-DD'"))
-    return func.strftime(literal_column("'%Y-%m-%d'"), column)  # SQLite holds UTC text
+        return func.floor(extract("epoch", column) / size)
+    return cast(func.strftime(literal_column("'%s'"), column), Integer) / size  # SQLite: UTC text, integer division
 
 
-def daily_outcomes(tenant_id: int | None, days: int = CHART_DAYS, today: date | None = None) -> list[DayCount]:
-    """Rows that ended synced or Sync Failed per UTC day (by their last change), oldest day first."""
-    today = today or utcnow().date()
+def daily_outcomes(
+    tenant_id: int | None, days: int = CHART_DAYS, today: date | None = None, zone: str = "UTC"
+) -> list[DayCount]:
+    """Rows that ended synced or Sync Failed per day in ``zone`` (by their last change), oldest day first."""
+    tz = ZoneInfo(zone)
+    today = today or utcnow().astimezone(tz).date()
     first = today - timedelta(days=days - 1)
-    day = _utc_day(SyncActivity.updated_at)
+    bucket = _quarter_hour(SyncActivity.updated_at)
     query = (
-        select(day, SyncActivity.status, func.count())
+        select(bucket, SyncActivity.status, func.count())
         .where(SyncActivity.status.in_(("synced", "sync_failed")))
-        .where(SyncActivity.updated_at >= datetime.combine(first, time(), tzinfo=UTC))
-        .group_by(day, SyncActivity.status)
+        .where(SyncActivity.updated_at >= datetime.combine(first, time(), tzinfo=tz))
+        .group_by(bucket, SyncActivity.status)
     )
-    found = {
-        (str(when), status): number
-        for when, status, number in db.session.execute(_scoped(query, SyncActivity, tenant_id))
-    }
+    found: Counter[tuple[date, str]] = Counter()
+    for quarter, status, number in db.session.execute(_scoped(query, SyncActivity, tenant_id)):
+        found[(datetime.fromtimestamp(int(quarter) * BUCKET_SECONDS, tz).date(), status)] += number
     every_day = (first + timedelta(days=offset) for offset in range(days))
-    return [
-        DayCount(when, found.get((when.isoformat(), "synced"), 0), found.get((when.isoformat(), "sync_failed"), 0))
-        for when in every_day
-    ]
+    return [DayCount(when, found[(when, "synced")], found[(when, "sync_failed")]) for when in every_day]
 
 
 def top_failure_reasons(tenant_id: int | None, limit: int = TOP_REASONS) -> list[tuple[str, int]]:
@@ -165,12 +171,24 @@ class Dashboard:
 
 def dashboard(tenant_id: int | None) -> Dashboard:
     """One tenant's dashboard, or (None) the cross-tenant one with a summary row per tenant."""
-    figures = Dashboard(status_counts(tenant_id), daily_outcomes(tenant_id), top_failure_reasons(tenant_id), None)
+    tenant = db.session.get(Tenant, tenant_id) if tenant_id is not None else None
+    days = daily_outcomes(tenant_id, zone=tenant_zone(tenant))
+    figures = Dashboard(status_counts(tenant_id), days, top_failure_reasons(tenant_id), None, tenant=tenant)
     figures.last_run = last_run(tenant_id)
     figures.last_run_counts = run_counts(figures.last_run)
-    if tenant_id is None:
+    if tenant is None:
         figures.tenants = tenant_summaries()
     else:
-        figures.tenant = db.session.get(Tenant, tenant_id)
         figures.connections = connections(tenant_id)
     return figures
+
+
+def tenant_zone(tenant: Tenant | None) -> str:
+    """The tenant's IANA zone for its chart days; UTC across tenants or when the zone is unknown."""
+    if tenant is None or not tenant.timezone:
+        return "UTC"
+    try:
+        ZoneInfo(tenant.timezone)
+    except (ValueError, KeyError):  # ZoneInfoNotFoundError is a KeyError; malformed keys raise ValueError
+        return "UTC"
+    return tenant.timezone

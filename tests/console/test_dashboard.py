@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -147,6 +147,64 @@ def test_daily_outcomes_are_scoped_and_cover_fourteen_days(two_tenants, acme_row
     assert [(day.synced, day.failed) for day in days if day.synced or day.failed] == [(0, 1)]
     everyone = stats.daily_outcomes(None)
     assert sum(day.failed for day in everyone) == 4  # F-old is older than 14 days
+
+
+def _moment(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("zone", "today", "rows", "expected"),
+    [
+        # Chicago the day after DST began (UTC-5): 04:30 UTC is still the evening before.
+        ("America/Chicago", date(2026, 3, 9), ["2026-03-09T04:30", "2026-03-09T05:10"], {"03-08": 1, "03-09": 1}),
+        # India (+5:30): 18:20 and 18:40 UTC share an hour but fall either side of local midnight.
+        ("Asia/Kolkata", date(2026, 3, 9), ["2026-03-08T18:20", "2026-03-08T18:40"], {"03-08": 1, "03-09": 1}),
+        ("UTC", date(2026, 3, 9), ["2026-03-08T18:20", "2026-03-08T23:59"], {"03-08": 2}),
+        # The first chart day starts at local midnight: 05:59 UTC is the day before it in Chicago (UTC-6).
+        ("America/Chicago", date(2026, 2, 14), ["2026-02-01T05:59", "2026-02-01T06:00"], {"02-01": 1}),
+    ],
+)
+def test_chart_days_are_the_tenants_days(two_tenants, db, zone, today, rows, expected):
+    acme = two_tenants["acme"]
+    for index, moment in enumerate(rows):
+        make_activity(db, acme, f"F-{index}", updated_at=_moment(moment))
+    days = stats.daily_outcomes(acme.id, today=today, zone=zone)
+    assert (days[0].day, days[-1].day) == (today - timedelta(days=13), today)
+    assert {f"{day.day:%m-%d}": day.failed for day in days if day.failed} == expected
+
+
+def test_tenant_dashboard_uses_the_tenants_zone_and_support_uses_utc(two_tenants, db, auth, client):
+    two_tenants["bolt"].timezone = "Asia/Kolkata"
+    db.session.commit()
+    assert stats.dashboard(two_tenants["bolt"].id).tenant.timezone == "Asia/Kolkata"
+    auth.login("admin@bolt.test")
+    assert "last 14 days (Asia/Kolkata)" in _body(client.get("/admin/"))
+    auth.logout()
+    auth.login("help@bridge.test")
+    assert "last 14 days (UTC)" in _body(client.get("/admin/"))
+
+
+def _digest_status(response) -> str:
+    [line] = re.findall(r'id="digest-status">(.*?)</p>', _body(response))
+    return re.sub(r"<[^>]+>", "", line).strip()
+
+
+def test_dashboard_says_where_failure_digests_go_and_when_the_last_went(app, two_tenants, db, auth, client):
+    auth.login("admin@bolt.test")
+    app.config.update(SMTP_HOST="")
+    off = "Failure digests: off: add a webhook under Sync preferences (email is not set up on this server)"
+    assert _digest_status(client.get("/admin/")) == off
+
+    bolt = two_tenants["bolt"]
+    bolt.timezone, bolt.digest_webhook_url = "America/Chicago", "https://hooks.example.org/T0/SECRET?token=x"
+    bolt.last_digest_at = datetime(2026, 2, 2, 16, 0, tzinfo=UTC)
+    db.session.commit()
+    app.config.update(SMTP_HOST="smtp.example.org")
+    response = client.get("/admin/")
+    expected = "email to 1 admin(s), webhook https://hooks.example.org; last sent 2026-02-02 10:00 America/Chicago"
+    assert _digest_status(response) == f"Failure digests: {expected}"
+    assert "SECRET" not in _body(response)  # the webhook's path and query often hold its secret
 
 
 def test_anonymous_visitor_is_sent_to_login(client, app):
