@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 WEBHOOK_TIMEOUT_SECONDS = 10
 SMTP_TIMEOUT_SECONDS = 10
 SUPPORT_SENT = "digest.support_sent"
+CLEARTEXT_LOGIN_REFUSED = "SMTP_USERNAME is set but SMTP_STARTTLS is off: the password would cross unencrypted"
 
 
 @dataclass
@@ -152,6 +153,9 @@ def send_email(message: Message, recipients: list[str], tenant_id: int | None) -
     The warning names the error type and the tenant only: never the password, nor the server's reply.
     """
     config = current_app.config
+    if config["SMTP_USERNAME"] and not config["SMTP_STARTTLS"]:
+        log.warning("digest: email %s for tenant=%s not sent: %s", message.kind, tenant_id, CLEARTEXT_LOGIN_REFUSED)
+        return False
     try:
         with smtplib.SMTP(config["SMTP_HOST"], config["SMTP_PORT"], timeout=SMTP_TIMEOUT_SECONDS) as smtp:
             if config["SMTP_STARTTLS"]:

@@ -181,6 +181,22 @@ def test_email_refused_when_the_relay_refuses_the_login(app, two_tenants, db, re
     assert "QWERTY" not in caplog.text
 
 
+def test_no_login_without_tls(app, two_tenants, db, relay, caplog):
+    acme = two_tenants["acme"]
+    app.config.update(SMTP_STARTTLS=False)
+    fail_rows(db, acme, 1)
+
+    with caplog.at_level(logging.WARNING, logger="portal.engine.digest"):
+        report = send_all_digests(MONDAY)
+
+    assert report.digests == [] and acme.id in report.failed
+    assert relay.logins == [] and relay.mails == []  # the password never left the process
+    db.session.refresh(acme)
+    assert acme.last_digest_failures == 0
+    assert "SMTP_STARTTLS is off: the password would cross unencrypted" in caplog.text
+    assert RELAY_PASSWORD not in caplog.text
+
+
 def test_webhook_payload_shape(two_tenants, db, hook):
     acme = two_tenants["acme"]
     acme.digest_webhook_url = hook.url
