@@ -151,7 +151,7 @@ def load_config(env: dict, instance_path: Path) -> dict:
 
 def digest_settings(env: dict) -> dict:
     """Failure digest delivery: no ``SMTP_HOST`` means email is off (webhooks still work)."""
-    return {
+    settings = {
         "SMTP_HOST": env.get("SMTP_HOST", ""),
         "SMTP_PORT": int(env.get("SMTP_PORT", "587")),
         "SMTP_USERNAME": env.get("SMTP_USERNAME", ""),
@@ -163,3 +163,14 @@ def digest_settings(env: dict) -> dict:
         "SUPPORT_DIGEST_WEBHOOK": env.get("SUPPORT_DIGEST_WEBHOOK", ""),
         "PUBLIC_URL": env.get("PUBLIC_URL", "http://127.0.0.1:5000"),
     }
+    check_smtp(settings)
+    return settings
+
+
+def check_smtp(settings: dict) -> None:
+    """Refuse at start-up what would otherwise fail every hourly digest run."""
+    if settings["SMTP_USERNAME"] and not settings["SMTP_STARTTLS"]:
+        raise ConfigError("SMTP_USERNAME is set but SMTP_STARTTLS=0: the password would cross unencrypted; set 1")
+    if settings["SMTP_CA_FILE"] and not Path(settings["SMTP_CA_FILE"]).is_file():
+        path = settings["SMTP_CA_FILE"]
+        raise ConfigError(f"SMTP_CA_FILE {path} is not a file: give the path of the relay's CA certificate (PEM)")

@@ -93,3 +93,27 @@ def test_malformed_encryption_key_is_refused_with_a_fix(tmp_path):
 def test_unknown_qbo_environment_is_refused(tmp_path):
     with pytest.raises(ConfigError, match="QBO_ENVIRONMENT"):
         load_config({"QBO_ENVIRONMENT": "staging"}, tmp_path)
+
+
+def test_digest_email_defaults(tmp_path):
+    config = load_config({}, tmp_path)
+    smtp = (config["SMTP_HOST"], config["SMTP_PORT"], config["SMTP_STARTTLS"], config["SMTP_CA_FILE"])
+    assert smtp == ("", 587, True, "")
+
+
+@pytest.mark.parametrize(
+    ("env", "problem"),
+    [
+        ({"SMTP_USERNAME": "bridge", "SMTP_STARTTLS": "0"}, "password would cross unencrypted"),
+        ({"SMTP_CA_FILE": "/nonexistent/relay-ca.pem"}, "SMTP_CA_FILE /nonexistent/relay-ca.pem is not a file"),
+    ],
+)
+def test_smtp_settings_that_could_never_work_are_refused_at_start(tmp_path, env, problem):
+    with pytest.raises(ConfigError, match=problem):
+        load_config(env, tmp_path)
+
+
+def test_smtp_ca_file_that_exists_is_accepted(tmp_path):
+    ca = tmp_path / "ca.pem"
+    ca.write_text("-----BEGIN CERTIFICATE-----\n")
+    assert load_config({"SMTP_CA_FILE": str(ca)}, tmp_path)["SMTP_CA_FILE"] == str(ca)
