@@ -7,7 +7,6 @@ queries often carry a secret.
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import smtplib
 import socket
@@ -22,7 +21,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from portal.audit import record_event
-from portal.clients.openboxes import ALWAYS_BLOCKED, SHARED_ADDRESS_SPACE
+from portal.clients.netguard import resolve, unsafe_address_reason
 from portal.engine import stats
 from portal.extensions import db
 from portal.models import AuditEvent, SyncActivity, Tenant, User
@@ -205,25 +204,19 @@ def post_webhook(message: Message, url: str, tenant_id: int | None) -> bool:
 def refuse_unsafe_webhook(url: str) -> None:
     """ValueError unless the URL is http(s) and its host resolves only to addresses we may call.
 
-    Same rule as the OpenBoxes client: link-local and metadata addresses never; private and loopback
-    ones only where ``OPENBOXES_ALLOW_PRIVATE_NETWORKS`` allows them (development).
+    Same rule as the OpenBoxes client (``portal.clients.netguard``): link-local and metadata addresses never;
+    private and loopback ones only where ``OPENBOXES_ALLOW_PRIVATE_NETWORKS`` allows them (development).
     """
     compose.check_webhook_url(url)
     parts = urlsplit(url)
-    port = parts.port or (443 if parts.scheme == "https" else 80)
     try:
-        infos = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
+        addresses = resolve(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
     except (socket.gaierror, UnicodeError):
         raise ValueError(f"The webhook host {parts.hostname} could not be resolved: check the URL") from None
     allow_private = current_app.config["OPENBOXES_ALLOW_PRIVATE_NETWORKS"]
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0].split("%")[0])
-        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-            address = address.ipv4_mapped
-        if any(address in net for net in ALWAYS_BLOCKED if net.version == address.version):
-            raise ValueError(f"The webhook host {parts.hostname} is a link-local or metadata address: use a public URL")
-        if (address.is_private or address.is_loopback or address in SHARED_ADDRESS_SPACE) and not allow_private:
-            raise ValueError(f"The webhook host {parts.hostname} is a private address: use a public URL")
+    for address in addresses:
+        if reason := unsafe_address_reason(address, allow_private):
+            raise ValueError(f"The webhook host {parts.hostname} is {reason}: use a public URL")
 
 
 def save_digest_webhook(tenant_id: int, url: str) -> bool:

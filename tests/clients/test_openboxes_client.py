@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 
-from portal.clients import openboxes
+from portal.clients import openboxes_http, openboxes_payloads
 from portal.clients.openboxes import (
     SHIPPED_STATUSES,
     OpenBoxesAuthFailed,
@@ -464,13 +464,13 @@ def new_york() -> ZoneInfo:
     ],
 )
 def test_parse_date_styles(text, expected):
-    assert openboxes._parse_date(text, new_york) == expected
+    assert openboxes_payloads.parse_date(text, new_york) == expected
 
 
 @pytest.mark.parametrize("text", ["2025-03-04T15:20:11", "13/45/2025", "yesterday", "04.03.2025"])
 def test_parse_date_rejects_naive_or_unknown_styles(text):
     with pytest.raises(ValueError, match="does not understand"):
-        openboxes._parse_date(text, new_york)
+        openboxes_payloads.parse_date(text, new_york)
 
 
 def test_normalize_turns_enum_objects_into_names_and_leaves_other_strings_alone():
@@ -479,7 +479,7 @@ def test_normalize_turns_enum_objects_into_names_and_leaves_other_strings_alone(
         "name": "03/04/2025",
         "lines": [{"lastUpdated": "2025-03-04T15:20:11Z", "dateShipped": None, "expirationDate": ""}],
     }
-    assert openboxes._normalize(record, new_york) == {
+    assert openboxes_payloads.normalize(record, new_york) == {
         "status": "PLACED",
         "name": "03/04/2025",
         "lines": [
@@ -500,17 +500,17 @@ def test_normalize_turns_enum_objects_into_names_and_leaves_other_strings_alone(
     ],
 )
 def test_parse_price_in_locales(text, separator, expected):
-    assert openboxes._parse_price(text, separator, "bot") == expected
+    assert openboxes_payloads.parse_price(text, separator, "bot") == expected
 
 
 @pytest.mark.parametrize(("text", "separator"), [("1,234.50", ","), ("1.234,50", "."), ("12abc", ".")])
 def test_parse_price_refuses_prices_from_another_locale(text, separator):
     with pytest.raises(ValueError):
-        openboxes._parse_price(text, separator, "bot")
+        openboxes_payloads.parse_price(text, separator, "bot")
 
 
 def test_decimal_separator_follows_the_language_of_the_locale():
-    assert [openboxes._decimal_separator(x) for x in ("en", "en_US", "fr", "de-CH", "pt_BR")] == [
+    assert [openboxes_payloads.decimal_separator(x) for x in ("en", "en_US", "fr", "de-CH", "pt_BR")] == [
         ".",
         ".",
         ",",
@@ -544,12 +544,12 @@ def _response(status: int, location: str = "", content_type: str = "application/
     ],
 )
 def test_session_lost_recognizes_both_redirect_flavours_401_and_html(response, lost):
-    assert bool(openboxes._session_lost(response)) is lost
+    assert bool(openboxes_http.session_lost(response)) is lost
 
 
 def test_unexpected_envelope_is_permanent():
     with pytest.raises(OpenBoxesUnexpectedPayload, match="should be a list") as caught:
-        openboxes._envelope({"data": {"id": "x"}}, "/api/products", list)
+        openboxes_payloads.envelope({"data": {"id": "x"}}, "/api/products", list)
     assert caught.value.category == "permanent"
 
 

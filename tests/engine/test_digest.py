@@ -9,7 +9,7 @@ import pytest
 from rq import Queue
 
 from jobs.clock import queue_maintenance
-from portal.engine.digest import send_all_digests
+from portal.engine.digest import refuse_unsafe_webhook, send_all_digests
 from portal.models import QuickBooksConnection, SyncActivity, Tenant
 from tests.engine.digest_servers import (
     Login,
@@ -330,6 +330,7 @@ def test_clock_queues_the_digest_job_once_per_hour_and_it_runs(two_tenants, db, 
 
 
 DIGEST_FORM = "/admin/preferences/digest/"
+NEVER_ALLOWED = "is a link-local, metadata, multicast or unspecified address that is never allowed: use a public URL"
 
 
 @pytest.mark.parametrize(
@@ -338,9 +339,9 @@ DIGEST_FORM = "/admin/preferences/digest/"
         ("https://93.184.215.14/abc", "https://93.184.215.14/abc", None),  # an IP literal: no DNS needed
         ("http://127.0.0.1:8080/hook", "http://127.0.0.1:8080/hook", None),  # private allowed in development
         ("ftp://hooks.example.com/abc", None, "is not an http(s) URL"),
-        ("http://169.254.169.254/latest/meta-data/", None, "link-local or metadata address"),
-        ("http://[fe80::1]/hook", None, "link-local or metadata address"),
-        ("http://100.100.100.200/hook", None, "link-local or metadata address"),
+        ("http://169.254.169.254/latest/meta-data/", None, NEVER_ALLOWED),
+        ("http://[fe80::1]/hook", None, NEVER_ALLOWED),
+        ("http://100.100.100.200/hook", None, NEVER_ALLOWED),
     ],
 )
 def test_preferences_form_saves_and_validates_the_webhook(two_tenants, db, auth, client, url, saved, error):
@@ -356,6 +357,13 @@ def test_preferences_form_saves_and_validates_the_webhook(two_tenants, db, auth,
     else:
         assert "Saved the failure digest webhook of Acme Medical." in page
         assert f'value="{saved}"' in page
+
+
+@pytest.mark.parametrize("url", ["http://10.1.2.3/hook", "http://127.0.0.1:8080/hook", "http://100.64.0.9/hook"])
+def test_private_webhook_hosts_are_refused_in_production(app, url):
+    app.config.update(OPENBOXES_ALLOW_PRIVATE_NETWORKS=False)
+    with pytest.raises(ValueError, match="is a private or loopback address .*: use a public URL"):
+        refuse_unsafe_webhook(url)
 
 
 def test_empty_webhook_clears_it(two_tenants, db, auth):
