@@ -12,6 +12,7 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import AuditEvent, Tenant, User
 from portal.models.base import utcnow
+from portal.sync.schedule import zone
 
 tenants_cli = AppGroup("tenants", help="Manage tenants.")
 users_cli = AppGroup("users", help="Manage console users.")
@@ -28,6 +29,10 @@ def _slugify(name: str) -> str:
 @click.option("--timezone", "tz", default="UTC", show_default=True)
 def create_tenant(name: str, slug: str | None, tz: str) -> None:
     """Create a tenant; syncing covers records approved from now on."""
+    try:
+        zone(tz)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--timezone") from None
     tenant = Tenant(
         name=name, slug=slug or _slugify(name), timezone=tz, sync_enabled_at=utcnow().replace(microsecond=0)
     )

@@ -55,3 +55,10 @@ def test_short_passwords_are_refused(app, db):
     result = _run(app, "users", "create", "--email", "s@b.test", "--role", "support", "--password", "short")
     assert result.exit_code != 0
     assert db.session.scalar(db.select(User)) is None
+
+
+def test_tenants_create_refuses_an_unknown_time_zone(app, db):
+    result = _run(app, "tenants", "create", "--name", "Acme Medical", "--timezone", "America")
+    assert result.exit_code != 0
+    assert "'America' is not a time zone we know" in result.output
+    assert db.session.scalar(db.select(Tenant)) is None

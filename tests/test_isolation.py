@@ -2,7 +2,7 @@
 
 import pytest
 
-from portal.models import AccountMapping, SyncActivity, User
+from portal.models import AccountMapping, SyncActivity, Tenant, User
 from tests.factories import seed_tenant_rows
 
 LIST_VIEWS = [
@@ -195,3 +195,34 @@ def test_support_filters_by_tenant(world, auth, client):
     text = _text(response)
     assert "boltmark" in text
     assert "acmemark" not in text
+
+
+def _tenant_form(tenant, **changes) -> dict:
+    data = {
+        "name": tenant.name, "slug": tenant.slug, "timezone": tenant.timezone, "sync_mode": tenant.sync_mode,
+        "realtime_interval_minutes": tenant.realtime_interval_minutes, "daily_time": tenant.daily_time,
+        "po_target": tenant.po_target, "shipment_target": tenant.shipment_target,
+        "product_link_mode": tenant.product_link_mode,
+    }  # fmt: skip
+    return {**data, **changes}
+
+
+def test_tenant_form_does_not_reach_the_digest_settings(acme_admin, client, world, db):
+    acme = world["acme"]["tenants"]
+    form = client.get(f"/admin/tenants/edit/?id={acme.id}").get_data(as_text=True)
+    assert 'name="name"' in form and "digest" not in form
+    sneaky = {"digest_webhook_url": "http://169.254.169.254/latest/meta-data/", "last_digest_failures": "999"}
+    response = acme_admin.post(f"/admin/tenants/edit/?id={acme.id}", data=_tenant_form(acme, **sneaky))
+    assert response.status_code == 302
+    db.session.expire_all()
+    stored = db.session.get(Tenant, acme.id)
+    assert (stored.digest_webhook_url, stored.last_digest_failures) == (None, 0)
+
+
+def test_tenant_form_refuses_an_unknown_time_zone(acme_admin, world, db):
+    acme = world["acme"]["tenants"]
+    before = acme.timezone
+    page = acme_admin.post(f"/admin/tenants/edit/?id={acme.id}", data=_tenant_form(acme, timezone="America"))
+    assert "is not a time zone we know" in page.get_data(as_text=True).replace("&#39;", "'")
+    db.session.expire_all()
+    assert db.session.get(Tenant, acme.id).timezone == before

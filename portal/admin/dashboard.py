@@ -96,7 +96,7 @@ def local_time(moment: datetime | None, zone: str | None = None) -> str:
         return "—"
     try:
         tz = ZoneInfo(zone or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a tzdata folder such as "America"
         tz = ZoneInfo("UTC")
     return f"{moment.astimezone(tz):%Y-%m-%d %H:%M} {tz.key}"
 

@@ -13,9 +13,10 @@ from flask import abort, flash, jsonify, request, url_for
 from flask_admin import expose
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringField
-from wtforms.validators import InputRequired, Optional, ValidationError
+from wtforms.validators import InputRequired, Optional
 
 from portal.admin.base import SecureBaseView
+from portal.admin.forms import checked
 from portal.admin.tenant_choice import back_to, chosen_tenant, tenant_options
 from portal.engine.digest import save_digest_webhook
 from portal.engine.preferences import ENTITY_TOGGLES, Preferences, run_progress, save_preferences, start_sync_now
@@ -41,27 +42,13 @@ TOGGLE_LABELS = {
 }
 
 
-def _checked(check):
-    """A WTForms validator from one of ``portal.sync.schedule``'s checks (they raise ValueError)."""
-
-    def validate(form, field):
-        if field.data is None:
-            return  # not a number: the field already says so
-        try:
-            check(field.data)
-        except (ValueError, TypeError) as error:
-            raise ValidationError(str(error)) from None
-
-    return validate
-
-
 class PreferencesForm(FlaskForm):
     sync_mode = RadioField("When to sync", choices=MODES, validators=[InputRequired()])
     realtime_interval_minutes = IntegerField(
-        "Real-time interval (minutes, 1–5)", validators=[InputRequired(), _checked(check_interval)]
+        "Real-time interval (minutes, 1–5)", validators=[InputRequired(), checked(check_interval)]
     )
-    daily_time = StringField("Daily at (HH:MM, 24-hour)", validators=[InputRequired(), _checked(parse_daily_time)])
-    timezone = StringField("Time zone (IANA name)", validators=[InputRequired(), _checked(zone)])
+    daily_time = StringField("Daily at (HH:MM, 24-hour)", validators=[InputRequired(), checked(parse_daily_time)])
+    timezone = StringField("Time zone (IANA name)", validators=[InputRequired(), checked(zone)])
     po_target = SelectField("Purchase orders become", choices=[(v, v) for v in PO_TARGETS])
     shipment_target = SelectField("Shipments become", choices=[(v, v) for v in SHIPMENT_TARGETS])
     product_link_mode = SelectField("A product without a link", choices=LINK_MODES)
@@ -81,7 +68,7 @@ class PreferencesForm(FlaskForm):
 class DigestForm(FlaskForm):
     digest_webhook_url = StringField(
         "Failure digest webhook (http/https URL; empty for none)",
-        validators=[Optional(strip_whitespace=True), _checked(check_webhook_url)],
+        validators=[Optional(strip_whitespace=True), checked(check_webhook_url)],
     )
 
 

@@ -7,10 +7,20 @@ from wtforms import PasswordField, SelectField
 from wtforms.validators import Length, Optional, ValidationError
 
 from portal.admin.base import ReadOnlyView, TenantScopedView
+from portal.admin.forms import checked
 from portal.admin.forms import choices as _choices
 from portal.audit import record_event
 from portal.models import AuditEvent, EntityLink, Tenant, User, Watermark
 from portal.models.tenancy import PO_TARGETS, PRODUCT_LINK_MODES, SHIPMENT_TARGETS, SYNC_MODES
+from portal.sync.schedule import zone
+
+DIGEST_COLUMNS = [
+    "digest_webhook_url",
+    "last_digest_failures",
+    "last_digest_at",
+    "last_digest_reconnect",
+    "digest_reminder_week",
+]
 
 
 class TenantView(TenantScopedView):
@@ -20,7 +30,8 @@ class TenantView(TenantScopedView):
     column_list = ["name", "slug", "timezone", "sync_mode", "po_target", "shipment_target", "sync_enabled_at"]
     column_searchable_list = ["name", "slug"]
     # The historical cutoff and schedule are set by the system (CLI, "enable sync"), not typed in.
-    form_excluded_columns = ["created_at", "updated_at", "next_run_at", "sync_enabled_at"]
+    # Digest settings have their own validated form (Sync preferences); the markers are the digest job's.
+    form_excluded_columns = ["created_at", "updated_at", "next_run_at", "sync_enabled_at", *DIGEST_COLUMNS]
     form_overrides = {
         "sync_mode": SelectField,
         "po_target": SelectField,
@@ -32,6 +43,7 @@ class TenantView(TenantScopedView):
         "po_target": {"choices": _choices(PO_TARGETS)},
         "shipment_target": {"choices": _choices(SHIPMENT_TARGETS)},
         "product_link_mode": {"choices": _choices(PRODUCT_LINK_MODES)},
+        "timezone": {"validators": [checked(zone)]},
     }
 
     @property

@@ -134,7 +134,7 @@ def _zone(name: object) -> ZoneInfo | None:
         return None
     try:
         return ZoneInfo(str(name))
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         raise OpenBoxesUnexpectedPayload(f"OpenBoxes reports an unknown time zone '{name}'") from None
 
 

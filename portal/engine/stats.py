@@ -167,13 +167,15 @@ class Dashboard:
     tenant: Tenant | None = None
     connections: Connections | None = None
     tenants: list[TenantSummary] = field(default_factory=list)
+    zone: str = "UTC"  # the zone whose days the chart counts
 
 
 def dashboard(tenant_id: int | None) -> Dashboard:
     """One tenant's dashboard, or (None) the cross-tenant one with a summary row per tenant."""
     tenant = db.session.get(Tenant, tenant_id) if tenant_id is not None else None
-    days = daily_outcomes(tenant_id, zone=tenant_zone(tenant))
-    figures = Dashboard(status_counts(tenant_id), days, top_failure_reasons(tenant_id), None, tenant=tenant)
+    zone = tenant_zone(tenant)
+    days = daily_outcomes(tenant_id, zone=zone)
+    figures = Dashboard(status_counts(tenant_id), days, top_failure_reasons(tenant_id), None, tenant=tenant, zone=zone)
     figures.last_run = last_run(tenant_id)
     figures.last_run_counts = run_counts(figures.last_run)
     if tenant is None:
@@ -189,6 +191,6 @@ def tenant_zone(tenant: Tenant | None) -> str:
         return "UTC"
     try:
         ZoneInfo(tenant.timezone)
-    except (ValueError, KeyError):  # ZoneInfoNotFoundError is a KeyError; malformed keys raise ValueError
+    except (ValueError, KeyError, OSError):  # not found is a KeyError, malformed a ValueError, "America" an OSError
         return "UTC"
     return tenant.timezone

@@ -30,7 +30,7 @@ def zone(name: str) -> ZoneInfo:
     """The IANA zone ``name``. Raises ValueError with an example of a valid name."""
     try:
         return ZoneInfo((name or "").strip())
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a tzdata folder such as "America"
         raise ValueError(
             f"'{name}' is not a time zone we know: use an IANA name such as America/New_York or Europe/Berlin"
         ) from None

@@ -210,3 +210,12 @@ def test_dashboard_says_where_failure_digests_go_and_when_the_last_went(app, two
 def test_anonymous_visitor_is_sent_to_login(client, app):
     response = client.get("/admin/")
     assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+
+
+def test_a_stored_zone_that_is_a_tzdata_folder_falls_back_to_utc(two_tenants, db, auth, client):
+    two_tenants["bolt"].timezone = "America"  # stored before zones were checked everywhere
+    db.session.commit()
+    auth.login("admin@bolt.test")
+    response = client.get("/admin/")
+    assert response.status_code == 200
+    assert "last 14 days (UTC)" in _body(response)
