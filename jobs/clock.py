@@ -59,7 +59,11 @@ def queue_maintenance(now: datetime) -> None:
     upkeep_id = f"upkeep-{minute // UPKEEP_EVERY_MINUTES}"
     _enqueue_unique(queue, "jobs.maintenance.refresh_tokens", (), upkeep_id, job_timeout=600, ttl=600)
     digest_id = f"digest-{minute // DIGEST_EVERY_MINUTES}"
-    _enqueue_unique(get_queue("low"), "jobs.maintenance.send_digests", (), digest_id, job_timeout=600, ttl=3600)
+    # The finished job is kept for the whole hour: its id is what stops the next tick queueing it again.
+    hour = DIGEST_EVERY_MINUTES * 60
+    _enqueue_unique(
+        get_queue("low"), "jobs.maintenance.send_digests", (), digest_id, job_timeout=600, ttl=hour, result_ttl=hour
+    )
 
 
 def dispatch_due_tenants(now: datetime) -> list[str]:

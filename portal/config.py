@@ -10,6 +10,7 @@ from pathlib import Path
 from cryptography.fernet import Fernet
 
 from portal.sync.backoff import parse_delays
+from portal.sync.digest import check_webhook_url
 
 INTUIT_AUTH_URL = "https://appcenter.intuit.com/connect/oauth2"
 INTUIT_TOKEN_URL = "https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer"
@@ -157,7 +158,7 @@ def digest_settings(env: dict) -> dict:
         "SMTP_USERNAME": env.get("SMTP_USERNAME", ""),
         "SMTP_PASSWORD": env.get("SMTP_PASSWORD", ""),
         "SMTP_FROM": env.get("SMTP_FROM", "bridge@localhost"),
-        "SMTP_STARTTLS": env.get("SMTP_STARTTLS", "1") == "1",
+        "SMTP_STARTTLS": _flag(env, "SMTP_STARTTLS", "1"),
         "SMTP_CA_FILE": env.get("SMTP_CA_FILE", ""),  # a private relay's CA, trusted besides the system's
         "SUPPORT_DIGEST_EMAIL": env.get("SUPPORT_DIGEST_EMAIL", ""),
         "SUPPORT_DIGEST_WEBHOOK": env.get("SUPPORT_DIGEST_WEBHOOK", ""),
@@ -167,8 +168,20 @@ def digest_settings(env: dict) -> dict:
     return settings
 
 
+def _flag(env: dict, name: str, default: str) -> bool:
+    value = env.get(name, default).strip()
+    if value not in ("0", "1"):
+        raise ConfigError(f"{name} must be 1 (on) or 0 (off), not '{value}'")
+    return value == "1"
+
+
 def check_smtp(settings: dict) -> None:
     """Refuse at start-up what would otherwise fail every hourly digest run."""
+    if settings["SUPPORT_DIGEST_WEBHOOK"]:
+        try:
+            check_webhook_url(settings["SUPPORT_DIGEST_WEBHOOK"])
+        except ValueError as error:
+            raise ConfigError(f"SUPPORT_DIGEST_WEBHOOK: {error}") from None
     if settings["SMTP_USERNAME"] and not settings["SMTP_STARTTLS"]:
         raise ConfigError("SMTP_USERNAME is set but SMTP_STARTTLS=0: the password would cross unencrypted; set 1")
     if settings["SMTP_CA_FILE"] and not Path(settings["SMTP_CA_FILE"]).is_file():

@@ -106,6 +106,8 @@ def test_digest_email_defaults(tmp_path):
     [
         ({"SMTP_USERNAME": "bridge", "SMTP_STARTTLS": "0"}, "password would cross unencrypted"),
         ({"SMTP_CA_FILE": "/nonexistent/relay-ca.pem"}, "SMTP_CA_FILE /nonexistent/relay-ca.pem is not a file"),
+        ({"SMTP_STARTTLS": "yes"}, "SMTP_STARTTLS must be 1 \\(on\\) or 0 \\(off\\), not 'yes'"),
+        ({"SUPPORT_DIGEST_WEBHOOK": "hooks.example.com/T0"}, "SUPPORT_DIGEST_WEBHOOK: The webhook is not an http"),
     ],
 )
 def test_smtp_settings_that_could_never_work_are_refused_at_start(tmp_path, env, problem):

@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 WEBHOOK_TIMEOUT_SECONDS = 10
 SMTP_TIMEOUT_SECONDS = 10
 SUPPORT_SENT = "digest.support_sent"
+SUPPORT_BASELINE = "digest.support_baseline"  # the snapshot lowered after fixes, so new failures count again
 CLEARTEXT_LOGIN_REFUSED = "SMTP_USERNAME is set but SMTP_STARTTLS is off: the password would cross unencrypted"
 
 
@@ -52,29 +53,36 @@ def send_all_digests(now: datetime | None = None) -> DigestReport:
     """Tenant digests and weekly reminders that are due, then the support digest if due."""
     now = now or utcnow()
     report = DigestReport()
-    for tenant in db.session.scalars(select(Tenant).order_by(Tenant.id)).all():
-        send_tenant_digest(tenant, now, report)
+    for tenant_id in db.session.scalars(select(Tenant.id).order_by(Tenant.id)).all():
+        try:
+            send_tenant_digest(db.session.get(Tenant, tenant_id), now, report)
+        except Exception:  # noqa: BLE001 - one tenant's problem must not stop the other tenants' digests
+            db.session.rollback()
+            log.exception("digest: tenant=%s skipped after an error", tenant_id)
+            report.failed.append(tenant_id)
     report.support = send_support_digest()
     return report
 
 
 def send_tenant_digest(tenant: Tenant, now: datetime, report: DigestReport) -> None:
+    """The tenant's digest when due, then its weekly reminder when due; markers move only on delivery."""
     if not tenant.digest_webhook_url and not (current_app.config["SMTP_HOST"] and tenant_admin_emails(tenant.id)):
         return  # nowhere to send: the markers stay, so a channel added later gets the current figures
     facts = tenant_failures(tenant)
     # Rows fixed or a reconnect done: later failures (or a later need to reconnect) count as news again.
     tenant.last_digest_failures = min(tenant.last_digest_failures or 0, facts.failures)
     tenant.last_digest_reconnect = bool(tenant.last_digest_reconnect and facts.needs_reconnect)
+    week = compose.iso_week(now.date())
     due = compose.digest_due(
         facts.failures, tenant.last_digest_failures, facts.needs_reconnect, tenant.last_digest_reconnect
     )
     if due and _deliver_to_tenant(tenant, compose.failure_digest(facts, _base_url()), report):
         tenant.last_digest_failures, tenant.last_digest_at = facts.failures, now
         tenant.last_digest_reconnect = facts.needs_reconnect
+        tenant.digest_reminder_week = week  # this week's digest already says what the reminder would
         details = {"failures": facts.failures, "needs_reconnect": facts.needs_reconnect}
         record_event("digest.sent", tenant=tenant, details=details)
         report.digests.append(tenant.id)
-    week = compose.iso_week(now.date())
     if compose.reminder_due(facts.failures, tenant.digest_reminder_week, now.date(), facts.needs_reconnect):
         if _deliver_to_tenant(tenant, compose.weekly_reminder(facts, _base_url(), week), report):
             tenant.digest_reminder_week = week
@@ -97,12 +105,12 @@ def tenant_failures(tenant: Tenant, failures: int | None = None) -> TenantFailur
 
 
 def _deliver_to_tenant(tenant: Tenant, message: Message, report: DigestReport) -> bool:
-    """True when every channel the tenant has took the message (and there was at least one)."""
+    """True when a channel of the tenant's took the message (a failed one is logged and reported)."""
     emails = tenant_admin_emails(tenant.id) if current_app.config["SMTP_HOST"] else []
-    delivered = deliver(message, emails, tenant.digest_webhook_url, tenant_id=tenant.id)
-    if not delivered and (emails or tenant.digest_webhook_url):
+    outcomes = deliver(message, emails, tenant.digest_webhook_url, tenant_id=tenant.id)
+    if not all(outcomes):
         report.failed.append(tenant.id)
-    return delivered
+    return any(outcomes)
 
 
 def tenant_admin_emails(tenant_id: int) -> list[str]:
@@ -120,30 +128,41 @@ def send_support_digest() -> bool:
     counts = stats.counts_by_tenant()
     tenants = db.session.scalars(select(Tenant).order_by(Tenant.name)).all()
     rows = [tenant_failures(tenant, counts.get(tenant.id, {}).get("sync_failed", 0)) for tenant in tenants]
-    if not compose.support_digest_due(rows, last_support_snapshot()):
+    baseline = lower_support_baseline(rows)
+    if not compose.support_digest_due(rows, baseline):
         return False
-    if not deliver(compose.support_digest(rows, _base_url()), emails, webhook, tenant_id=None):
+    if not any(deliver(compose.support_digest(rows, _base_url()), emails, webhook, tenant_id=None)):
         return False
     record_event(SUPPORT_SENT, details=compose.support_snapshot(rows))
     db.session.commit()
     return True
 
 
+def lower_support_baseline(rows: list[TenantFailures]) -> dict | None:
+    """The last support snapshot, lowered (and stored) where rows were fixed or a reconnect was done."""
+    last = last_support_snapshot()
+    if last is None:
+        return None
+    lowered = compose.lowered_snapshot(rows, last)
+    if lowered != last:
+        record_event(SUPPORT_BASELINE, details=lowered)
+        db.session.commit()
+    return lowered
+
+
 def last_support_snapshot() -> dict | None:
-    query = select(AuditEvent.details).where(AuditEvent.action == SUPPORT_SENT)
+    query = select(AuditEvent.details).where(AuditEvent.action.in_((SUPPORT_SENT, SUPPORT_BASELINE)))
     return db.session.scalar(query.order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc()).limit(1))
 
 
-def deliver(message: Message, emails: list[str], webhook_url: str | None, tenant_id: int | None) -> bool:
-    """Send on every given channel; True only if there was one and all succeeded."""
-    if not emails and not webhook_url:
-        return False
-    ok = True
+def deliver(message: Message, emails: list[str], webhook_url: str | None, tenant_id: int | None) -> list[bool]:
+    """Send on every given channel; whether each one took it (empty when there is none)."""
+    outcomes = []
     if emails:
-        ok = send_email(message, emails, tenant_id) and ok
+        outcomes.append(send_email(message, emails, tenant_id))
     if webhook_url:
-        ok = post_webhook(message, webhook_url, tenant_id) and ok
-    return ok
+        outcomes.append(post_webhook(message, webhook_url, tenant_id))
+    return outcomes
 
 
 def send_email(message: Message, recipients: list[str], tenant_id: int | None) -> bool:
@@ -179,7 +198,8 @@ def smtp_tls_context(ca_file: str) -> ssl.SSLContext:
 def _email(message: Message, recipients: list[str], sender: str) -> EmailMessage:
     """The digest as a plain-text email."""
     email = EmailMessage()
-    email["Subject"], email["From"], email["To"] = message.subject, sender, ", ".join(recipients)
+    # One line: a tenant name holding a line break must not break the header (EmailMessage refuses it).
+    email["Subject"], email["From"], email["To"] = " ".join(message.subject.split()), sender, ", ".join(recipients)
     email.set_content(message.text)
     return email
 
@@ -190,7 +210,9 @@ def post_webhook(message: Message, url: str, tenant_id: int | None) -> bool:
         refuse_unsafe_webhook(url)
         response = requests.post(url, json=message.payload, timeout=WEBHOOK_TIMEOUT_SECONDS, allow_redirects=False)
     except (ValueError, requests.RequestException) as error:
-        reason = str(error) if isinstance(error, ValueError) else type(error).__name__
+        # Our own refusals name only the host; requests' errors (some are ValueErrors) may quote the whole URL.
+        ours = isinstance(error, ValueError) and not isinstance(error, requests.RequestException)
+        reason = str(error) if ours else type(error).__name__
         log.warning("digest: webhook %s to %s for tenant=%s failed: %s", message.kind, where, tenant_id, reason)
         return False
     if not 200 <= response.status_code < 300:

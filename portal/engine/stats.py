@@ -79,7 +79,7 @@ def _quarter_hour(column):
     size = literal_column(str(BUCKET_SECONDS))
     if db.session.get_bind().dialect.name == "postgresql":
         return func.floor(extract("epoch", column) / size)
-    return cast(func.strftime(literal_column("'%s'"), column), Integer) / size  # SQLite: UTC text, integer division
+    return cast(func.strftime(literal_column("'%s'"), column), Integer) // size  # SQLite holds UTC text
 
 
 def daily_outcomes(

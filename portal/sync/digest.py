@@ -125,6 +125,14 @@ def support_snapshot(rows: list[TenantFailures]) -> dict:
     }
 
 
+def lowered_snapshot(rows: list[TenantFailures], last: dict) -> dict:
+    """``last`` with each tenant's failures cut to today's where fewer, and reconnects done dropped."""
+    now = {str(row.tenant_id): row.failures for row in rows}
+    failures = {tenant: min(count, now.get(tenant, 0)) for tenant, count in last.get("failures", {}).items()}
+    still = {row.tenant_id for row in rows if row.needs_reconnect}
+    return {"failures": failures, "reconnect": [tenant for tenant in last.get("reconnect", []) if tenant in still]}
+
+
 def support_digest_due(rows: list[TenantFailures], last: dict | None) -> bool:
     """True when a tenant has more failures, or newly needs a reconnect, than the last support digest showed."""
     last = last or {}
@@ -174,9 +182,7 @@ def check_webhook_url(url: str) -> str:
     url = url.strip()
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(
-            f"'{url}' is not an http(s) URL: enter the full webhook address, e.g. https://hooks.example.com/x"
-        )
+        raise ValueError("The webhook is not an http(s) URL: enter the full address, e.g. https://hooks.example.com/x")
     if parts.username or parts.password:
         raise ValueError("The webhook URL must not contain a user name or password: put any token in the path or query")
     if len(url) > WEBHOOK_URL_MAX:
@@ -184,7 +190,7 @@ def check_webhook_url(url: str) -> str:
     try:
         _ = parts.port
     except ValueError:
-        raise ValueError(f"'{url}' has an invalid port: fix the webhook URL") from None
+        raise ValueError("The webhook URL has an invalid port: fix it") from None
     return url
 
 

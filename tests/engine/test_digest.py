@@ -137,8 +137,8 @@ def test_email_goes_over_verified_starttls_with_the_login(app, two_tenants, db, 
     assert mail.recipients == ["admin@acme.test"]
     assert mail.message["Subject"] == "Acme Medical: 2 records failed to sync (2 new)"
     assert mail.tls in ("TLSv1.2", "TLSv1.3")
-    assert len(relay.mails) == 2 and {m.tls for m in relay.mails} == {mail.tls}  # the weekly review too
-    assert relay.logins == [Login("PLAIN", RELAY_USER, RELAY_PASSWORD, accepted=True, tls=mail.tls)] * 2
+    assert len(relay.mails) == 1  # the digest stands for this week's review reminder
+    assert relay.logins == [Login("PLAIN", RELAY_USER, RELAY_PASSWORD, accepted=True, tls=mail.tls)]
     assert relay.tls_failures == []
     assert db.session.get(Tenant, acme.id).last_digest_failures == 2
 
@@ -244,20 +244,52 @@ def test_webhook_failure_does_not_advance_the_marker(two_tenants, db, hook, capl
     assert db.session.get(Tenant, acme.id).last_digest_failures == 1
 
 
+def test_one_channel_down_does_not_resend_on_the_other(two_tenants, db, smtp, hook, caplog):
+    acme = two_tenants["acme"]
+    hook.status = 500
+    acme.digest_webhook_url = hook.url
+    fail_rows(db, acme, 1)
+
+    with caplog.at_level(logging.WARNING, logger="portal.engine.digest"):
+        first, second = send_all_digests(MONDAY), send_all_digests(MONDAY)
+
+    assert first.digests == [acme.id] and acme.id in first.failed  # sent by email; the webhook failure reported
+    assert second.digests == []
+    assert len(digests(smtp)) == 1  # the admins are not mailed again because the webhook is down
+    assert "webhook failure_digest to http://127.0.0.1 for tenant=" in caplog.text
+
+
+def test_a_line_break_in_a_tenant_name_stops_nobody(two_tenants, db, smtp):
+    acme, bolt = two_tenants["acme"], two_tenants["bolt"]
+    acme.name = "Acme\nMedical"
+    fail_rows(db, acme, 1)
+    fail_rows(db, bolt, 2)
+
+    assert send_all_digests(MONDAY).digests == [acme.id, bolt.id]
+    subjects = sorted(mail.message["Subject"] for mail in digests(smtp))
+    assert subjects == [
+        "Acme Medical: 1 record failed to sync (1 new)",  # one header line
+        "Bolt Clinics: 2 records failed to sync (2 new)",  # and the next tenant still heard
+    ]
+
+
 def test_weekly_reminder_once_per_iso_week(two_tenants, db, hook):
     acme = two_tenants["acme"]
     acme.digest_webhook_url = hook.url
     fail_rows(db, acme, 1)
 
-    send_all_digests(MONDAY)
+    send_all_digests(MONDAY)  # the digest: it stands for week 6's reminder
     send_all_digests(datetime(2026, 2, 5, 9, tzinfo=UTC))
     send_all_digests(datetime(2026, 2, 8, 23, tzinfo=UTC))  # Sunday: still ISO week 6
-    assert [p["week"] for p in hook.of("weekly_reminder")] == ["2026-W06"]
+    assert hook.of("weekly_reminder") == []
 
     send_all_digests(datetime(2026, 2, 9, 0, 30, tzinfo=UTC))
-    assert [p["week"] for p in hook.of("weekly_reminder")] == ["2026-W06", "2026-W07"]
+    send_all_digests(datetime(2026, 2, 12, 0, 30, tzinfo=UTC))
+    assert [p["week"] for p in hook.of("weekly_reminder")] == ["2026-W07"]
+    send_all_digests(datetime(2026, 2, 16, 8, tzinfo=UTC))
+    assert [p["week"] for p in hook.of("weekly_reminder")] == ["2026-W07", "2026-W08"]
     assert len(hook.of("failure_digest")) == 1  # nothing new: no second digest
-    assert db.session.get(Tenant, acme.id).digest_reminder_week == "2026-W07"
+    assert db.session.get(Tenant, acme.id).digest_reminder_week == "2026-W08"
 
 
 def test_no_reminder_without_failures(two_tenants, db, hook):
@@ -278,7 +310,9 @@ def test_tenant_hears_once_when_quickbooks_needs_a_reconnect_and_again_next_time
     [payload] = hook.of("failure_digest")
     assert (payload["failures"], payload["needs_reconnect"]) == (0, True)
     assert send_all_digests(MONDAY).digests == []  # already told
-    assert [p["needs_reconnect"] for p in hook.of("weekly_reminder")] == [True]
+    assert hook.of("weekly_reminder") == []  # the digest stood for this week's reminder
+    send_all_digests(datetime(2026, 2, 9, 9, tzinfo=UTC))
+    assert [p["needs_reconnect"] for p in hook.of("weekly_reminder")] == [True]  # next week, still to do
 
     connection.status = "connected"  # the admin reconnected
     db.session.commit()
@@ -316,6 +350,41 @@ def test_support_digest_covers_every_tenant(app, two_tenants, db, smtp, hook):
     assert hook.of("support_digest")[-1]["total_failures"] == 6
 
 
+def test_support_hears_again_after_fixes_when_failures_or_reconnects_come_back(app, two_tenants, db, hook):
+    acme = two_tenants["acme"]
+    app.config.update(SUPPORT_DIGEST_WEBHOOK=hook.url)
+    rows = fail_rows(db, acme, 3)
+    assert send_all_digests(MONDAY).support is True
+
+    for row in rows:
+        row.status = "synced"  # support fixed them all
+    db.session.commit()
+    assert send_all_digests(MONDAY).support is False  # fewer is not news
+    fail_rows(db, acme, 2, start=10)
+    assert send_all_digests(MONDAY).support is True  # 2 new failures, though fewer than the 3 last reported
+    assert hook.of("support_digest")[-1]["total_failures"] == 2
+
+    connection = QuickBooksConnection(tenant=acme, realm_id="7", status="needs_reconnect")
+    db.session.add(connection)
+    db.session.commit()
+    assert send_all_digests(MONDAY).support is True
+    connection.status = "connected"
+    db.session.commit()
+    assert send_all_digests(MONDAY).support is False
+    connection.status = "needs_reconnect"  # lost again
+    db.session.commit()
+    assert send_all_digests(MONDAY).support is True
+
+
+def test_a_malformed_support_webhook_is_logged_without_its_secret(app, two_tenants, db, caplog):
+    app.config.update(SUPPORT_DIGEST_WEBHOOK="hooks.example.com/T0/SECRETPATH?token=SECRETQUERY")
+    fail_rows(db, two_tenants["acme"], 1)
+    with caplog.at_level(logging.WARNING, logger="portal.engine.digest"):
+        assert send_all_digests(MONDAY).support is False
+    assert "is not an http(s) URL" in caplog.text
+    assert "SECRET" not in caplog.text
+
+
 def test_clock_queues_the_digest_job_once_per_hour_and_it_runs(two_tenants, db, redis, hook):
     two_tenants["acme"].digest_webhook_url = hook.url
     fail_rows(db, two_tenants["acme"], 1)
@@ -327,6 +396,9 @@ def test_clock_queues_the_digest_job_once_per_hour_and_it_runs(two_tenants, db, 
     work(redis)
 
     assert len(hook.of("failure_digest")) == 1
+    assert redis.ttl(f"rq:job:digest-{hour}") > 3000  # the finished job's id guards the rest of the hour
+    queue_maintenance(datetime(2026, 2, 2, 10, 59, tzinfo=UTC))
+    assert Queue("low", connection=redis).get_job_ids() == []
 
 
 DIGEST_FORM = "/admin/preferences/digest/"

@@ -10,6 +10,7 @@ from portal.sync.digest import (
     digest_due,
     failure_digest,
     iso_week,
+    lowered_snapshot,
     reminder_due,
     support_digest,
     support_digest_due,
@@ -175,3 +176,10 @@ def test_webhook_url_check(url, problem):
 
 def test_webhook_host_drops_path_and_query():
     assert webhook_host("https://hooks.example.com/services/SECRET?token=S") == "https://hooks.example.com"
+
+
+def test_lowered_snapshot_forgets_what_was_fixed():
+    last = {"failures": {"1": 3, "2": 1, "9": 4}, "reconnect": [1, 2]}
+    rows = [TenantFailures(1, "A", 0, needs_reconnect=True), TenantFailures(2, "B", 5)]
+    assert lowered_snapshot(rows, last) == {"failures": {"1": 0, "2": 1, "9": 0}, "reconnect": [1]}
+    assert lowered_snapshot(rows, {}) == {"failures": {}, "reconnect": []}
