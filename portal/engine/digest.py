@@ -66,7 +66,8 @@ def send_all_digests(now: datetime | None = None) -> DigestReport:
 
 def send_tenant_digest(tenant: Tenant, now: datetime, report: DigestReport) -> None:
     """The tenant's digest when due, then its weekly reminder when due; markers move only on delivery."""
-    if not tenant.digest_webhook_url and not (current_app.config["SMTP_HOST"] and tenant_admin_emails(tenant.id)):
+    emails = tenant_admin_emails(tenant.id) if current_app.config["SMTP_HOST"] else []
+    if not tenant.digest_webhook_url and not emails:
         return  # nowhere to send: the markers stay, so a channel added later gets the current figures
     facts = tenant_failures(tenant)
     # Rows fixed or a reconnect done: later failures (or a later need to reconnect) count as news again.
@@ -76,7 +77,7 @@ def send_tenant_digest(tenant: Tenant, now: datetime, report: DigestReport) -> N
     due = compose.digest_due(
         facts.failures, tenant.last_digest_failures, facts.needs_reconnect, tenant.last_digest_reconnect
     )
-    if due and _deliver_to_tenant(tenant, compose.failure_digest(facts, _base_url()), report):
+    if due and _deliver_to_tenant(tenant, emails, compose.failure_digest(facts, _base_url()), report):
         tenant.last_digest_failures, tenant.last_digest_at = facts.failures, now
         tenant.last_digest_reconnect = facts.needs_reconnect
         tenant.digest_reminder_week = week  # this week's digest already says what the reminder would
@@ -84,7 +85,7 @@ def send_tenant_digest(tenant: Tenant, now: datetime, report: DigestReport) -> N
         record_event("digest.sent", tenant=tenant, details=details)
         report.digests.append(tenant.id)
     if compose.reminder_due(facts.failures, tenant.digest_reminder_week, now.date(), facts.needs_reconnect):
-        if _deliver_to_tenant(tenant, compose.weekly_reminder(facts, _base_url(), week), report):
+        if _deliver_to_tenant(tenant, emails, compose.weekly_reminder(facts, _base_url(), week), report):
             tenant.digest_reminder_week = week
             report.reminders.append(tenant.id)
     db.session.commit()
@@ -104,11 +105,10 @@ def tenant_failures(tenant: Tenant, failures: int | None = None) -> TenantFailur
     )
 
 
-def _deliver_to_tenant(tenant: Tenant, message: Message, report: DigestReport) -> bool:
-    """True when a channel of the tenant's took the message (a failed one is logged and reported)."""
-    emails = tenant_admin_emails(tenant.id) if current_app.config["SMTP_HOST"] else []
+def _deliver_to_tenant(tenant: Tenant, emails: list[str], message: Message, report: DigestReport) -> bool:
+    """True when a channel of the tenant's took the message (a failed one is logged and reported once)."""
     outcomes = deliver(message, emails, tenant.digest_webhook_url, tenant_id=tenant.id)
-    if not all(outcomes):
+    if not all(outcomes) and tenant.id not in report.failed:
         report.failed.append(tenant.id)
     return any(outcomes)
 
