@@ -31,7 +31,7 @@ class PushReason(StrEnum):
     """Why a push is queued; each reason has its own slot in the job id (see ``push_job_id``)."""
 
     POLLED = "polled"  # a poll stored a new version: once per row
-    BACKOFF = "backoff"  # the engine asked for a later attempt: once per second
+    BACKOFF = "backoff"  # the engine asked for a later attempt: once per millisecond
     RETRY = "retry"  # a user or the CLI asked for another try: once per millisecond
     RECONNECT = "reconnect"  # QuickBooks was connected again: once per second
     WATCHDOG = "watchdog"  # the row had no job: once per minute and attempt
@@ -90,7 +90,8 @@ def push_job_id(activity_id: int, reason: PushReason, attempt: int = 0, now: flo
     now = time.time() if now is None else now
     slot = {
         PushReason.POLLED: "",
-        PushReason.BACKOFF: f"-at{int(now)}",
+        # Milliseconds: a retry that fails within a second of being scheduled must not get its own id back.
+        PushReason.BACKOFF: f"-at{int(now * 1000)}",
         PushReason.RETRY: f"-r{int(now * 1000)}",
         PushReason.RECONNECT: f"-reconnect{int(now)}",
         PushReason.WATCHDOG: f"-rc{int(now // 60)}",
