@@ -1,4 +1,4 @@
-"""Pure polling decisions (reference §6): what changed, when to stop paging, the next watermark.
+"""Pure polling decisions: what changed, when to stop paging, the next watermark.
 
 The caller fetches pages sorted by ``lastUpdated`` descending and feeds them to a ``Scan``; the scan
 says which records are new or changed, whether to fetch another page (and at which offset), and the
