@@ -58,9 +58,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--budget", type=int, default=QBO_BUDGET, help="sandbox requests per realm per window (Intuit: 500)"
     )
-    parser.add_argument(
-        "--preload", action="store_true", help="workers import the job modules before forking (an experiment)"
-    )
     parser.add_argument("--max-lines", type=int, default=3, help="lines per purchase order: 1..this (default 3)")
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for the rows (default 300)")
     parser.add_argument("--database", choices=("auto", "postgres", "sqlite"), default="auto")
@@ -375,9 +372,6 @@ def create_records(realm: Realm, mix: Mix, max_lines: int, rng: random.Random) -
 # --- running and watching --------------------------------------------------------------------------
 
 
-PRELOAD_WORKER = "import jobs.sync, jobs.worker; jobs.worker.main([])"
-
-
 def warm_bytecode(env: dict, timeout: float = 120.0) -> None:
     """Import what a worker and its work horses import once, so the bytecode cache is filled."""
     code = "import jobs.worker, jobs.sync, portal.engine.poll, portal.engine.push"
@@ -544,8 +538,7 @@ def print_header(args, mix: Mix, database: Database, redis_url: str, qbo: str, r
         f"{args.realms} realm(s) × {mix.total} records = {mix.suppliers} suppliers + {mix.products} products + "
         f"{mix.orders} approved POs (1–{args.max_lines} lines each)"
     )
-    how = f'python -c "{PRELOAD_WORKER}"' if args.preload else "python -m jobs.worker"
-    print(f"workers:  {args.workers} × `{how}` (bytecode cached under the bench's scratch directory)")
+    print(f"workers:  {args.workers} × `python -m jobs.worker` (bytecode cached under the bench's scratch directory)")
     for realm in realms:
         print(
             f"  realm {realm.realm} ← tenant {realm.tenant_id}, OpenBoxes sandbox {realm.ob_url}, "
@@ -709,7 +702,7 @@ def measure(args, app, procs, env, realms, mix, database, redis_url, qbo, window
     print_header(args, mix, database, redis_url, qbo, realms)
 
     warm_bytecode(env)
-    command = [PYTHON, "-c", PRELOAD_WORKER] if args.preload else [PYTHON, "-m", "jobs.worker"]
+    command = [PYTHON, "-m", "jobs.worker"]
     workers = [procs.start(f"worker-{n}", command, env) for n in range(1, args.workers + 1)]
     wait_for_workers(args.workers, workers)
     time.sleep(0.5)

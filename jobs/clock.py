@@ -15,7 +15,6 @@ job id carries its slot (``unique=True``), and ``next_run_at`` moves only from t
 from __future__ import annotations
 
 import logging
-import re
 import signal
 import sys
 import time
@@ -23,7 +22,7 @@ from datetime import datetime
 
 from sqlalchemy import or_, select, update
 
-from jobs.queues import _enqueue_unique, enqueue_poll, get_queue
+from jobs.queues import Maintenance, enqueue_maintenance, enqueue_poll, polling_tenant_ids
 from portal import create_app
 from portal.extensions import db
 from portal.models import Tenant
@@ -37,7 +36,6 @@ TICK_SECONDS = 60
 HEARTBEAT_KEY = "clock:last_tick"
 UPKEEP_EVERY_MINUTES = 10
 DIGEST_EVERY_MINUTES = 60
-POLL_JOB_ID = re.compile(r"^poll-(\d+)-")
 
 
 def tick(now: datetime | None = None) -> list[str]:
@@ -52,18 +50,9 @@ def tick(now: datetime | None = None) -> list[str]:
 def queue_maintenance(now: datetime) -> None:
     """The watchdog each minute, token upkeep each 10 minutes, digests hourly, whichever clock gets there first."""
     minute = int(now.timestamp() // 60)
-    queue = get_queue("high")
-    # ttl: a pass nobody picked up in its own window is dropped, not piled up behind a missing worker.
-    reconcile_id = f"reconcile-{minute}"
-    _enqueue_unique(queue, "jobs.maintenance.reconcile_activities", (), reconcile_id, job_timeout=120, ttl=120)
-    upkeep_id = f"upkeep-{minute // UPKEEP_EVERY_MINUTES}"
-    _enqueue_unique(queue, "jobs.maintenance.refresh_tokens", (), upkeep_id, job_timeout=600, ttl=600)
-    digest_id = f"digest-{minute // DIGEST_EVERY_MINUTES}"
-    # The finished job is kept for the whole hour: its id is what stops the next tick queueing it again.
-    hour = DIGEST_EVERY_MINUTES * 60
-    _enqueue_unique(
-        get_queue("low"), "jobs.maintenance.send_digests", (), digest_id, job_timeout=600, ttl=hour, result_ttl=hour
-    )
+    enqueue_maintenance(Maintenance.RECONCILE, minute)
+    enqueue_maintenance(Maintenance.UPKEEP, minute // UPKEEP_EVERY_MINUTES)
+    enqueue_maintenance(Maintenance.DIGEST, minute // DIGEST_EVERY_MINUTES)
 
 
 def dispatch_due_tenants(now: datetime) -> list[str]:
@@ -96,9 +85,7 @@ def schedule_of(tenant: Tenant) -> Schedule:
 
 def tenants_polling() -> set[int]:
     """Tenants with a poll queued or running: a due slot is skipped rather than piled behind it."""
-    queue = get_queue("high")
-    job_ids = [*queue.get_job_ids(), *queue.started_job_registry.get_job_ids(cleanup=False)]
-    return {int(match.group(1)) for job_id in job_ids if (match := POLL_JOB_ID.match(job_id))}
+    return polling_tenant_ids()
 
 
 def _move_marker(tenant: Tenant, plan: Plan) -> None:

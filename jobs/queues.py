@@ -1,18 +1,59 @@
-"""Named queues on the process-wide Redis client, and the enqueue helpers the web side calls."""
+"""Named queues, and the one place that knows job identity: what a job's id is made of, and why it was queued.
+
+A job id is what makes enqueueing exactly-once (``unique=True``): the same id twice is one job. So each
+id carries what it is for (the activity row, the tenant) and a slot that makes a deliberate re-queue a new
+job while a double one (two clocks, a double click) stays one. Callers say *why* they queue
+(``PushReason``); the reason and attempt are also kept in the job's meta, so nobody reads them back from
+the id. Only this module reads ids, and only for the row or tenant they belong to.
+"""
 
 from __future__ import annotations
 
 import re
+import time
 import uuid
+from collections.abc import Iterable
 from datetime import timedelta
+from enum import StrEnum
 
 from rq import Queue
 from rq.exceptions import DuplicateJobError
 from rq.job import Job
 
+from portal.engine.ports import PORT_NAME, JobQueue
 from portal.redis_conn import get_redis
 
 QUEUE_NAMES = ("high", "default", "low")
+HOUR = 3600
+
+
+class PushReason(StrEnum):
+    """Why a push is queued; each reason has its own slot in the job id (see ``push_job_id``)."""
+
+    POLLED = "polled"  # a poll stored a new version: once per row
+    BACKOFF = "backoff"  # the engine asked for a later attempt: once per millisecond
+    RETRY = "retry"  # a user or the CLI asked for another try: once per millisecond
+    RECONNECT = "reconnect"  # QuickBooks was connected again: once per second
+    WATCHDOG = "watchdog"  # the row had no job: once per minute and attempt
+
+
+class Maintenance(StrEnum):
+    """The clock's periodic jobs; ``slot`` (minute, ten minutes, hour…) is chosen by the clock."""
+
+    RECONCILE = "reconcile"
+    UPKEEP = "upkeep"
+    DIGEST = "digest"
+
+
+# ttl: a pass nobody picked up in its own window is dropped, not piled up behind a missing worker.
+# The finished digest is kept for the whole hour: its id is what stops the next tick queueing it again.
+MAINTENANCE_JOBS = {
+    Maintenance.RECONCILE: ("high", "jobs.maintenance.reconcile_activities", {"job_timeout": 120, "ttl": 120}),
+    Maintenance.UPKEEP: ("high", "jobs.maintenance.refresh_tokens", {"job_timeout": 600, "ttl": 600}),
+    Maintenance.DIGEST: ("low", "jobs.maintenance.send_digests", {"job_timeout": 600, "ttl": HOUR, "result_ttl": HOUR}),
+}
+PUSH_ROW = re.compile(r"^push-(\d+)-")
+POLL_TENANT = re.compile(r"^poll-(\d+)-")
 
 
 def get_queue(name: str = "default") -> Queue:
@@ -20,6 +61,11 @@ def get_queue(name: str = "default") -> Queue:
     if name not in QUEUE_NAMES:
         raise ValueError(f"unknown queue {name!r}")
     return Queue(name, connection=get_redis())
+
+
+def init_app(app) -> None:
+    """Plug the queue into the engine's port: the engine asks for jobs without importing ``jobs``."""
+    app.extensions[PORT_NAME] = JobQueue(pushes=enqueue_pushes, poll=enqueue_poll)
 
 
 def enqueue_ping() -> Job:
@@ -39,13 +85,67 @@ def _enqueue_unique(queue: Queue, func: str, args: tuple, job_id: str, delay: fl
         return None
 
 
-def enqueue_push(activity_id: int, attempt: int, delay: float | None = None, tag: str = "") -> None:
-    """Queue the push of one activity row (by id); ``attempt`` and ``tag`` keep retries distinct."""
-    job_id = f"push-{activity_id}-{attempt}{tag}"
-    _enqueue_unique(get_queue("default"), "jobs.sync.push_activity", (activity_id,), job_id, delay)
+def push_job_id(activity_id: int, reason: PushReason, attempt: int = 0, now: float | None = None) -> str:
+    """``push-{row}-{attempt}{slot}``: the row first (the watchdog reads it), then what keeps re-queues distinct."""
+    now = time.time() if now is None else now
+    slot = {
+        PushReason.POLLED: "",
+        # Milliseconds: a retry that fails within a second of being scheduled must not get its own id back.
+        PushReason.BACKOFF: f"-at{int(now * 1000)}",
+        PushReason.RETRY: f"-r{int(now * 1000)}",
+        PushReason.RECONNECT: f"-reconnect{int(now)}",
+        PushReason.WATCHDOG: f"-rc{int(now // 60)}",
+    }[reason]
+    return f"push-{activity_id}-{-1 if reason is PushReason.BACKOFF else attempt}{slot}"
+
+
+def enqueue_push(
+    activity_id: int,
+    reason: PushReason = PushReason.POLLED,
+    *,
+    attempt: int = 0,
+    delay: float | None = None,
+    now: float | None = None,
+) -> None:
+    """Queue the push of one activity row (by id), once per reason and slot; ``delay`` seconds from now."""
+    reason = PushReason(reason)
+    job_id = push_job_id(activity_id, reason, attempt, now)
+    meta = {"reason": reason.value, "attempt": attempt}
+    _enqueue_unique(get_queue("default"), "jobs.sync.push_activity", (activity_id,), job_id, delay, meta=meta)
+
+
+def enqueue_pushes(activity_ids: Iterable[int], reason: PushReason | str) -> None:
+    """Queue pushes of several rows for one reason, all in the same slot."""
+    now = time.time()
+    for activity_id in activity_ids:
+        enqueue_push(activity_id, PushReason(reason), now=now)
 
 
 def enqueue_poll(tenant_id: int, trigger: str, slot: str) -> None:
     """Queue one poll of a tenant; ``slot`` (e.g. the minute) makes double clocks harmless."""
     job_id = f"poll-{tenant_id}-{re.sub(r'[^A-Za-z0-9_-]', '_', slot)}"
     _enqueue_unique(get_queue("high"), "jobs.sync.poll_tenant", (tenant_id, trigger), job_id, job_timeout=900)
+
+
+def enqueue_maintenance(task: Maintenance, slot: int) -> None:
+    """Queue one periodic job for its slot; whichever clock gets there first queues it."""
+    queue_name, func, options = MAINTENANCE_JOBS[task]
+    _enqueue_unique(get_queue(queue_name), func, (), f"{task.value}-{slot}", **options)
+
+
+def live_push_ids() -> set[int]:
+    """Activity ids that have a push job waiting in Redis (queued, or scheduled for a retry).
+
+    Started jobs do not count: a row being pushed is ``syncing``, and the watchdog only looks at those
+    once they are stuck, i.e. when their worker is gone.
+    """
+    queue = get_queue("default")
+    job_ids = [*queue.get_job_ids(), *queue.scheduled_job_registry.get_job_ids(cleanup=False)]
+    return {int(match.group(1)) for job_id in job_ids if (match := PUSH_ROW.match(job_id))}
+
+
+def polling_tenant_ids() -> set[int]:
+    """Tenants with a poll queued or running."""
+    queue = get_queue("high")
+    job_ids = [*queue.get_job_ids(), *queue.started_job_registry.get_job_ids(cleanup=False)]
+    return {int(match.group(1)) for job_id in job_ids if (match := POLL_TENANT.match(job_id))}

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import time
-
-from jobs.queues import enqueue_push
+from jobs.queues import PushReason, enqueue_push, enqueue_pushes
 from portal.engine.poll import poll_tenant as run_poll
 from portal.engine.push import run_push
 from portal.engine.retry import retry_rows
@@ -16,21 +14,19 @@ def push_activity(activity_id: int) -> str | None:
     if outcome is None:
         return None
     if outcome.retry_in is not None:
-        enqueue_push(activity_id, attempt=-1, delay=outcome.retry_in, tag=f"-at{int(time.time())}")
+        enqueue_push(activity_id, PushReason.BACKOFF, delay=outcome.retry_in)
     return outcome.status
 
 
 def poll_tenant(tenant_id: int, trigger: str = "manual") -> int:
     """Poll a tenant's OpenBoxes for new versions; queue a push for each. Returns the SyncRun id."""
     run = run_poll(tenant_id, trigger)
-    for activity_id in run.queued_ids:
-        enqueue_push(activity_id, attempt=0)
+    enqueue_pushes(run.queued_ids, PushReason.POLLED)
     return run.run_id
 
 
 def retry_activities(activity_ids: list[int]) -> int:
     """Reset the given failed rows (attempts 0, fresh requestid after a refusal) and queue them again."""
     ids = retry_rows(activity_ids)
-    for activity_id in ids:
-        enqueue_push(activity_id, attempt=0, tag=f"-r{int(time.time())}")
+    enqueue_pushes(ids, PushReason.RETRY)
     return len(ids)

@@ -9,6 +9,9 @@ from __future__ import annotations
 import argparse
 import os
 
+from rq import Queue
+from rq.executions import Execution
+from rq.job import Job
 from rq.worker import HerokuWorker
 
 import jobs.sync  # noqa: F401  imported once here, so forked work horses do not re-import the engine per job
@@ -21,9 +24,9 @@ from portal.redis_conn import get_redis
 class AppWorker(HerokuWorker):
     """HerokuWorker (graceful SIGTERM) that cleans the DB session after every job."""
 
-    def perform_job(self, job, queue):
+    def perform_job(self, job: Job, queue: Queue, execution: Execution) -> bool:
         try:
-            return super().perform_job(job, queue)
+            return super().perform_job(job, queue, execution)
         finally:
             db.session.remove()
 

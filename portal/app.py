@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from jobs import queues
 from portal import admin, auth, cli, errors, health
 from portal.config import load_config
 from portal.crypto import init_crypto
@@ -45,6 +46,7 @@ def build_app(overrides: dict | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
     init_redis(app)
+    queues.init_app(app)
     auth.init_app(app)
     admin.init_app(app)
     errors.init_app(app)

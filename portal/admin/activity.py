@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 from flask import current_app, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
@@ -18,7 +16,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 from werkzeug.routing import BuildError
 
-from jobs.queues import enqueue_push
+from jobs.queues import PushReason, enqueue_pushes
 from portal.admin.base import ReadOnlyView
 from portal.audit import record_event
 from portal.engine import activity as engine_activity
@@ -100,9 +98,7 @@ def retry_and_queue(ids: list[int]) -> int:
     for activity_id, owner in owners:
         record_event("activity.retried", tenant_id=owner, details={"activity_id": activity_id})
     db.session.commit()
-    tag = f"-r{time.time_ns() // 1_000_000}"  # distinct from earlier retries of the same row
-    for activity_id in reset:
-        enqueue_push(activity_id, attempt=0, tag=tag)
+    enqueue_pushes(reset, PushReason.RETRY)
     return len(reset)
 
 

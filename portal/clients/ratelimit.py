@@ -1,6 +1,6 @@
 """Per-realm budget shared by every worker process, so QuickBooks never has to answer 429.
 
-Two limits from Intuit (qbo-api.md §3): a request budget per rolling window (500 per 60 s) and a cap on
+Two limits Intuit sets per company (realm): a request budget per rolling window (500 per 60 s) and a cap on
 requests in flight (10) per company. Both live in Redis and are checked and taken in one Lua call, using
 Redis' clock so workers on different machines agree.
 """

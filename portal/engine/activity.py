@@ -78,15 +78,6 @@ def _supersede_older(row: SyncActivity) -> None:
     )
 
 
-def start_attempt(row: SyncActivity, request_id: str) -> None:
-    """Mark the row syncing and count the attempt; committed before any call to QuickBooks."""
-    row.status = "syncing"
-    row.attempts += 1
-    row.next_attempt_at = None
-    row.request_id = request_id
-    db.session.commit()
-
-
 def mark_synced(row: SyncActivity, qbo_id: str, message: str | None = None) -> None:
     row.status = "synced"
     row.qbo_id = qbo_id

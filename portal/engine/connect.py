@@ -20,10 +20,10 @@ from requests.auth import HTTPBasicAuth
 from requests_oauthlib import OAuth2Session
 from sqlalchemy import delete
 
-from jobs.queues import enqueue_push
 from portal.audit import record_event
 from portal.engine.activity import pending_rows
 from portal.engine.enable import enable_sync
+from portal.engine.ports import job_queue
 from portal.engine.qbo_company import connection_of, link_count, refresh_company_facts
 from portal.extensions import db
 from portal.models import EntityLink, ProductLink, QuickBooksConnection
@@ -199,9 +199,7 @@ def _refresh_lock(connection_id: int):
 
 def _requeue_waiting_rows(tenant_id: int) -> int:
     rows = pending_rows(tenant_id)
-    stamp = int(time.time())
-    for row in rows:
-        enqueue_push(row.id, attempt=0, tag=f"-reconnect{stamp}")
+    job_queue().pushes([row.id for row in rows], "reconnect")
     return len(rows)
 
 

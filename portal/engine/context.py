@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -111,7 +110,3 @@ def inventory_start_date(tenant: Tenant) -> date | None:
     if tenant.sync_enabled_at is None:
         return None
     return (tenant.sync_enabled_at - timedelta(days=INVENTORY_START_LEAD_DAYS)).date()
-
-
-def ids(values: Iterable) -> list[str]:
-    return [str(value) for value in values if value is not None]

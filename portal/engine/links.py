@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from sqlalchemy import select
 
 from portal.extensions import db
@@ -15,20 +13,6 @@ def find_link(tenant_id: int, realm: str, entity: str, openboxes_id: str) -> Ent
         tenant_id=tenant_id, realm_id=realm, entity_type=entity, openboxes_id=openboxes_id
     )
     return db.session.scalar(query)
-
-
-def linked_ids(tenant_id: int, realm: str, entity: str, openboxes_ids: Iterable[str]) -> dict[str, str]:
-    """QuickBooks id per OpenBoxes id, for the ids that are linked."""
-    wanted = sorted(set(openboxes_ids))
-    if not wanted:
-        return {}
-    query = select(EntityLink.openboxes_id, EntityLink.qbo_id).where(
-        EntityLink.tenant_id == tenant_id,
-        EntityLink.realm_id == realm,
-        EntityLink.entity_type == entity,
-        EntityLink.openboxes_id.in_(wanted),
-    )
-    return dict(db.session.execute(query).all())
 
 
 def save_link(

@@ -1,6 +1,6 @@
 """One poll of a tenant's OpenBoxes: find new record versions since the watermarks, queue a row for each.
 
-Per entity (reference §6): products and suppliers by ``lastUpdated`` descending with an overlap and
+Per entity: products and suppliers by ``lastUpdated`` descending with an overlap and
 content hashes (``portal.sync.watermark.Scan``); purchase orders by a rolling re-scan window (their
 list has no lastUpdated and lags); outbound shipments newest first until a page holds only shipments
 already seen; adjustments by date range. Watermarks move only after the rows are committed.

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
-from jobs.queues import enqueue_poll
 from portal.audit import record_event
+from portal.engine.ports import job_queue
 from portal.extensions import db
 from portal.models import OpenBoxesConnection, SyncActivity, SyncRun, Tenant
 from portal.models.base import utcnow
@@ -91,7 +91,7 @@ def start_sync_now(tenant_id: int) -> int:
     if db.session.scalar(select(OpenBoxesConnection.id).filter_by(tenant_id=tenant_id)) is None:
         raise ValueError(f"OpenBoxes is not connected for {tenant.name}: set it up under Settings › OpenBoxes first")
     requested = int(time.time())
-    enqueue_poll(tenant_id, "manual", slot=f"now-{requested}")
+    job_queue().poll(tenant_id, "manual", f"now-{requested}")
     record_event("sync.requested", tenant=tenant, details={"trigger": "manual"})
     db.session.commit()
     return requested

@@ -1,6 +1,6 @@
 """OpenBoxes date strings to aware datetimes, and QuickBooks dates in a tenant's time zone.
 
-OpenBoxes renders two styles (reference §2.3): ISO UTC ``2025-03-04T15:20:11Z`` from the Grails date
+OpenBoxes 0.9 renders two styles: ISO UTC ``2025-03-04T15:20:11Z`` from the Grails date
 marshaller, and ``MM/dd/yyyy`` / ``MM/dd/yyyy HH:mm XXX`` written in the server's JVM time zone.
 """
 

@@ -142,11 +142,6 @@ def support_digest_due(rows: list[TenantFailures], last: dict | None) -> bool:
     return grew or newly_disconnected
 
 
-def _support_row(row: TenantFailures) -> dict:
-    reconnect = row.needs_reconnect
-    return {"id": row.tenant_id, "name": row.tenant_name, "failures": row.failures, "needs_reconnect": reconnect}
-
-
 def support_digest(rows: list[TenantFailures], base_url: str) -> Message:
     """Every tenant with failures or needing a reconnect, worst first, for support staff."""
     shown = sorted(

@@ -1,6 +1,6 @@
 """Deterministic identities: content hashes, QuickBooks requestids, RQ job ids, DocNumbers, markers.
 
-Rules (chosen where the references are silent):
+Rules (our own choices: neither QuickBooks nor OpenBoxes prescribes them):
 
 * ``content_hash`` — sha256 of canonical JSON (sorted keys, no whitespace, UTF-8, numbers by their
   decimal text) of the record *minus volatile fields at any depth*. ``DEFAULT_VOLATILE`` holds the

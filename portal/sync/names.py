@@ -1,6 +1,6 @@
 """QuickBooks-safe names: no colon/tab/newline, bounded length, deterministic and unique-safe.
 
-Rules (the references give the limits, not the repair):
+Rules (QuickBooks sets the limits; how a name is repaired to fit them is ours):
 
 * ``clean_name`` — control characters (tab, newline, CR…) become a space; ``:`` becomes `` - ``
   (so "Tape: surgical" reads "Tape - surgical"; a colon at either end just goes); runs of spaces

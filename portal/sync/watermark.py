@@ -1,4 +1,4 @@
-"""Pure polling decisions (reference §6): what changed, when to stop paging, the next watermark.
+"""Pure polling decisions: what changed, when to stop paging, the next watermark.
 
 The caller fetches pages sorted by ``lastUpdated`` descending and feeds them to a ``Scan``; the scan
 says which records are new or changed, whether to fetch another page (and at which offset), and the
@@ -23,16 +23,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from datetime import UTC, datetime, timedelta
 
-from portal.sync.dates import mdy, parse_openboxes_datetime
+from portal.sync.dates import parse_openboxes_datetime
 from portal.sync.identity import content_hash
 
 DEFAULT_OVERLAP = timedelta(minutes=15)
 ADJUSTMENT_OVERLAP = timedelta(days=14)  # adjustments can be backdated: a generous window
+# The purchase order list has no lastUpdated and lags (a materialized view): every poll re-reads the
+# orders *ordered* in the last 90 days and diffs them (``diff_window``).
 PO_RESCAN_DAYS = 90
-ADJUSTMENT_PAGE_MAX = 100
 
 
 @dataclass(frozen=True)
@@ -184,19 +184,6 @@ class Scan:
         return WatermarkState(position, self.state.floor, merged)
 
 
-def scan_all(
-    state: WatermarkState, pages: Iterable[Sequence[Mapping]], *, page_size: int, **options: Any
-) -> tuple[list[Change], WatermarkState]:
-    """Convenience for tests and small sources: feed pages until the scan is done."""
-    scan = Scan(state, page_size=page_size, **options)
-    changes: list[Change] = []
-    for page in pages:
-        changes.extend(scan.feed(page))
-        if scan.done:
-            break
-    return changes, scan.result()
-
-
 # --- purchase orders: a rolling re-scan window --------------------------------------------------
 
 
@@ -206,16 +193,6 @@ class WindowDiff:
 
     changes: list[Change]
     hashes: dict[str, str]
-
-
-def po_rescan_params(today: date, days: int = PO_RESCAN_DAYS) -> dict[str, str]:
-    """``statusStartDate``/``statusEndDate`` (they filter dateOrdered) for the rolling PO window.
-
-    The PO list has no lastUpdated and lags (a materialized view): every poll re-reads the orders
-    *ordered* in the last ``days`` (an extra day at the end absorbs time-zone differences).
-    """
-    start, end = today - timedelta(days=days), today + timedelta(days=1)
-    return {"statusStartDate": mdy(start), "statusEndDate": mdy(end)}
 
 
 def diff_window(
@@ -239,32 +216,3 @@ def diff_window(
         if previous.get(row_key) != digest:
             changes.append(Change(row_key, digest, observed_at, row))
     return WindowDiff(changes, hashes)
-
-
-# --- adjustments: server-side date ranges -------------------------------------------------------
-
-
-def adjustment_range(
-    state: WatermarkState, now: datetime, overlap: timedelta = ADJUSTMENT_OVERLAP
-) -> tuple[datetime, datetime]:
-    """``startDate``/``endDate`` of the adjustments report for this poll (BETWEEN is inclusive)."""
-    start = (state.position - overlap) if state.position else (state.floor or now - overlap)
-    if state.floor and start < state.floor:
-        start = state.floor
-    return start, now
-
-
-def date_chunks(start: datetime, end: datetime, span: timedelta) -> list[tuple[datetime, datetime]]:
-    """Split [start, end] into consecutive ranges of at most ``span``, newest first.
-
-    Each range is then paged with ``max=ADJUSTMENT_PAGE_MAX``; shared boundary instants appear in
-    two ranges and are deduplicated by the scan.
-    """
-    if span <= timedelta(0):
-        raise ValueError("span must be positive")
-    chunks, upper = [], end
-    while upper > start:
-        lower = max(start, upper - span)
-        chunks.append((lower, upper))
-        upper = lower
-    return chunks or [(start, end)]

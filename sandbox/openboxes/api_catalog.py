@@ -74,7 +74,7 @@ def app_context() -> Response:
 
 
 def _created_filter(state: State, rows: list[dict]) -> list[dict]:
-    """q, createdAfter and createdBefore share one ``or {}`` criteria block (reference §4d)."""
+    """q, createdAfter and createdBefore share one ``or {}`` criteria block, as in OpenBoxes 0.9."""
     tests = []
     query = request.args.get("q")
     if query:

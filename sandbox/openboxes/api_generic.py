@@ -1,4 +1,4 @@
-"""The generic API (``/api/generic/{resource}``) for the domains the sandbox models (reference §3)."""
+"""The generic API (``/api/generic/{resource}``) for the domains the sandbox models."""
 
 from __future__ import annotations
 

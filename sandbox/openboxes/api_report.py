@@ -1,4 +1,4 @@
-"""The inventory-transactions-summary report: adjustments by transaction date (reference §4e)."""
+"""The inventory-transactions-summary report: adjustments by transaction date."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Login, logout, location choice and the SecurityInterceptor redirects (reference §1)."""
+"""Login, logout, location choice and the redirects of OpenBoxes' SecurityInterceptor."""
 
 from __future__ import annotations
 

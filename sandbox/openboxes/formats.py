@@ -1,4 +1,4 @@
-"""Date, money and number formats exactly as OpenBoxes 0.9 renders and parses them (reference §2.3)."""
+"""Date, money and number formats exactly as OpenBoxes 0.9 renders and parses them."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""JSON shapes of catalog objects as BootStrap / ``toJson()`` render them (reference §4b, §4d)."""
+"""JSON shapes of catalog objects as BootStrap / ``toJson()`` render them."""
 
 from __future__ import annotations
 

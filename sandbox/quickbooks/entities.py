@@ -101,7 +101,7 @@ class Spec:
     name: str
     validate: Validator
     transaction: bool
-    # Account updates must repeat Name even when sparse (reference §5.5).
+    # QuickBooks refuses an Account update without Name, even a sparse one.
     update_requires: tuple[str, ...] = ()
 
     @property

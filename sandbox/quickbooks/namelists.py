@@ -1,4 +1,4 @@
-"""Rules of the name-list entities: Vendor, Customer, Employee, Item, Account (reference §5.2–5.5)."""
+"""Rules of the name-list entities: Vendor, Customer, Employee, Item, Account."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from .rules import (
 PEOPLE = ("Vendor", "Customer", "Employee")
 NAME_PARTS = {"Title": 16, "GivenName": 100, "MiddleName": 100, "FamilyName": 100, "Suffix": 16}
 ITEM_TYPES = ("Inventory", "NonInventory", "Service", "Category")
-# The strictest reading of the Item reference: which account refs each type must carry.
+# Which account refs each Item type must carry (the strictest reading of what QuickBooks requires).
 ITEM_ACCOUNTS = {
     "Inventory": ("IncomeAccountRef", "ExpenseAccountRef", "AssetAccountRef"),
     "NonInventory": ("ExpenseAccountRef",),

@@ -1,4 +1,4 @@
-"""The QuickBooks query language subset (reference §6.1): parse, then filter, sort and page."""
+"""The QuickBooks query language subset: parse, then filter, sort and page."""
 
 from __future__ import annotations
 

@@ -170,7 +170,7 @@ def test_server_error_once_raises_transient_without_retrying(openboxes_sandbox, 
 
 
 def test_server_error_message_carries_the_openboxes_error_message(openboxes_client):
-    # getOrderItems answers an unknown order id with a 500 NullPointerException (reference §4a)
+    # getOrderItems answers an unknown order id with a 500 NullPointerException (as OpenBoxes 0.9 does)
     with pytest.raises(OpenBoxesServerError, match="Cannot get property 'orderItems' on null object"):
         openboxes_client.purchase_order_items("no-such-order")
 

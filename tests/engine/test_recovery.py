@@ -11,7 +11,7 @@ from freezegun import freeze_time
 from rq import Queue, SimpleWorker
 
 from jobs.maintenance import live_push_ids, reconcile_activities
-from jobs.queues import QUEUE_NAMES, enqueue_push
+from jobs.queues import QUEUE_NAMES, PushReason, enqueue_push
 from jobs.sync import poll_tenant
 from portal.models import QuickBooksConnection, SyncActivity
 from portal.models.base import utcnow
@@ -119,7 +119,7 @@ def test_duplicate_deliveries_are_harmless(tenant, ob, qb, db, redis):
     three_approved_orders(ob)
     poll_tenant(tenant.id, "manual")
     for row in activities(db):
-        enqueue_push(row.id, attempt=0, tag="-again")  # as if the watchdog re-enqueued a live row
+        enqueue_push(row.id, PushReason.WATCHDOG)  # as if the watchdog re-enqueued a live row
     work(redis)
     assert_each_record_once_in_quickbooks(db, qb, orders=3)
 
@@ -160,7 +160,7 @@ def test_watchdog_rules(app, db, redis):
     }
     db.session.add_all(rows.values())
     db.session.commit()
-    enqueue_push(rows["has_job"].id, attempt=0)
+    enqueue_push(rows["has_job"].id)
 
     result = reconcile_activities()
 

@@ -1,4 +1,4 @@
-"""OpenBoxes record shapes (as the reference and the OpenBoxes sandbox render them) and Refs for the tests."""
+"""OpenBoxes record shapes (as OpenBoxes 0.9 and its sandbox render them) and Refs for the tests."""
 
 from __future__ import annotations
 

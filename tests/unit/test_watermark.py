@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -11,11 +11,7 @@ from portal.sync.watermark import (
     Scan,
     Seen,
     WatermarkState,
-    adjustment_range,
-    date_chunks,
     diff_window,
-    po_rescan_params,
-    scan_all,
 )
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
@@ -35,6 +31,17 @@ def pages(records: list[dict], size: int, overlap_rows: int = 1) -> list[list[di
         if len(page) < size:
             return out
         offset += size - overlap_rows
+
+
+def scan_all(state, pages, *, page_size, **options):
+    """Feed pages until the scan is done, as a poll does."""
+    scan = Scan(state, page_size=page_size, **options)
+    changes = []
+    for page in pages:
+        changes.extend(scan.feed(page))
+        if scan.done:
+            break
+    return changes, scan.result()
 
 
 def run(state, records, size=3, **kw):
@@ -174,22 +181,6 @@ def test_adjustment_rows_with_composite_keys_and_shared_second():
     assert [c.key for c in changes] == ["T-3/p1"]
 
 
-def test_adjustment_range_and_chunks():
-    now = T0 + timedelta(days=1)
-    assert adjustment_range(WatermarkState(position=T0), now, timedelta(days=14)) == (T0 - timedelta(days=14), now)
-    assert adjustment_range(WatermarkState.starting_at(T0), now, timedelta(days=14)) == (T0, now)
-    assert adjustment_range(WatermarkState(), now, timedelta(days=14)) == (now - timedelta(days=14), now)
-    chunks = date_chunks(T0, T0 + timedelta(days=10), timedelta(days=4))
-    assert chunks == [
-        (T0 + timedelta(days=6), T0 + timedelta(days=10)),
-        (T0 + timedelta(days=2), T0 + timedelta(days=6)),
-        (T0, T0 + timedelta(days=2)),
-    ]
-    assert date_chunks(T0, T0, timedelta(days=1)) == [(T0, T0)]
-    with pytest.raises(ValueError):
-        date_chunks(T0, T0, timedelta(0))
-
-
 def test_next_range_restarts_paging_unless_cutoff_reached():
     scan = Scan(WatermarkState(position=T0), page_size=2, overlap=timedelta(minutes=15))
     scan.feed([rec("a", 1)])
@@ -200,11 +191,7 @@ def test_next_range_restarts_paging_unless_cutoff_reached():
     assert scan.done
 
 
-def test_po_rescan_window_and_diff():
-    assert po_rescan_params(date(2025, 3, 31), days=90) == {
-        "statusStartDate": "12/31/2024",
-        "statusEndDate": "04/01/2025",
-    }
+def test_po_rescan_window_diff():
     rows = [{"id": "o1", "status": "PLACED"}, {"id": "o2", "status": "PENDING"}, {"id": "o1", "status": "PLACED"}]
     first = diff_window(rows, {}, observed_at=T0)
     assert [c.key for c in first.changes] == ["o1", "o2"] and set(first.hashes) == {"o1", "o2"}

@@ -1,4 +1,4 @@
-"""Login, sessions, redirects for missing sessions, logout, status and app context (reference §1)."""
+"""Login, sessions, redirects for missing sessions, logout, status and app context."""
 
 from __future__ import annotations
 

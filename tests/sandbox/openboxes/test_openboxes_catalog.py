@@ -1,4 +1,4 @@
-"""Products, suppliers (organizations + supplier locations) and the generic API (reference §3, §4b, §4d)."""
+"""Products, suppliers (organizations + supplier locations) and the generic API."""
 
 from __future__ import annotations
 

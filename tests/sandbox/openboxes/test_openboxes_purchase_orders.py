@@ -1,4 +1,4 @@
-"""Purchase orders: the lagging summary list, the thin read, getOrderItems, approval (reference §4a)."""
+"""Purchase orders: the lagging summary list, the thin read, getOrderItems, approval."""
 
 from __future__ import annotations
 

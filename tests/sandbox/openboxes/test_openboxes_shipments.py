@@ -1,4 +1,4 @@
-"""Outbound stock movements and generic shipments (reference §4c)."""
+"""Outbound stock movements and generic shipments."""
 
 from __future__ import annotations
 

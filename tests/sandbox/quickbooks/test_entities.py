@@ -1,4 +1,4 @@
-"""Create / read / update of every entity, and the rules and Faults of reference §4–5."""
+"""Create / read / update of every entity, and the field rules and Faults QuickBooks answers with."""
 
 from __future__ import annotations
 
