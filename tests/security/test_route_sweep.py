@@ -35,6 +35,7 @@ from tests.factories import make_tenant, make_user, seed_tenant_rows
 
 VICTIM_ID = 900_001  # well inside a 32-bit integer: the sweep is about scoping, not parsing
 MARKER = "vqzmark"
+OWN_MARKER = "atkmark"  # the attacker's rows: their own pages must show them
 SEARCH = MARKER[1:-1]  # searches for the victim without echoing the whole marker back
 PORTAL = Path(__file__).resolve().parents[2] / "portal"
 
@@ -45,6 +46,7 @@ PUBLIC = {
     "auth.login": "the login page itself",
     "health.healthz": "the uptime check: database, Redis, worker and clock status, nothing per tenant",
     "root": "a redirect to the console home, which asks for a login",
+    "theme_css": "the console's stylesheet, served from the app for the Content-Security-Policy",
 }
 # (endpoint, method) pairs the signed-in sweeps leave out, and why.
 NOT_SWEPT = {
@@ -324,10 +326,10 @@ def _seed(tenant, marker: str, victim: bool) -> dict:
 @pytest.fixture
 def sweep_world(app, db, redis):
     """The attacker's tenant (ids from the sequence), the victim's (every row id ``VICTIM_ID``), and support."""
-    attacker_tenant = make_tenant("Sweep Attacker")
-    attacker = make_user("admin@attacker.test", "tenant_admin", attacker_tenant, TEST_PASSWORD)
+    attacker_tenant = make_tenant(f"{OWN_MARKER.title()} Clinics")
+    attacker = make_user(f"admin@{OWN_MARKER}.test", "tenant_admin", attacker_tenant, TEST_PASSWORD)
     db.session.flush()
-    _seed(attacker_tenant, "atkmark", victim=False)
+    _seed(attacker_tenant, OWN_MARKER, victim=False)
     victim_tenant = make_tenant(f"{MARKER.title()} Hospital", id=VICTIM_ID)
     victim_tenant.digest_webhook_url = f"https://{MARKER}.hooks.test/digest"
     victim_user = make_user(f"admin@{MARKER}.test", "tenant_admin", victim_tenant, TEST_PASSWORD)
@@ -473,6 +475,17 @@ def test_another_tenants_admin_sees_nothing_of_the_victim_and_nothing_crashes(at
     assert leaks == []
     signed_out = [p.url for p, answers in results if "/auth/login" in answers[-1].headers.get("Location", "")]
     assert signed_out == [], "the attacker was signed out mid-sweep, so the rest of it proved nothing"
+
+
+def test_another_tenants_admin_still_sees_their_own_rows(attacker_sweep):
+    """The same pages show the attacker's own tenant: isolation, not pages that show nobody anything."""
+    pages = [
+        (probe, answers[0])
+        for probe, answers in attacker_sweep["results"]
+        if probe.reads_victim and answers[0].status_code == 200 and answers[0].mimetype in ("text/html", "text/csv")
+    ]
+    assert len(pages) > 20
+    assert [probe.url for probe, page in pages if OWN_MARKER not in page.get_data(as_text=True).lower()] == []
 
 
 def test_another_tenants_admin_changes_no_victim_row_and_queues_nothing_for_it(attacker_sweep):
