@@ -30,7 +30,7 @@ from sqlalchemy import select
 from wtforms import BooleanField, PasswordField
 
 from portal.models.mapping import ACCOUNT_ROLES
-from tests.conftest import CSRF_RE, TEST_PASSWORD
+from tests.conftest import CSRF_RE, TEST_PASSWORD, AuthActions
 from tests.factories import make_tenant, make_user, seed_tenant_rows
 
 VICTIM_ID = 900_001  # well inside a 32-bit integer: the sweep is about scoping, not parsing
@@ -303,6 +303,7 @@ def build_probes(app, world) -> tuple[list[Probe], list[str]]:
 
 
 def _seed(tenant, marker: str, victim: bool) -> dict:
+    """One row of every tenant table with ``marker`` in its text and secrets, by table name."""
     from portal.models import OpenBoxesProduct
 
     rows = seed_tenant_rows(tenant, marker)
@@ -407,7 +408,18 @@ def sweep(auth, probes: list[Probe]) -> list[tuple[Probe, list]]:
     return results
 
 
+def leaks(results) -> list[str]:
+    """Responses (or the pages they redirect to) that show the victim's marker."""
+    return [
+        f"{probe.method} {probe.url} -> {answer.request.path}"
+        for probe, answers in results
+        for answer in answers
+        if MARKER in unechoed(answer.get_data(as_text=True), probe)
+    ]
+
+
 def crashes(results) -> list[str]:
+    """Requests that raised or answered 500 (a 503 is a deliberate answer, e.g. /healthz without a worker)."""
     found = []
     for probe, answers in results:
         for answer in answers:
@@ -419,9 +431,8 @@ def crashes(results) -> list[str]:
 
 @pytest.fixture
 def signed_in(client):
-    from tests.conftest import AuthActions
-
     def sign_in(user) -> AuthActions:
+        fresh_globals()
         auth = AuthActions(client)
         assert auth.login(user.email).status_code == 302
         return auth
@@ -466,13 +477,7 @@ def _owner(table: str, snapshot: tuple) -> int | None:
 def test_another_tenants_admin_sees_nothing_of_the_victim_and_nothing_crashes(attacker_sweep):
     results = attacker_sweep["results"]
     assert crashes(results) == []
-    leaks = [
-        f"{probe.method} {probe.url} -> {answer.request.path}"
-        for probe, answers in results
-        for answer in answers
-        if MARKER in unechoed(answer.get_data(as_text=True), probe)
-    ]
-    assert leaks == []
+    assert leaks(results) == []
     signed_out = [p.url for p, answers in results if "/auth/login" in answers[-1].headers.get("Location", "")]
     assert signed_out == [], "the attacker was signed out mid-sweep, so the rest of it proved nothing"
 
@@ -505,8 +510,6 @@ def test_another_tenants_admin_writes_nothing_outside_their_tenant(attacker_swee
 
 
 def test_signed_out_visitor_is_sent_to_login_everywhere(app, sweep_world, client):
-    from tests.conftest import AuthActions
-
     probes, _ = build_probes(app, sweep_world)
     visitor = AuthActions(client)
     visitor.csrf_token = CSRF_RE.search(client.get("/auth/login").get_data(as_text=True)).group(1)
@@ -584,3 +587,25 @@ def test_a_new_route_is_swept_or_flagged_without_editing_the_sweep(app, sweep_wo
     swept = {(probe.method, probe.path) for probe in probes if probe.endpoint == "sweep_new_page.index"}
     assert swept == {("GET", "/admin/sweep_new_page/"), ("POST", "/admin/sweep_new_page/")}
     assert [problem for problem in problems if "/sweep-new/<token>" in problem] != []
+
+
+def test_a_new_page_that_trusts_tenant_is_caught_without_editing_the_sweep(app, sweep_world, signed_in):
+    from flask import request
+    from flask_admin import expose
+
+    from portal.admin.base import SecureBaseView
+    from portal.extensions import db
+    from portal.models import Tenant
+
+    class TrustingPage(SecureBaseView):
+        @expose("/")
+        def index(self):
+            tenant = db.session.get(Tenant, request.args.get("tenant", type=int) or 0)
+            return tenant.name if tenant else "no tenant"
+
+    app.extensions["admin"][0].add_view(TrustingPage(name="Trusting", endpoint="sweep_trusting_page"))
+    probes, _ = build_probes(app, sweep_world)
+    results = sweep(
+        signed_in(sweep_world["attacker"]), [p for p in probes if p.endpoint == "sweep_trusting_page.index"]
+    )
+    assert results and leaks(results) != []
