@@ -124,18 +124,24 @@ class UserView(TenantScopedView):
             del form["tenant"]
         return form
 
+    # No autoflush while the form fills the row: a half-filled row (role support, tenant not yet cleared)
+    # would be flushed by the tenant field's own lookup and break the role/tenant constraint.
+    def create_model(self, form):
+        with db.session.no_autoflush:
+            return super().create_model(form)
+
     def update_model(self, form, model):
         g.user_before_edit = _StoredUser.of(model)
-        return super().update_model(form, model)
+        with db.session.no_autoflush:
+            return super().update_model(form, model)
 
     def on_model_change(self, form, model, is_created):
         before = None if is_created else g.pop("user_before_edit", None)
-        with db.session.no_autoflush:
-            actor = acting_user()
-            if actor.is_support:
-                _settle_tenant(model)
-            else:
-                _keep_in_tenant(model, actor, is_created)
+        actor = acting_user()
+        if actor.is_support:
+            _settle_tenant(model)
+        else:
+            _keep_in_tenant(model, actor, is_created)
         if form.new_password.data:
             model.set_password(form.new_password.data)
         elif is_created:
