@@ -74,31 +74,34 @@ CREATE_ATTACKS = {
 def test_tenant_admin_creates_only_tenant_admins_of_their_tenant(team, db, accounts_signin, attack):
     ids = _ids(team, db)
     admin = accounts_signin("admin@acme.test")
-    data = {"email": "new@acme.test", "active": "y", "new_password": "0123456789ab"}
+    # What the form as shown would post (the base form had a role select), with the attack on top.
+    data = {"email": "new@acme.test", "role": "tenant_admin", "active": "y", "new_password": "0123456789ab"}
     admin.post("/admin/users/new/", data={**data, **_fill(CREATE_ATTACKS[attack], ids)})
     created = _stored(db, "new@acme.test")
     assert created is not None
     assert (created.role, created.tenant_id) == ("tenant_admin", team["acme"].id)
 
 
-@pytest.mark.parametrize("page", ["new/", "edit/?id={own}", "edit/?id={colleague}"])
-def test_tenant_admin_forms_have_no_role_or_tenant_field(team, db, accounts_signin, page):
+@pytest.mark.parametrize("form_page", ["new/", "edit/?id={own}", "edit/?id={colleague}"])
+def test_tenant_admin_forms_have_no_role_or_tenant_field(team, db, accounts_signin, form_page):
     ids = _ids(team, db)
     admin = accounts_signin("admin@acme.test")
-    body = admin.client.get(f"/admin/users/{page.format(**ids)}").get_data(as_text=True)
+    url = f"/admin/users/{form_page.format(**ids)}"
+    body = admin.client.get(url).get_data(as_text=True)
     assert 'name="email"' in body
     assert 'name="role"' not in body
     assert 'name="tenant"' not in body
-    if "edit" in page:  # the form as shown saves, and is no role change
-        email = "admin@acme.test" if "own" in page else "second@acme.test"
-        assert admin.post(f"/admin/users/{page.format(**ids)}", data={"email": email, "active": "y"}).status_code == 302
+    if "edit" in form_page:  # the form as shown saves, and is no role change
+        email = "admin@acme.test" if "own" in form_page else "second@acme.test"
+        assert admin.post(url, data={"email": email, "active": "y"}).status_code == 302
         assert _role_events(db) == []
 
 
 def test_self_promotion_does_not_open_support_pages(team, db, accounts_signin):
     ids = _ids(team, db)
     admin = accounts_signin("admin@acme.test")
-    admin.post(f"/admin/users/edit/?id={ids['own']}", data={"email": "admin@acme.test", "role": "support"})
+    promote = {"email": "admin@acme.test", "role": "support", "active": "y"}
+    admin.post(f"/admin/users/edit/?id={ids['own']}", data=promote)
     assert admin.client.get("/admin/tenants/new/").status_code != 200
     body = admin.client.get("/admin/users/").get_data(as_text=True)
     assert "admin@bolt.test" not in body
