@@ -9,6 +9,7 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from portal.auth.emails import normalise_email
 from portal.extensions import db
 from portal.models import AuditEvent, Tenant, User
 from portal.models.base import utcnow
@@ -50,12 +51,24 @@ def create_user(email: str, role: str, tenant_slug: str | None, password: str) -
     """Create a console user."""
     if len(password) < 10:
         raise click.UsageError("the password needs at least 10 characters")
+    email = _new_email(email)
     tenant = _tenant_for_role(role, tenant_slug)
-    user = User(email=email.strip().lower(), role=role, tenant=tenant)
+    user = User(email=email, role=role, tenant=tenant)
     user.set_password(password)
     db.session.add(user)
     db.session.commit()
     click.echo(f"created {role} {user.email}" + (f" for tenant {tenant.slug}" if tenant else ""))
+
+
+def _new_email(email: str) -> str:
+    """The address as stored (lower case), refused when malformed or already taken in any case."""
+    try:
+        email = normalise_email(email)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--email") from None
+    if db.session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise click.UsageError(f"a user with email {email} already exists")
+    return email
 
 
 def _tenant_for_role(role: str, slug: str | None) -> Tenant | None:

@@ -146,6 +146,8 @@ def load_config(env: dict, instance_path: Path) -> dict:
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),
         "LOGIN_MAX_FAILURES": int(env.get("LOGIN_MAX_FAILURES", "5")),
         "LOGIN_LOCKOUT_SECONDS": int(env.get("LOGIN_LOCKOUT_SECONDS", "300")),
+        "LOGIN_MAX_FAILURES_PER_ADDRESS": int(env.get("LOGIN_MAX_FAILURES_PER_ADDRESS", "20")),
+        "LOGIN_ADDRESS_WINDOW_SECONDS": int(env.get("LOGIN_ADDRESS_WINDOW_SECONDS", "300")),
         **digest_settings(env),
     }
 

@@ -53,6 +53,9 @@ def base_config(database_url, redis_url, encryption_key, tmp_path_factory):
         "REDIS_URL": redis_url,
         "ENCRYPTION_KEYS": [encryption_key],
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast hashes keep the suite quick
+        # Every test client signs in from 127.0.0.1: the suite's own failed logins must not use up that
+        # address's budget. Tests of the per-address limit set their own.
+        "LOGIN_MAX_FAILURES_PER_ADDRESS": 10_000,
         # Nothing ever calls Intuit: until a test points these at the sandbox, they lead to a closed local port.
         "QBO_AUTH_URL": "http://127.0.0.1:9/connect/oauth2",
         "QBO_TOKEN_URL": "http://127.0.0.1:9/oauth2/v1/tokens/bearer",

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from flask_login import current_user
+from dataclasses import dataclass
+
+from flask import flash, g
+from flask_admin.actions import action
+from flask_login import current_user, login_user
 from wtforms import PasswordField, SelectField
 from wtforms.validators import Length, Optional, ValidationError
 
@@ -10,6 +14,9 @@ from portal.admin.base import ReadOnlyView, TenantScopedView
 from portal.admin.forms import checked
 from portal.admin.forms import choices as _choices
 from portal.audit import record_event
+from portal.auth.actor import acting_user
+from portal.auth.emails import normalise_email
+from portal.extensions import db
 from portal.models import AuditEvent, EntityLink, Tenant, User, Watermark
 from portal.models.tenancy import PO_TARGETS, PRODUCT_LINK_MODES, SHIPMENT_TARGETS, SYNC_MODES
 from portal.sync.schedule import zone
@@ -58,30 +65,141 @@ class TenantView(TenantScopedView):
         record_event("tenant.created" if is_created else "tenant.changed", tenant=model)
 
 
-class UserView(TenantScopedView):
-    """People who can sign in. A tenant admin can only add tenant admins to their own tenant."""
+ROLE_CHANGE_REFUSED = "Only support staff can change a user's role or tenant."
+USER_COLUMNS = ["email", "role", "tenant", "active", "last_login_at"]
 
-    column_list = ["email", "role", "tenant", "active", "last_login_at"]
+
+def _valid_email(form, field) -> None:
+    if field.data:  # an empty field is the required-check's to report
+        try:
+            normalise_email(field.data)
+        except ValueError as error:
+            raise ValidationError(str(error)) from None
+
+
+@dataclass(frozen=True)
+class _StoredUser:
+    """A user's access as stored before a form changes it."""
+
+    role: str
+    tenant_id: int | None
+    tenant_name: str | None
+    active: bool
+
+    @classmethod
+    def of(cls, user: User) -> _StoredUser:
+        return cls(user.role, user.tenant_id, user.tenant.name if user.tenant else None, user.active)
+
+
+class UserView(TenantScopedView):
+    """People who can sign in. A tenant admin adds and edits tenant admins of their own tenant only;
+    roles and tenants are support's to change, and every such change is audited under both tenants."""
+
+    column_list = USER_COLUMNS
+    # Named, so the password hash and the session token are never shown or exported.
+    column_details_list = [*USER_COLUMNS, "failed_logins", "locked_until", "created_at", "updated_at"]
+    column_export_list = USER_COLUMNS
     column_searchable_list = ["email"]
     form_columns = ["email", "role", "tenant", "active", "new_password"]
     form_overrides = {"role": SelectField}
-    form_args = {"role": {"choices": _choices(("tenant_admin", "support"))}}
+    form_args = {
+        "role": {"choices": _choices(("tenant_admin", "support"))},
+        # Lower-cased before the uniqueness check, so another spelling of a taken address is caught.
+        "email": {"filters": [lambda value: value.strip().lower() if value else value], "validators": [_valid_email]},
+    }
     form_extra_fields = {
         "new_password": PasswordField("Password", validators=[Optional(), Length(min=10)]),
     }
     form_ajax_refs = {"tenant": {"fields": ["name", "slug"], "page_size": 10}}
 
+    def create_form(self, obj=None):
+        return self._fields_for_actor(super().create_form(obj))
+
+    def edit_form(self, obj=None):
+        return self._fields_for_actor(super().edit_form(obj))
+
+    def _fields_for_actor(self, form):
+        if not acting_user().is_support:  # nothing to post: the fields are not in a tenant admin's form
+            del form["role"]
+            del form["tenant"]
+        return form
+
+    # No autoflush while the form fills the row: a half-filled row (role support, tenant not yet cleared)
+    # would be flushed by the tenant field's own lookup and break the role/tenant constraint.
+    def create_model(self, form):
+        with db.session.no_autoflush:
+            return super().create_model(form)
+
+    def update_model(self, form, model):
+        g.user_before_edit = _StoredUser.of(model)
+        with db.session.no_autoflush:
+            return super().update_model(form, model)
+
     def on_model_change(self, form, model, is_created):
-        if not current_user.is_support:
-            model.role = "tenant_admin"
-        super().on_model_change(form, model, is_created)
-        if model.role == "support":
-            model.tenant_id = None
+        before = None if is_created else g.pop("user_before_edit", None)
+        actor = acting_user()
+        if actor.is_support:
+            _settle_tenant(model)
+        else:
+            _keep_in_tenant(model, actor, is_created)
         if form.new_password.data:
             model.set_password(form.new_password.data)
         elif is_created:
             raise ValidationError("Set a password of at least 10 characters for the new user.")
+        if before is not None:
+            _record_access_change(before, model)
         record_event("user.saved", tenant_id=model.tenant_id, details={"email": model.email})
+
+    def after_model_change(self, form, model, is_created):
+        if model.id == current_user.id and model.active:
+            login_user(model)  # editing yourself (a new password) ends your other sessions, not this one
+
+    def on_model_delete(self, model):
+        if model.id == current_user.id:
+            raise ValidationError("You cannot delete your own account. Ask another admin or support staff.")
+        record_event("user.deleted", tenant_id=model.tenant_id, details={"email": model.email})
+
+    @action("delete", "Delete", "Delete the selected users?")
+    def action_delete(self, ids):
+        deleted = sum(1 for row in self.scoped_rows(ids) if self.delete_model(row))
+        flash(f"Deleted {deleted} user(s).", "success")
+
+
+def _settle_tenant(model: User) -> None:
+    """Support staff set roles: support users belong to no tenant, tenant admins to one."""
+    if model.role == "support":
+        model.tenant = None
+    elif model.tenant is None:
+        raise ValidationError("A tenant admin belongs to a tenant: pick one.")
+
+
+def _keep_in_tenant(model: User, actor, is_created: bool) -> None:
+    """A tenant admin's users are tenant admins of that admin's tenant, and stay so."""
+    tenant = db.session.get(Tenant, actor.tenant_id)
+    if not is_created and (model.role != "tenant_admin" or model.tenant is not tenant):
+        raise ValidationError(ROLE_CHANGE_REFUSED)
+    model.role = "tenant_admin"
+    model.tenant = tenant
+
+
+def _record_access_change(before: _StoredUser, model: User) -> None:
+    """Audit a role or tenant change under the old and the new tenant; end the sessions it affects."""
+    new_tenant = model.tenant
+    new_tenant_id = new_tenant.id if new_tenant else None
+    if before.active and not model.active:
+        model.end_sessions()
+    if (before.role, before.tenant_id) == (model.role, new_tenant_id):
+        return
+    model.end_sessions()
+    details = {
+        "email": model.email,
+        "old_role": before.role,
+        "new_role": model.role,
+        "old_tenant": before.tenant_name,
+        "new_tenant": new_tenant.name if new_tenant else None,
+    }
+    for tenant_id in dict.fromkeys((before.tenant_id, new_tenant_id)):
+        record_event("user.role_changed", tenant_id=tenant_id, details=details)
 
 
 class EntityLinkView(ReadOnlyView):

@@ -1,11 +1,12 @@
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, render_template, request, url_for
-from flask_login import login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 
 from portal.auth import bp
 from portal.auth.forms import LoginForm
-from portal.auth.service import authenticate
+from portal.auth.service import LoginLimits, authenticate
+from portal.extensions import db
 
 
 def _safe_next(target: str | None) -> str:
@@ -20,21 +21,21 @@ def login():
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
-        cfg = current_app.config
-        result = authenticate(
-            form.email.data, form.password.data, cfg["LOGIN_MAX_FAILURES"], cfg["LOGIN_LOCKOUT_SECONDS"]
-        )
+        limits = LoginLimits.from_config(current_app.config)
+        result = authenticate(form.email.data, form.password.data, request.remote_addr or "", limits)
         if result.user:
             login_user(result.user)
             return redirect(_safe_next(request.args.get("next")))
         flash(result.error, "error")
-        status = 401
+        status = result.status
     return render_template("auth/login.html", form=form), status
 
 
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
+    current_user.end_sessions()  # a copy of the cookie made before now stops working too
+    db.session.commit()
     logout_user()
     flash("You are signed out.", "info")
     return redirect(url_for("auth.login"))

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
 from flask import current_app
 from flask_login import UserMixin
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal.extensions import db
@@ -18,6 +19,10 @@ PO_TARGETS = ("PurchaseOrder", "Bill")
 SHIPMENT_TARGETS = ("Invoice", "SalesReceipt")
 PRODUCT_LINK_MODES = ("auto_create", "manual")
 ROLES = ("support", "tenant_admin")
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(24)
 
 
 class Tenant(Timestamps, db.Model):
@@ -64,6 +69,8 @@ class User(UserMixin, Timestamps, db.Model):
             "(role = 'support' AND tenant_id IS NULL) OR (role = 'tenant_admin' AND tenant_id IS NOT NULL)",
             name="role_matches_tenant",
         ),
+        # With the unique email, one account per address whatever its case (login ignores case).
+        CheckConstraint("email = lower(email)", name="email_lower_case"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -75,8 +82,22 @@ class User(UserMixin, Timestamps, db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Part of every session cookie; a new value ends all of the user's sessions (see get_id).
+    session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
 
     tenant = relationship("Tenant")
+
+    @validates("email")
+    def _lower_case_email(self, key: str, value: str | None) -> str | None:
+        return value.strip().lower() if value else value
+
+    def get_id(self) -> str:
+        """Flask-Login keeps this in the session: a cookie only works while its token is current."""
+        return f"{self.id}:{self.session_token}"
+
+    def end_sessions(self) -> None:
+        """Sign the user out everywhere (every browser, every copied cookie)."""
+        self.session_token = new_session_token()
 
     @property
     def is_active(self) -> bool:
@@ -89,6 +110,7 @@ class User(UserMixin, Timestamps, db.Model):
     def set_password(self, password: str) -> None:
         method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
         self.password_hash = generate_password_hash(password, method=method)
+        self.end_sessions()  # whoever knew the old password is signed out
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
