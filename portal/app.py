@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from portal import admin, auth, cli, errors, health
+from portal import admin, auth, cli, errors, health, request_checks, security_headers
 from portal.config import load_config
 from portal.crypto import init_crypto
 from portal.extensions import csrf, db, login_manager, migrate
@@ -45,6 +45,8 @@ def build_app(overrides: dict | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
     init_redis(app)
+    security_headers.init_app(app)
+    request_checks.init_app(app)
     auth.init_app(app)
     admin.init_app(app)
     errors.init_app(app)
