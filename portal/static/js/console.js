@@ -1,5 +1,6 @@
 // The console's event handlers, bound here because the Content-Security-Policy blocks inline ones
 // (onclick="…" in Flask-Admin's templates; our overrides carry data- attributes instead).
+// The listener runs in the capture phase: Bootstrap's dropdowns and Select2 stop clicks from bubbling.
 (function () {
   "use strict";
   document.addEventListener("click", function (event) {
@@ -20,5 +21,5 @@
     if (confirming !== null && !window.confirm(confirming.getAttribute("data-confirm"))) {
       event.preventDefault();
     }
-  });
+  }, true);
 })();
