@@ -2,9 +2,9 @@
 
 - Control characters: PostgreSQL refuses a NUL in text and SQLite stores it, and no name, setting or
   search needs one. Tab, line feed and carriage return stay allowed (multi-line text, browsers send CRLF).
-- Whole numbers the console reads from addresses and forms (pages, row ids, the picked tenant, the
-  progress page's ``since``) must be plain non-negative numbers a database column can hold; anything
-  larger would overflow the driver instead of meaning "no such row".
+- Whole numbers the console reads from addresses and forms (pages, sorting, row ids, the picked tenant,
+  the relation search's offset, the progress page's ``since``) must be non-negative and small enough for
+  a database column; anything larger would overflow the driver instead of meaning "no such row".
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ NUMBER_LIMITS = {
     "page_size": INT32_MAX,
     "sort": INT32_MAX,
     "desc": 1,
+    "offset": INT32_MAX,  # Flask-Admin's ajax relation search
+    "limit": INT32_MAX,
     "id": INT32_MAX,
     "rowid": INT32_MAX,
     "tenant": INT32_MAX,

@@ -38,6 +38,8 @@ def seeded(two_tenants, db):
         ("acme", "/admin/preferences/progress.json?since=-99999999999999"),
         ("acme", f"/admin/product_links/?page={HUGE}"),
         ("support", f"/admin/preferences/?tenant={HUGE}"),
+        ("support", f"/admin/users/ajax/lookup/?name=tenant&query=a&offset={HUGE}"),
+        ("support", f"/admin/users/ajax/lookup/?name=tenant&query=a&limit={BEYOND_INT64}"),
         ("support", f"/admin/quickbooks/?tenant={BEYOND_INT64}"),
         ("support", f"/admin/product_links/?tenant={{acme}}&page={HUGE}"),
     ],

@@ -27,7 +27,6 @@ def tenant_events(db, tenant_id: int, action: str) -> list[dict]:
         ("realtime_interval_minutes", "0", "every 1 to 5 minutes"),
         ("realtime_interval_minutes", "6", "every 1 to 5 minutes"),
         ("realtime_interval_minutes", "-1", "every 1 to 5 minutes"),
-        ("timezone", "", "is not a time zone we know"),
     ],
 )
 def test_tenants_form_refuses_an_unusable_schedule(auth, two_tenants, db, field, value, message):
