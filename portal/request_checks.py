@@ -1,7 +1,9 @@
 """Refuse malformed input once, before any view sees it, with a plain 400 page.
 
 - Control characters: PostgreSQL refuses a NUL in text and SQLite stores it, and no name, setting or
-  search needs one. Tab, line feed and carriage return stay allowed (multi-line text, browsers send CRLF).
+  search needs one. Tab stays allowed (pasted from spreadsheets); line breaks only in the fields listed
+  in ``MULTILINE_FIELDS`` (the console has no multi-line field today: a name or URL with a line break
+  would split log lines and e-mail headers).
 - Whole numbers the console reads from addresses and forms (pages, sorting, row ids, the picked tenant,
   the relation search's offset, the progress page's ``since``) must be non-negative and small enough for
   a database column; anything larger would overflow the driver instead of meaning "no such row".
@@ -13,7 +15,9 @@ import re
 
 from flask import Flask, render_template, request
 
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+MULTILINE_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # keeps CR and LF
+MULTILINE_FIELDS: frozenset[str] = frozenset()
 WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
 INT32_MAX = 2**31 - 1  # PostgreSQL ``integer``: every primary key, and the largest page we offer
 EPOCH_MAX = 253_402_300_799  # 9999-12-31T23:59:59Z, the last second a datetime can hold
@@ -41,7 +45,8 @@ def bad_input() -> str | None:
     """What is wrong with this request's query string or form, in words for people; None when nothing is."""
     for source in (request.args, request.form):
         for name, value in source.items(multi=True):
-            if CONTROL_CHARACTERS.search(name) or CONTROL_CHARACTERS.search(value):
+            forbidden = MULTILINE_CONTROL_CHARACTERS if name in MULTILINE_FIELDS else CONTROL_CHARACTERS
+            if CONTROL_CHARACTERS.search(name) or forbidden.search(value):
                 return "A value contains a control character (such as a NUL byte). Remove it and try again."
             if name in NUMBER_LIMITS and not number_in_range(value, NUMBER_LIMITS[name]):
                 return f"'{name}' must be a whole number from 0 to {NUMBER_LIMITS[name]}."

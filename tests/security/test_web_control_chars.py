@@ -15,7 +15,9 @@ def assert_refused(response) -> None:
     assert "control character" in web_page_text(response)
 
 
-@pytest.mark.parametrize("bad", ["Acme\x00Medical", "Acme\x1b[31mMedical", "\x08Acme", "Acme\x7f"])
+@pytest.mark.parametrize(
+    "bad", ["Acme\x00Medical", "Acme\x1b[31mMedical", "\x08Acme", "Acme\x7f", "Acme\r\nBcc: x@evil.test", "\rAcme"]
+)
 def test_tenant_form_refuses_control_characters_in_the_name(auth, two_tenants, db, bad):
     acme = two_tenants["acme"]
     web_sign_in(auth, two_tenants, "acme")
@@ -54,7 +56,7 @@ def test_sign_in_refuses_a_nul_in_the_email(client, two_tenants):
     assert_refused(response)
 
 
-def test_tabs_and_line_breaks_are_still_accepted(auth, two_tenants, db):
+def test_a_tab_is_still_accepted(auth, two_tenants, db):
     acme = two_tenants["acme"]
     web_sign_in(auth, two_tenants, "acme")
     response = auth.post(f"/admin/tenants/edit/?id={acme.id}", data=web_tenant_form(acme, name="Acme\tMedical"))
