@@ -10,7 +10,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from jobs import queues
-from portal import admin, auth, cli, errors, health
+from portal import admin, auth, cli, errors, health, request_checks, security_headers
 from portal.config import load_config
 from portal.crypto import init_crypto
 from portal.extensions import csrf, db, login_manager, migrate
@@ -47,6 +47,8 @@ def build_app(overrides: dict | None = None) -> Flask:
     login_manager.init_app(app)
     init_redis(app)
     queues.init_app(app)
+    security_headers.init_app(app)
+    request_checks.init_app(app)
     auth.init_app(app)
     admin.init_app(app)
     errors.init_app(app)

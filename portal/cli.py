@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import re
 import time
+from dataclasses import asdict
 
 import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from portal.audit import record_event
 from portal.auth.emails import normalise_email
+from portal.engine.preferences import Preferences
 from portal.extensions import db
 from portal.models import AuditEvent, Tenant, User
 from portal.models.base import utcnow
-from portal.sync.schedule import zone
 
 tenants_cli = AppGroup("tenants", help="Manage tenants.")
 users_cli = AppGroup("users", help="Manage console users.")
@@ -30,14 +32,20 @@ def _slugify(name: str) -> str:
 @click.option("--timezone", "tz", default="UTC", show_default=True)
 def create_tenant(name: str, slug: str | None, tz: str) -> None:
     """Create a tenant; syncing covers records approved from now on."""
+    prefs = Preferences(sync_mode="manual", timezone=tz.strip())
     try:
-        zone(tz)
+        prefs.check()  # the same check as the console's forms
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--timezone") from None
     tenant = Tenant(
-        name=name, slug=slug or _slugify(name), timezone=tz, sync_enabled_at=utcnow().replace(microsecond=0)
+        name=name,
+        slug=slug or _slugify(name),
+        sync_enabled_at=utcnow().replace(microsecond=0),
+        **{key: value for key, value in asdict(prefs).items() if key != "toggles"},
     )
     db.session.add(tenant)
+    fields = {"name": tenant.name, "slug": tenant.slug, "timezone": tenant.timezone}
+    record_event("tenant.created", tenant=tenant, details={key: {"from": None, "to": v} for key, v in fields.items()})
     db.session.commit()
     click.echo(f"created tenant {tenant.slug} (id {tenant.id})")
 

@@ -6,13 +6,29 @@ menu order: the home page and activity first, then settings, then the ledger.
 
 from __future__ import annotations
 
-from flask import redirect, url_for
+import re
+from functools import cache
+from pathlib import Path
+
+import flask_admin
+from flask import Response, redirect, url_for
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 
 from portal.admin import activity, connections, dashboard, preferences, settings, views
+from portal.security_headers import csp_nonce
 
 AREAS = (activity, settings, preferences, connections, views)
+SWATCH = "flatly"
+SWATCH_CSS = Path(flask_admin.__file__).parent / f"static/bootstrap/bootstrap4/swatch/{SWATCH}/bootstrap.min.css"
+REMOTE_IMPORT = re.compile(r"@import url\(https?://[^)]*\);")
+
+
+@cache
+def local_swatch_css() -> str:
+    """The Bootswatch theme without its Google Fonts ``@import``: the console loads nothing from elsewhere
+    (the theme's font stack falls back to the system font)."""
+    return REMOTE_IMPORT.sub("", SWATCH_CSS.read_text(encoding="utf-8"))
 
 
 def init_app(app) -> None:
@@ -20,11 +36,18 @@ def init_app(app) -> None:
         app,
         name="OpenBoxes ↔ QuickBooks",
         url="/admin",
-        theme=Bootstrap4Theme(swatch="flatly", fluid=True, base_template="admin/portal_base.html"),
+        theme=Bootstrap4Theme(swatch=SWATCH, fluid=True, base_template="admin/portal_base.html"),
         index_view=dashboard.home_view(),
+        csp_nonce_generator=csp_nonce,
     )
     for area in AREAS:
         area.register(console)
+
+    @app.route("/theme/bootstrap.min.css")
+    def theme_css():
+        response = Response(local_swatch_css(), mimetype="text/css")
+        response.cache_control.public, response.cache_control.max_age = True, 86400
+        return response
 
     @app.route("/")
     def root():

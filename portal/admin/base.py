@@ -7,24 +7,70 @@ bulk-action ids, so no view has to remember it.
 
 from __future__ import annotations
 
+import logging
+from datetime import date, datetime
+from decimal import Decimal
+
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import BaseView
 from flask_admin.actions import action
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla import filters as sqla_filters
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
-from flask_admin.contrib.sqla.filters import IntEqualFilter
+from flask_admin.contrib.sqla.filters import FilterEmpty, IntEqualFilter
 from flask_admin.form import BaseForm
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy.exc import IntegrityError
+from wtforms.validators import ValidationError
 
 from portal.extensions import db
 from portal.models import Tenant
+from portal.request_checks import INT32_MAX
+
+log = logging.getLogger(__name__)
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def db_int(value) -> int | None:
+    """A key or number from a URL or form that an integer column can hold, else None (never sent to the database)."""
+    text = value.strip() if isinstance(value, str) else value
+    if isinstance(text, str) and not (text.isascii() and text.isdigit()):
+        return None
+    try:
+        number = int(text)
+    except (TypeError, ValueError):
+        return None
+    return number if 0 <= number <= INT32_MAX else None
+
+
+def spreadsheet_safe(value):
+    """An export cell a spreadsheet shows as text: one starting like a formula gets a leading quote (OWASP)."""
+    if value is None or isinstance(value, bool | int | float | Decimal | date | datetime):
+        return value
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def _bounded(filter_class):
+    """``filter_class`` refusing numbers an integer column cannot hold (Flask-Admin then ignores the filter)."""
+
+    class Bounded(filter_class):
+        def clean(self, value):
+            cleaned = super().clean(value)
+            for number in cleaned if isinstance(cleaned, list) else [cleaned]:
+                if not -INT32_MAX - 1 <= number <= INT32_MAX:
+                    raise ValueError("out of range")
+            return cleaned
+
+    Bounded.__name__ = f"Bounded{filter_class.__name__}"
+    return Bounded
 
 
 class FilterConverter(sqla_filters.FilterConverter):
-    """Stock converters plus our UTC datetime column type."""
+    """Stock converters plus our UTC datetime column type; integer filters refuse out-of-range numbers."""
+
+    int_filters = tuple(f if f is FilterEmpty else _bounded(f) for f in sqla_filters.FilterConverter.int_filters)
 
     @sqla_filters.filters.convert("utcdatetime")
     def conv_utc_datetime(self, column, name, **kwargs):
@@ -61,12 +107,7 @@ class TenantChoices:
         return iter([(tenant.id, tenant.name) for tenant in query])
 
 
-def _int_or_none(value) -> int | None:
-    """Primary keys arrive as strings from URLs; PostgreSQL will not compare them to integers."""
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+BoundedIntEqualFilter = _bounded(IntEqualFilter)
 
 
 class SecureMixin:
@@ -92,7 +133,7 @@ class ScopedAjaxLoader(QueryAjaxModelLoader):
         return scope_query(super().get_query(), self.model)
 
     def get_one(self, pk):
-        pk = _int_or_none(pk)
+        pk = db_int(pk)
         return None if pk is None else self.get_query().filter(self.model_pk == pk).one_or_none()
 
     @property
@@ -118,7 +159,7 @@ class TenantScopedView(SecureMixin, ModelView):
     def get_filters(self):
         filters = list(super().get_filters() or [])
         if self.tenant_filter and hasattr(self.model, "tenant_id"):
-            filters.append(IntEqualFilter(self.model.tenant_id, "Tenant", options=TenantChoices()))
+            filters.append(BoundedIntEqualFilter(self.model.tenant_id, "Tenant", options=TenantChoices()))
         return filters or None
 
     def shown_list_columns(self):
@@ -144,12 +185,12 @@ class TenantScopedView(SecureMixin, ModelView):
         return scope_query(super().get_count_query(), self.model)
 
     def get_one(self, id):
-        pk = _int_or_none(id)
+        pk = db_int(id)
         return None if pk is None else self.get_query().filter(self.model.id == pk).one_or_none()
 
     def scoped_rows(self, ids):
         """The rows among ``ids`` the user may touch; foreign and malformed ids are dropped silently."""
-        pks = [pk for pk in map(_int_or_none, ids) if pk is not None]
+        pks = [pk for pk in map(db_int, ids) if pk is not None]
         return self.get_query().filter(self.model.id.in_(pks)).all()
 
     @action("delete", "Delete", "Delete the selected records?")
@@ -183,15 +224,21 @@ class TenantScopedView(SecureMixin, ModelView):
             with db.session.no_autoflush:
                 model.tenant = db.session.get(Tenant, current_user.tenant_id)
 
+    def get_export_value(self, model, name):
+        return spreadsheet_safe(super().get_export_value(model, name))
+
     def handle_view_exception(self, exc):
+        """Plain words for a failed save; the database driver's own message goes to the log, never the page."""
+        if isinstance(exc, ValidationError):
+            return super().handle_view_exception(exc)
+        db.session.rollback()
         if isinstance(exc, IntegrityError):
-            flash(
-                "Not saved: another row already has these values, or a required value is missing. "
-                "Check the fields and try again.",
-                "error",
-            )
-            return True
-        return super().handle_view_exception(exc)
+            message = "another row already has these values, or a required value is missing"
+        else:
+            log.error("saving a %s failed", self.model.__name__, exc_info=exc)
+            message = "the database refused a value"
+        flash(f"Not saved: {message}. Check the fields and try again.", "error")
+        return True
 
 
 def _scoped_factory(factory):

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
-from portal.admin.base import SecureBaseView
+from portal.admin.base import SecureBaseView, db_int
 from portal.engine import connect as qbo_connect
 from portal.engine import connect_openboxes, qbo_company
 from portal.extensions import db
@@ -28,8 +28,8 @@ class TenantPage(SecureBaseView):
     def selected_tenant(self) -> Tenant | None:
         if not current_user.is_support:
             return db.session.get(Tenant, current_user.tenant_id)
-        picked = request.values.get("tenant", "")
-        return db.session.get(Tenant, int(picked)) if picked.isdigit() else None
+        picked = db_int(request.values.get("tenant", ""))
+        return None if picked is None else db.session.get(Tenant, picked)
 
     def back(self, tenant_id: int | None):
         """Redirect to this page for ``tenant_id`` (the tenant list for support when None)."""

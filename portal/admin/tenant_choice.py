@@ -11,6 +11,7 @@ from flask import redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
+from portal.admin.base import db_int
 from portal.extensions import db
 from portal.models import Tenant
 
@@ -19,8 +20,8 @@ def chosen_tenant() -> Tenant | None:
     """The tenant of this request, or None when a support user has not picked one (or picked none that exists)."""
     if not current_user.is_support:
         return db.session.get(Tenant, current_user.tenant_id)
-    picked = request.values.get("tenant", "")
-    return db.session.get(Tenant, int(picked)) if picked.isdigit() else None
+    picked = db_int(request.values.get("tenant", ""))
+    return None if picked is None else db.session.get(Tenant, picked)
 
 
 def tenant_options() -> list[Tenant]:

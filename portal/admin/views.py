@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from flask import flash, g
 from flask_admin.actions import action
 from flask_login import current_user, login_user
+from sqlalchemy import inspect
 from wtforms import PasswordField, SelectField
 from wtforms.validators import Length, Optional, ValidationError
 
@@ -16,10 +17,12 @@ from portal.admin.forms import choices as _choices
 from portal.audit import record_event
 from portal.auth.actor import acting_user
 from portal.auth.emails import normalise_email
+from portal.engine.preferences import Preferences
 from portal.extensions import db
 from portal.models import AuditEvent, EntityLink, Tenant, User, Watermark
+from portal.models.base import utcnow
 from portal.models.tenancy import PO_TARGETS, PRODUCT_LINK_MODES, SHIPMENT_TARGETS, SYNC_MODES
-from portal.sync.schedule import zone
+from portal.sync.schedule import check_interval, next_run_at, parse_daily_time, zone
 
 DIGEST_COLUMNS = [
     "digest_webhook_url",
@@ -51,6 +54,8 @@ class TenantView(TenantScopedView):
         "shipment_target": {"choices": _choices(SHIPMENT_TARGETS)},
         "product_link_mode": {"choices": _choices(PRODUCT_LINK_MODES)},
         "timezone": {"validators": [checked(zone)]},
+        "realtime_interval_minutes": {"validators": [checked(check_interval)]},
+        "daily_time": {"validators": [checked(parse_daily_time)]},
     }
 
     @property
@@ -62,7 +67,32 @@ class TenantView(TenantScopedView):
         return current_user.is_support
 
     def on_model_change(self, form, model, is_created):
-        record_event("tenant.created" if is_created else "tenant.changed", tenant=model)
+        try:  # the same check as the Sync preferences page: no form can store a schedule the clock cannot use
+            Preferences.of(model).check()
+        except (ValueError, TypeError) as error:
+            raise ValidationError(str(error)) from None
+        model.next_run_at = next_run_at(
+            model.sync_mode,
+            utcnow(),
+            interval_minutes=model.realtime_interval_minutes,
+            daily_time=model.daily_time,
+            timezone=model.timezone,
+        )
+        action = "tenant.created" if is_created else "tenant.changed"
+        record_event(action, tenant=model, details=changed_fields(model, form))
+
+
+def changed_fields(model, form) -> dict:
+    """``{field: {"from": old, "to": new}}`` for each form field whose value this save changes."""
+    state = inspect(model)
+    changes = {}
+    columns = state.mapper.column_attrs
+    for name in (field.name for field in form if field.name in columns):
+        history = state.attrs[name].load_history()
+        if history.added:
+            old = history.deleted[0] if history.deleted else None
+            changes[name] = {"from": old, "to": history.added[0]}
+    return changes
 
 
 ROLE_CHANGE_REFUSED = "Only support staff can change a user's role or tenant."

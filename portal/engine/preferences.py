@@ -14,7 +14,7 @@ from portal.extensions import db
 from portal.models import OpenBoxesConnection, SyncActivity, SyncRun, Tenant
 from portal.models.base import utcnow
 from portal.models.tenancy import PO_TARGETS, PRODUCT_LINK_MODES, SHIPMENT_TARGETS, SYNC_MODES
-from portal.sync.schedule import check_interval, next_run_at, parse_daily_time, zone
+from portal.sync.schedule import check_schedule, next_run_at
 
 ENTITY_TOGGLES = ("sync_purchase_orders", "sync_suppliers", "sync_shipments", "sync_products", "sync_adjustments")
 SCHEDULE_FIELDS = ("sync_mode", "realtime_interval_minutes", "daily_time", "timezone")
@@ -46,9 +46,7 @@ class Preferences:
         ):
             if value not in allowed:
                 raise ValueError(f"'{value}' is not one of {', '.join(allowed)}")
-        check_interval(self.realtime_interval_minutes)
-        parse_daily_time(self.daily_time)
-        zone(self.timezone)
+        check_schedule(self.sync_mode, self.realtime_interval_minutes, self.daily_time, self.timezone)
 
 
 def save_preferences(tenant_id: int, prefs: Preferences, now: datetime | None = None) -> list[str]:
@@ -74,7 +72,8 @@ def save_preferences(tenant_id: int, prefs: Preferences, now: datetime | None = 
         schedule = {name: after[name] for name in SCHEDULE_FIELDS}
         record_event("sync.mode_changed", tenant=tenant, details={"from": before["sync_mode"], **schedule})
     if changed:
-        record_event("preferences.saved", tenant=tenant, details={name: after[name] for name in changed})
+        details = {name: {"from": before[name], "to": after[name]} for name in changed}
+        record_event("preferences.saved", tenant=tenant, details=details)
     db.session.commit()
     return changed
 

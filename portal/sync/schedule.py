@@ -14,6 +14,7 @@ import re
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+SYNC_MODES = ("realtime", "scheduled", "manual")
 REALTIME_INTERVALS = range(1, 6)
 _HH_MM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
@@ -41,6 +42,21 @@ def check_interval(minutes: int) -> int:
     if minutes not in REALTIME_INTERVALS:
         raise ValueError(f"Real-time syncs run every 1 to 5 minutes, not every {minutes}")
     return minutes
+
+
+def check_schedule(mode: str, interval_minutes: int, daily_time: str, timezone: str) -> None:
+    """The one check of a tenant's schedule settings, whichever form or command writes them.
+
+    Raises ValueError naming the first unusable value (every value is checked whatever the mode, so
+    switching modes later never meets a schedule the clock cannot use).
+    """
+    if mode not in SYNC_MODES:
+        raise ValueError(f"'{mode}' is not a sync mode: choose {', '.join(SYNC_MODES)}")
+    if isinstance(interval_minutes, bool) or not isinstance(interval_minutes, int):
+        raise ValueError(f"The real-time interval must be a whole number of minutes (1 to 5), not '{interval_minutes}'")
+    check_interval(interval_minutes)
+    parse_daily_time(daily_time)
+    zone(timezone)
 
 
 def next_run_at(

@@ -1,0 +1,64 @@
+"""Refuse malformed input once, before any view sees it, with a plain 400 page.
+
+- Control characters: PostgreSQL refuses a NUL in text and SQLite stores it, and no name, setting or
+  search needs one. Tab stays allowed (pasted from spreadsheets); line breaks only in the fields listed
+  in ``MULTILINE_FIELDS`` (the console has no multi-line field today: a name or URL with a line break
+  would split log lines and e-mail headers).
+- Whole numbers the console reads from addresses and forms (pages, sorting, row ids, the picked tenant,
+  the relation search's offset, the progress page's ``since``) must be non-negative and small enough for
+  a database column; anything larger would overflow the driver instead of meaning "no such row".
+"""
+
+from __future__ import annotations
+
+import re
+
+from flask import Flask, render_template, request
+
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+MULTILINE_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # keeps CR and LF
+MULTILINE_FIELDS: frozenset[str] = frozenset()
+WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
+INT32_MAX = 2**31 - 1  # PostgreSQL ``integer``: every primary key, and the largest page we offer
+EPOCH_MAX = 253_402_300_799  # 9999-12-31T23:59:59Z, the last second a datetime can hold
+NUMBER_LIMITS = {
+    "page": INT32_MAX,
+    "page_size": INT32_MAX,
+    "sort": INT32_MAX,
+    "desc": 1,
+    "offset": INT32_MAX,  # Flask-Admin's ajax relation search
+    "limit": INT32_MAX,
+    "id": INT32_MAX,
+    "rowid": INT32_MAX,
+    "tenant": INT32_MAX,
+    "since": EPOCH_MAX,
+}
+
+
+def number_in_range(value: str, maximum: int) -> bool:
+    """True unless ``value`` is a whole number below 0 or above ``maximum`` (other text is the view's to judge)."""
+    text = value.strip()
+    return not WHOLE_NUMBER.fullmatch(text) or 0 <= int(text) <= maximum
+
+
+def bad_input() -> str | None:
+    """What is wrong with this request's query string or form, in words for people; None when nothing is."""
+    for source in (request.args, request.form):
+        for name, value in source.items(multi=True):
+            forbidden = MULTILINE_CONTROL_CHARACTERS if name in MULTILINE_FIELDS else CONTROL_CHARACTERS
+            if CONTROL_CHARACTERS.search(name) or forbidden.search(value):
+                return "A value contains a control character (such as a NUL byte). Remove it and try again."
+            if name in NUMBER_LIMITS and not number_in_range(value, NUMBER_LIMITS[name]):
+                return f"'{name}' must be a whole number from 0 to {NUMBER_LIMITS[name]}."
+    return None
+
+
+def refuse_bad_input():
+    problem = bad_input()
+    if problem is not None:
+        return render_template("error.html", title="Request refused", message=problem), 400
+    return None
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(refuse_bad_input)

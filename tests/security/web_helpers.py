@@ -1,0 +1,36 @@
+"""Helpers for the web-hardening attacks (tests/security/test_web_*.py): signing in and the Tenants form."""
+
+from __future__ import annotations
+
+from portal.models import Tenant
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def web_sign_in(auth, two_tenants, who: str):
+    """Sign ``who`` ("acme", "bolt" or "support") in through the login form; returns ``auth``."""
+    response = auth.login(two_tenants["users"][who].email)
+    assert response.status_code == 302, "sign-in failed"
+    return auth
+
+
+def web_tenant_form(tenant: Tenant, **changes) -> dict:
+    """Every field of the Settings › Tenants form as the browser sends it, with ``changes`` applied."""
+    data = {
+        "name": tenant.name,
+        "slug": tenant.slug,
+        "timezone": tenant.timezone,
+        "sync_mode": tenant.sync_mode,
+        "realtime_interval_minutes": tenant.realtime_interval_minutes,
+        "daily_time": tenant.daily_time,
+        "po_target": tenant.po_target,
+        "shipment_target": tenant.shipment_target,
+        "product_link_mode": tenant.product_link_mode,
+        "sync_purchase_orders": "y",
+        "sync_suppliers": "y",
+    }
+    return {**data, **changes}
+
+
+def web_page_text(response) -> str:
+    return response.get_data(as_text=True).replace("&#39;", "'").replace("&#34;", '"')
