@@ -178,7 +178,8 @@ class UserView(TenantScopedView):
             raise ValidationError("Set a password of at least 10 characters for the new user.")
         if before is not None:
             _record_access_change(before, model)
-        record_event("user.saved", tenant_id=model.tenant_id, details={"email": model.email})
+        # By relationship: a new user's ``tenant_id`` is only filled in at flush.
+        record_event("user.saved", tenant=model.tenant, details={"email": model.email})
 
     def after_model_change(self, form, model, is_created):
         if model.id == current_user.id and model.active:

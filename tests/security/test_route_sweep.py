@@ -499,11 +499,6 @@ def test_another_tenants_admin_changes_no_victim_row_and_queues_nothing_for_it(a
     assert attacker_sweep["new_victim_keys"] == set()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="UserView.on_model_change audits 'user.saved' before the flush sets tenant_id, so a tenant admin's "
-    "user change is logged with no tenant (portal/admin/views.py, not this sweep's to fix)",
-)
 def test_another_tenants_admin_writes_nothing_outside_their_tenant(attacker_sweep):
     """Rows of no tenant (support users, system audit events) are not the tenant admin's to write either."""
     assert attacker_sweep["changed"] == {}
