@@ -15,7 +15,7 @@ $(STAMP): requirements.txt
 install: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/python -m portal.localrun --demo
+	$(BIN)/python -m devtools.localrun --demo
 
 test: $(STAMP)
 	$(BIN)/ruff check .

@@ -3,22 +3,27 @@
 from __future__ import annotations
 
 import os
-import re
-from contextlib import contextmanager
 
 import pytest
 from cryptography.fernet import Fernet
-from sqlalchemy import text
 
-from portal import create_app
+from devtools.local_redis import ensure_redis
+from devtools.sandboxes import QuickBooksSandbox
 from portal.extensions import db as _db
-from portal.local_redis import ensure_redis
 from tests.factories import make_tenant, make_user
 
-pytest_plugins = ["tests.sync_fixtures"]  # both sandboxes, a synced tenant, a burst worker
+# Helpers live in tests/helpers.py; these names stay importable from here for tests written against conftest.
+from tests.helpers import (  # noqa: F401
+    CSRF_RE,
+    PLUS_REALM,
+    TEST_PASSWORD,
+    AuthActions,
+    app_context,
+    connect_quickbooks,
+    raw_value,
+)
 
-TEST_PASSWORD = "correct horse battery"
-CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+pytest_plugins = ["tests.sync_fixtures"]  # both sandboxes, a synced tenant, a burst worker
 
 
 @pytest.fixture(scope="session")
@@ -67,18 +72,6 @@ def _sqlalchemy_url(url: str) -> str:
     return database_url({"DATABASE_URL": url}, instance_path=None) if url.startswith("postgres") else url
 
 
-@contextmanager
-def app_context(config: dict):
-    """An app built from ``config`` with its context pushed; its connection pool is closed after."""
-    app = create_app(config)
-    with app.app_context():
-        try:
-            yield app
-        finally:
-            _db.session.remove()
-            _db.engine.dispose()
-
-
 @pytest.fixture(scope="session")
 def _schema(base_config):
     with app_context(base_config):
@@ -119,28 +112,6 @@ def client(app):
     return app.test_client()
 
 
-class AuthActions:
-    """Sign in and out through the real login form, keeping the CSRF token for later POSTs."""
-
-    def __init__(self, client):
-        self.client = client
-        self.csrf_token = None
-
-    def login(self, email, password=TEST_PASSWORD):
-        page = self.client.get("/auth/login")
-        token = CSRF_RE.search(page.get_data(as_text=True)).group(1)
-        response = self.client.post("/auth/login", data={"email": email, "password": password, "csrf_token": token})
-        self.csrf_token = token
-        return response
-
-    def logout(self):
-        return self.client.post("/auth/logout", data={"csrf_token": self.csrf_token})
-
-    def post(self, url, data=None, **kwargs):
-        """POST a form with the session's CSRF token."""
-        return self.client.post(url, data={**(data or {}), "csrf_token": self.csrf_token}, **kwargs)
-
-
 @pytest.fixture
 def auth(client):
     return AuthActions(client)
@@ -159,19 +130,12 @@ def two_tenants(db):
     return {"acme": acme, "bolt": bolt, "users": users}
 
 
-def raw_value(table: str, column: str, row_id: int):
-    """Read a column straight from the database, bypassing the ORM's decryption."""
-    return _db.session.execute(text(f"SELECT {column} FROM {table} WHERE id = :id"), {"id": row_id}).scalar()
-
-
 def pytest_report_header(config):
     url = os.environ.get("TEST_DATABASE_URL") or "sqlite (temporary file)"
     return f"database under test: {url.split('@')[-1] if '@' in url else url}"
 
 
 # --- sandboxes over real HTTP -------------------------------------------------------------------
-
-PLUS_REALM = "9341453050000001"
 
 
 @pytest.fixture(scope="session")
@@ -188,9 +152,7 @@ def qbo_server():
 @pytest.fixture
 def qbo(qbo_server):
     """A freshly reset QuickBooks sandbox; returns its base URL."""
-    import requests
-
-    requests.post(f"{qbo_server.url}/_sandbox/reset", timeout=10).raise_for_status()
+    QuickBooksSandbox(qbo_server.url).reset()
     return qbo_server.url
 
 
@@ -209,21 +171,3 @@ def qbo_app(app, qbo):
     )
     allow_loopback_oauth(app.config["QBO_TOKEN_URL"])
     return app
-
-
-def connect_quickbooks(tenant, qbo_url: str, realm: str = PLUS_REALM):
-    """Give ``tenant`` a QuickBooksConnection holding fresh sandbox tokens for ``realm``."""
-    from datetime import UTC, datetime
-
-    import requests
-
-    from portal.models import QuickBooksConnection
-    from portal.qbo_tokens import store_token_response
-
-    answer = requests.post(f"{qbo_url}/_sandbox/companies/{realm}/tokens", timeout=10)
-    answer.raise_for_status()
-    connection = QuickBooksConnection(tenant=tenant, realm_id=realm, status="connected")
-    store_token_response(connection, answer.json(), datetime.now(UTC))
-    _db.session.add(connection)
-    _db.session.commit()
-    return connection

@@ -1,4 +1,4 @@
-"""``python -m portal.localrun``: the product on one laptop — migrations, web, worker and clock.
+"""``python -m devtools.localrun``: the product on one laptop — migrations, web, worker and clock.
 
 Uses SQLite under ``instance/`` and the Redis at REDIS_URL, or starts a private ``redis-server`` on a
 free port when none answers. Ctrl-C stops everything it started.
@@ -18,12 +18,13 @@ from pathlib import Path
 import flask_migrate
 from sqlalchemy import func, select
 
+from devtools import demo
+from devtools.local_redis import RedisUnavailable, ensure_redis
 from jobs.queues import enqueue_poll
-from portal import create_app, demo
+from portal import create_app
 from portal.app import MIGRATIONS_DIR
 from portal.config import redis_url
 from portal.extensions import db
-from portal.local_redis import RedisUnavailable, ensure_redis
 from portal.models import Tenant, User
 
 FIRST_USERS_HINT = """No console users yet. Create a support user and a tenant admin:
