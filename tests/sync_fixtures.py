@@ -12,7 +12,6 @@ from devtools.seed import seed_connected_tenant
 from jobs.queues import QUEUE_NAMES, enqueue_poll
 from portal.models import SyncActivity
 from portal.models.base import utcnow
-from sandbox.quickbooks.companies import SUGGESTED_MAPPINGS
 from tests.factories import make_tenant
 
 
@@ -70,7 +69,3 @@ def sync(tenant, redis, slot: str = "t") -> None:
 def activities(db, **filters) -> list[SyncActivity]:
     db.session.expire_all()
     return list(db.session.scalars(db.select(SyncActivity).filter_by(**filters).order_by(SyncActivity.id)))
-
-
-# The name the tests use for the sandbox chart mapping.
-PLUS_MAPPINGS = SUGGESTED_MAPPINGS

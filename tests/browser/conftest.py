@@ -17,7 +17,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from werkzeug.serving import make_server
 
-from portal.models import OpenBoxesConnection
+from devtools.seed import connect_openboxes
 from tests.conftest import TEST_PASSWORD
 from tests.factories import make_tenant, make_user
 from tests.workers import ROOT, worker_env
@@ -100,11 +100,7 @@ def worker(qbo_app, redis, tmp_path) -> Iterator[subprocess.Popen]:
 def fresh_tenant(db, ob):
     """Acme: OpenBoxes connected to the sandbox and a tenant admin; no QuickBooks, no mappings, not syncing."""
     tenant = make_tenant("Acme Medical", timezone="America/New_York", sync_enabled_at=None)
-    db.session.add(
-        OpenBoxesConnection(
-            tenant=tenant, base_url=ob.url, username="admin", password="password", location_id=ob.info()["facilityId"]
-        )
-    )
+    connect_openboxes(tenant, ob)
     make_user(ADMIN_EMAIL, "tenant_admin", tenant, TEST_PASSWORD)
     db.session.commit()
     return tenant
