@@ -18,7 +18,7 @@ from pathlib import Path
 import requests
 from sqlalchemy import select
 
-from devtools.local_redis import free_port
+from devtools.ports import pick_port
 from devtools.sandboxes import PLUS_REALM, OpenBoxesSandbox, QuickBooksSandbox
 from devtools.seed import seed_connected_tenant
 from portal.extensions import db
@@ -37,17 +37,6 @@ class Sandboxes:
     processes: list[subprocess.Popen]
 
 
-def _port(preferred: int) -> int:
-    import socket
-
-    with socket.socket() as sock:
-        try:
-            sock.bind(("127.0.0.1", preferred))
-            return preferred
-        except OSError:
-            return free_port()
-
-
 def _wait_until_up(url: str, seconds: float = 20) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -61,7 +50,7 @@ def _wait_until_up(url: str, seconds: float = 20) -> None:
 
 def start_sandboxes(instance: Path) -> Sandboxes:
     """Start both sandboxes (state kept under ``instance/`` so restarts stay consistent)."""
-    ob_port, qb_port = _port(8801), _port(8802)
+    ob_port, qb_port = pick_port(8801), pick_port(8802)
     commands = [
         [sys.executable, "-m", "sandbox.openboxes", "--port", str(ob_port), "--data", "demo",
          "--state", str(instance / "demo-openboxes.sqlite")],

@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +19,7 @@ from sqlalchemy import func, select
 
 from devtools import demo
 from devtools.local_redis import RedisUnavailable, ensure_redis
+from devtools.ports import pick_port
 from jobs.queues import enqueue_poll
 from portal import create_app
 from portal.app import MIGRATIONS_DIR
@@ -32,16 +32,6 @@ FIRST_USERS_HINT = """No console users yet. Create a support user and a tenant a
   .venv/bin/flask users create --email you@example.com --role support
   .venv/bin/flask users create --email admin@acme.example --role tenant_admin --tenant acme-medical
 """
-
-
-def pick_port(preferred: int) -> int:
-    """``preferred`` if it is free on 127.0.0.1, else any free port."""
-    with socket.socket() as sock:
-        try:
-            sock.bind(("127.0.0.1", preferred))
-        except OSError:
-            sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def prepare_database(sandboxes: demo.Sandboxes | None = None) -> bool:
