@@ -7,6 +7,7 @@ import os
 
 import pytest
 from cryptography.fernet import Fernet
+from flask import Flask
 
 from devtools.local_redis import ensure_redis
 from devtools.sandboxes import QuickBooksSandbox
@@ -74,35 +75,67 @@ def _sqlalchemy_url(url: str) -> str:
     return database_url({"DATABASE_URL": url}, instance_path=None) if url.startswith("postgres") else url
 
 
+class AppPool:
+    """One app reused from test to test, as long as tests leave it as it was built.
+
+    Building an app costs ~50 ms of CPU (Flask-Admin compiles ~1,100 routes): more than half of the fast
+    tier's CPU when every test built its own. A test may still change settings (put back afterwards) and
+    add routes or views (the app then counts as new, and the next test gets a freshly built one).
+    """
+
+    def __init__(self, config: dict) -> None:
+        self.config = config
+        self.app: Flask | None = None
+
+    def take(self) -> Flask:
+        if self.app is None:
+            self.app = create_app(self.config)
+            self.settings, self.shape = copy.deepcopy(dict(self.app.config)), app_shape(self.app)
+        self.app._got_first_request = False  # so routes and views may be added, as on a new app
+        return self.app
+
+    def give_back(self) -> None:
+        if app_shape(self.app) != self.shape:
+            self.app = None
+            return
+        self.app.config.clear()
+        self.app.config.update(copy.deepcopy(self.settings))
+
+
+def app_shape(app: Flask) -> tuple:
+    """What a test could add to or replace in an app: routes, views, blueprints, hooks, extensions."""
+    hooks = (app.before_request_funcs, app.after_request_funcs, app.teardown_request_funcs, app.error_handler_spec)
+    return (
+        sorted(str(rule) for rule in app.url_map.iter_rules()),
+        sorted(app.view_functions),
+        sorted(app.blueprints),
+        [{key: len(value) for key, value in hook.items()} for hook in hooks],
+        {name: id(extension) for name, extension in app.extensions.items()},
+    )
+
+
 @pytest.fixture(scope="session")
-def _session_app(base_config):
-    """One app for the run, on a fresh schema. Building an app costs ~50 ms of CPU (Flask-Admin compiles
-    ~1,100 routes), a third of the fast tier when every test built its own."""
-    app = create_app(base_config)
-    with app.app_context():
+def app_pool(base_config) -> AppPool:
+    """The pool of the ``app`` fixture, on a schema created fresh for the run."""
+    with app_context(base_config):
         _db.drop_all()
         _db.create_all()
-        _db.engine.dispose()
-    return app
+    return AppPool(base_config)
 
 
 @pytest.fixture
-def app(_session_app):
-    """The app with its settings as built, its context pushed and every table empty.
-
-    A test may change ``app.config``: the settings are put back afterwards, and the session and the
-    connection pool are closed, so each test starts as if the app were new.
-    """
-    settings = copy.deepcopy(dict(_session_app.config))
-    with _session_app.app_context():
+def app(app_pool):
+    """An app as built from ``base_config``, its context pushed and every table empty; the session and
+    the connection pool are closed after the test."""
+    app = app_pool.take()
+    with app.app_context():
         try:
             _truncate_all()
-            yield _session_app
+            yield app
         finally:
             _db.session.remove()
             _db.engine.dispose()
-            _session_app.config.clear()
-            _session_app.config.update(settings)
+    app_pool.give_back()
 
 
 def _truncate_all():
