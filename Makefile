@@ -1,10 +1,11 @@
-# The two commands of the README: `make run` and `make test`. Each installs what it needs first.
+# The two commands of the README: `make run` and `make test` (plus `make test-fast`, the quick tier).
+# Each installs what it needs first.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint install
+.PHONY: run test test-fast lint install
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,13 +16,20 @@ $(STAMP): requirements.txt
 install: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/python -m portal.localrun --demo
+	$(BIN)/python -m devtools.localrun --demo
 
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-logo
 	$(BIN)/python -m pytest
+
+# The fast tier: everything but the browser tests and the ones marked slow (under a minute on 2 cores).
+test-fast: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-logo
+	$(BIN)/python -m pytest -m "not browser and not slow"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

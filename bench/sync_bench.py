@@ -30,9 +30,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-import requests
-
-from sandbox.quickbooks.companies import SUGGESTED_MAPPINGS
+from devtools.sandboxes import OpenBoxesSandbox, QuickBooksSandbox
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -248,13 +246,7 @@ def flush_redis(url: str) -> None:
         client.close()
 
 
-# --- sandboxes' control APIs -----------------------------------------------------------------------
-
-
-def control(base: str, method: str, path: str, payload: dict | None = None) -> dict:
-    response = requests.request(method, f"{base}/_sandbox{path}", json=payload, timeout=30)
-    response.raise_for_status()
-    return response.json() if response.content else {}
+# --- app settings ----------------------------------------------------------------------------------
 
 
 def our_budget(args) -> int:
@@ -314,57 +306,33 @@ class Realm:
 
 def create_tenant(realm: Realm, qbo: str) -> None:
     """A tenant wired to its OpenBoxes sandbox and QuickBooks company, mappings saved, syncing enabled."""
-    from portal.engine.enable import enable_sync
+    from devtools.seed import seed_connected_tenant
     from portal.extensions import db
-    from portal.models import AccountMapping, OpenBoxesConnection, QuickBooksConnection, Tenant
-    from portal.models.base import utcnow
-    from portal.qbo_tokens import store_token_response
+    from portal.models import Tenant
 
     tenant = Tenant(name=f"Bench Clinic {realm.index}", slug=f"bench-{realm.index}", timezone="America/New_York")
     db.session.add(tenant)
-    facility = control(realm.ob_url, "GET", "/info")["facilityId"]
-    db.session.add(
-        OpenBoxesConnection(
-            tenant=tenant, base_url=realm.ob_url, username="admin", password="password", location_id=facility
-        )
-    )
-    tokens = control(qbo, "POST", f"/companies/{realm.realm}/tokens")
-    connection = QuickBooksConnection(
-        tenant=tenant, realm_id=realm.realm, status="connected", plan="Plus", home_currency="USD", multicurrency=False
-    )
-    store_token_response(connection, tokens, utcnow())
-    db.session.add(connection)
-    for role, (qbo_id, number, name) in SUGGESTED_MAPPINGS.items():
-        db.session.add(
-            AccountMapping(tenant=tenant, role=role, qbo_account_id=qbo_id, account_number=number, account_name=name)
-        )
-    db.session.commit()
+    seed_connected_tenant(tenant, OpenBoxesSandbox(realm.ob_url), QuickBooksSandbox(qbo, realm.realm))
     realm.tenant_id = tenant.id
-    enable_sync(tenant.id)
 
 
 def create_records(realm: Realm, mix: Mix, max_lines: int, rng: random.Random) -> None:
     """Suppliers, products and approved purchase orders in the realm's OpenBoxes, through its control API."""
-    ob, tag = realm.ob_url, f"R{realm.index}"
+    ob, tag = OpenBoxesSandbox(realm.ob_url), f"R{realm.index}"
     suppliers = []
     for n in range(mix.suppliers):
         address = {"address": f"{n + 1} Main St", "city": "Boston", "stateOrProvince": "MA", "postalCode": "02110"}
-        body = {"name": f"Supplier {tag}-{n:04d}", "code": f"S{tag}{n:04d}", "address": address}
-        suppliers.append(control(ob, "POST", "/suppliers", body)["organization"]["id"])
+        suppliers.append(ob.supplier(f"Supplier {tag}-{n:04d}", code=f"S{tag}{n:04d}", address=address)["id"])
     products = []
     for n in range(mix.products):
         price = f"{rng.randint(50, 50000) / 100:.2f}"
-        body = {"name": f"Product {tag}-{n:05d}", "productCode": f"P{tag}{n:05d}", "pricePerUnit": price}
-        products.append(control(ob, "POST", "/products", body)["id"])
+        products.append(ob.product(f"Product {tag}-{n:05d}", f"P{tag}{n:05d}", price)["id"])
     lines_total = 0
     for _ in range(mix.orders):
         picked = rng.sample(products, min(len(products), rng.randint(1, max_lines)))
-        lines = [
-            {"productId": p, "quantity": rng.randint(1, 200), "unitPrice": f"{rng.randint(10, 90000) / 1000:.3f}"}
-            for p in picked
-        ]
-        order = control(ob, "POST", "/purchase-orders", {"supplierId": rng.choice(suppliers), "lines": lines})
-        control(ob, "POST", f"/purchase-orders/{order['id']}/approve")
+        lines = [(p, rng.randint(1, 200), f"{rng.randint(10, 90000) / 1000:.3f}") for p in picked]
+        order = ob.purchase_order(rng.choice(suppliers), lines)
+        ob.approve(order["id"])
         lines_total += len(lines)
     realm.created.update(supplier=mix.suppliers, product=mix.products, purchase_order=mix.orders, lines=lines_total)
 
@@ -457,7 +425,7 @@ def duplicated(values) -> list[str]:
 
 def realm_duplicates(qbo: str, realm: Realm) -> dict[str, list[str]]:
     """Names and numbers that appear twice in the realm, and OpenBoxes markers on two documents."""
-    dump = control(qbo, "GET", f"/companies/{realm.realm}/dump")
+    dump = QuickBooksSandbox(qbo, realm.realm).dump()
     orders = dump.get("PurchaseOrder", []) + dump.get("Bill", [])
     return {
         "Vendor DisplayName": duplicated(v.get("DisplayName") for v in dump.get("Vendor", [])),
@@ -653,18 +621,7 @@ def run(args, procs: Processes, scratch: Path, cleanups: list) -> int:
     for index in range(1, args.realms + 1):
         ob = start_sandbox(procs, f"ob-sandbox-{index}", "sandbox.openboxes", ["--data", "empty"])
         realm = f"46208{index:011d}"
-        control(
-            qbo,
-            "POST",
-            "/companies",
-            {
-                "realm": realm,
-                "name": f"Bench Company {index}",
-                "plan": "Plus",
-                "home_currency": "USD",
-                "multicurrency": False,
-            },
-        )
+        QuickBooksSandbox(qbo).add_company(realm, f"Bench Company {index}", "Plus", "USD", multicurrency=False)
         realms.append(Realm(index, realm, ob))
 
     env = make_app_env(args, database.url, redis_url, qbo, scratch)
@@ -708,7 +665,7 @@ def measure(args, app, procs, env, realms, mix, database, redis_url, qbo, window
     time.sleep(0.5)
     for worker in workers:
         worker.baseline_cpu = sum(proc_cpu(worker.popen.pid).values())
-    control(qbo, "DELETE", "/counters")
+    QuickBooksSandbox(qbo).reset_counters()
 
     t0 = datetime.now(UTC)
     for realm in realms:
@@ -725,7 +682,7 @@ def measure(args, app, procs, env, realms, mix, database, redis_url, qbo, window
     if not finished:
         print(f"\nTIMEOUT after {elapsed:.0f} s: rows were still pending (see below)")
 
-    counters = control(qbo, "GET", "/counters")["realms"]
+    counters = QuickBooksSandbox(qbo).counters()["realms"]
     synced_total = 0
     for realm in realms:
         facts = activity_facts(realm.tenant_id)

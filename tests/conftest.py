@@ -2,23 +2,31 @@
 
 from __future__ import annotations
 
+import copy
 import os
-import re
-from contextlib import contextmanager
 
 import pytest
 from cryptography.fernet import Fernet
-from sqlalchemy import text
+from flask import Flask
 
+from devtools.local_redis import ensure_redis
+from devtools.sandboxes import QuickBooksSandbox
 from portal import create_app
 from portal.extensions import db as _db
-from portal.local_redis import ensure_redis
 from tests.factories import make_tenant, make_user
 
-pytest_plugins = ["tests.sync_fixtures"]  # both sandboxes, a synced tenant, a burst worker
+# Helpers live in tests/helpers.py; these names stay importable from here for tests written against conftest.
+from tests.helpers import (  # noqa: F401
+    CSRF_RE,
+    PLUS_REALM,
+    TEST_PASSWORD,
+    AuthActions,
+    app_context,
+    connect_quickbooks,
+    raw_value,
+)
 
-TEST_PASSWORD = "correct horse battery"
-CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+pytest_plugins = ["tests.sync_fixtures"]  # both sandboxes, a synced tenant, a burst worker
 
 
 @pytest.fixture(scope="session")
@@ -70,30 +78,67 @@ def _sqlalchemy_url(url: str) -> str:
     return database_url({"DATABASE_URL": url}, instance_path=None) if url.startswith("postgres") else url
 
 
-@contextmanager
-def app_context(config: dict):
-    """An app built from ``config`` with its context pushed; its connection pool is closed after."""
-    app = create_app(config)
+class AppPool:
+    """One app reused from test to test, as long as tests leave it as it was built.
+
+    Building an app costs ~50 ms of CPU (Flask-Admin compiles ~1,100 routes): more than half of the fast
+    tier's CPU when every test built its own. A test may still change settings (put back afterwards) and
+    add routes or views (the app then counts as new, and the next test gets a freshly built one).
+    """
+
+    def __init__(self, config: dict) -> None:
+        self.config = config
+        self.app: Flask | None = None
+
+    def take(self) -> Flask:
+        if self.app is None:
+            self.app = create_app(self.config)
+            self.settings, self.shape = copy.deepcopy(dict(self.app.config)), app_shape(self.app)
+        self.app._got_first_request = False  # so routes and views may be added, as on a new app
+        return self.app
+
+    def give_back(self) -> None:
+        if app_shape(self.app) != self.shape:
+            self.app = None
+            return
+        self.app.config.clear()
+        self.app.config.update(copy.deepcopy(self.settings))
+
+
+def app_shape(app: Flask) -> tuple:
+    """What a test could add to or replace in an app: routes, views, blueprints, hooks, extensions."""
+    hooks = (app.before_request_funcs, app.after_request_funcs, app.teardown_request_funcs, app.error_handler_spec)
+    return (
+        sorted(str(rule) for rule in app.url_map.iter_rules()),
+        sorted(app.view_functions),
+        sorted(app.blueprints),
+        [{key: len(value) for key, value in hook.items()} for hook in hooks],
+        {name: id(extension) for name, extension in app.extensions.items()},
+    )
+
+
+@pytest.fixture(scope="session")
+def app_pool(base_config) -> AppPool:
+    """The pool of the ``app`` fixture, on a schema created fresh for the run."""
+    with app_context(base_config):
+        _db.drop_all()
+        _db.create_all()
+    return AppPool(base_config)
+
+
+@pytest.fixture
+def app(app_pool):
+    """An app as built from ``base_config``, its context pushed and every table empty; the session and
+    the connection pool are closed after the test."""
+    app = app_pool.take()
     with app.app_context():
         try:
+            _truncate_all()
             yield app
         finally:
             _db.session.remove()
             _db.engine.dispose()
-
-
-@pytest.fixture(scope="session")
-def _schema(base_config):
-    with app_context(base_config):
-        _db.drop_all()
-        _db.create_all()
-
-
-@pytest.fixture
-def app(base_config, _schema):
-    with app_context(base_config) as app:
-        _truncate_all()
-        yield app
+    app_pool.give_back()
 
 
 def _truncate_all():
@@ -122,28 +167,6 @@ def client(app):
     return app.test_client()
 
 
-class AuthActions:
-    """Sign in and out through the real login form, keeping the CSRF token for later POSTs."""
-
-    def __init__(self, client):
-        self.client = client
-        self.csrf_token = None
-
-    def login(self, email, password=TEST_PASSWORD):
-        page = self.client.get("/auth/login")
-        token = CSRF_RE.search(page.get_data(as_text=True)).group(1)
-        response = self.client.post("/auth/login", data={"email": email, "password": password, "csrf_token": token})
-        self.csrf_token = token
-        return response
-
-    def logout(self):
-        return self.client.post("/auth/logout", data={"csrf_token": self.csrf_token})
-
-    def post(self, url, data=None, **kwargs):
-        """POST a form with the session's CSRF token."""
-        return self.client.post(url, data={**(data or {}), "csrf_token": self.csrf_token}, **kwargs)
-
-
 @pytest.fixture
 def auth(client):
     return AuthActions(client)
@@ -162,19 +185,12 @@ def two_tenants(db):
     return {"acme": acme, "bolt": bolt, "users": users}
 
 
-def raw_value(table: str, column: str, row_id: int):
-    """Read a column straight from the database, bypassing the ORM's decryption."""
-    return _db.session.execute(text(f"SELECT {column} FROM {table} WHERE id = :id"), {"id": row_id}).scalar()
-
-
 def pytest_report_header(config):
     url = os.environ.get("TEST_DATABASE_URL") or "sqlite (temporary file)"
     return f"database under test: {url.split('@')[-1] if '@' in url else url}"
 
 
 # --- sandboxes over real HTTP -------------------------------------------------------------------
-
-PLUS_REALM = "9341453050000001"
 
 
 @pytest.fixture(scope="session")
@@ -191,9 +207,7 @@ def qbo_server():
 @pytest.fixture
 def qbo(qbo_server):
     """A freshly reset QuickBooks sandbox; returns its base URL."""
-    import requests
-
-    requests.post(f"{qbo_server.url}/_sandbox/reset", timeout=10).raise_for_status()
+    QuickBooksSandbox(qbo_server.url).reset()
     return qbo_server.url
 
 
@@ -212,21 +226,3 @@ def qbo_app(app, qbo):
     )
     allow_loopback_oauth(app.config["QBO_TOKEN_URL"])
     return app
-
-
-def connect_quickbooks(tenant, qbo_url: str, realm: str = PLUS_REALM):
-    """Give ``tenant`` a QuickBooksConnection holding fresh sandbox tokens for ``realm``."""
-    from datetime import UTC, datetime
-
-    import requests
-
-    from portal.models import QuickBooksConnection
-    from portal.qbo_tokens import store_token_response
-
-    answer = requests.post(f"{qbo_url}/_sandbox/companies/{realm}/tokens", timeout=10)
-    answer.raise_for_status()
-    connection = QuickBooksConnection(tenant=tenant, realm_id=realm, status="connected")
-    store_token_response(connection, answer.json(), datetime.now(UTC))
-    _db.session.add(connection)
-    _db.session.commit()
-    return connection

@@ -1,11 +1,13 @@
 """web → Redis → a real worker process → database, end to end."""
 
+import pytest
 from rq import Queue
 
 from portal.models import AuditEvent
 from tests.workers import run_burst_worker
 
 
+@pytest.mark.slow
 def test_ping_round_trips_through_a_real_worker(two_tenants, auth, redis, db, base_config):
     auth.login("help@bridge.test")
     response = auth.post("/admin/ping")
@@ -23,6 +25,7 @@ def test_ping_round_trips_through_a_real_worker(two_tenants, auth, redis, db, ba
     assert Queue("high", connection=redis).is_empty()
 
 
+@pytest.mark.slow
 def test_cli_ping_waits_for_the_worker(app, redis, base_config):
     runner = app.test_cli_runner()
     nobody = runner.invoke(args=["jobs", "ping", "--wait", "1"])

@@ -11,12 +11,13 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 from werkzeug.serving import make_server
 
-from portal.models import OpenBoxesConnection
+from devtools.seed import connect_openboxes
 from tests.conftest import TEST_PASSWORD
 from tests.factories import make_tenant, make_user
 from tests.workers import ROOT, worker_env
@@ -24,6 +25,19 @@ from tests.workers import ROOT, worker_env
 # This machine has no network: without these Chromium keeps calling Google's services and logs every refusal.
 CHROMIUM_FLAGS = ["--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync"]
 ADMIN_EMAIL = "admin@acme.test"
+BROWSER_DIR = Path(__file__).resolve().parent
+INSTALL_CHROMIUM = (
+    "Debian's chromium is not installed (Playwright downloads no browser here). Install it with:\n"
+    "    sudo apt-get install chromium\n"
+    "or leave the browser tests out: pytest -m 'not browser'"
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test under tests/browser/ is a browser test, so ``-m "not browser"`` leaves it out."""
+    for item in items:
+        if BROWSER_DIR in item.path.parents:
+            item.add_marker(pytest.mark.browser)
 
 
 @pytest.fixture(scope="session")
@@ -31,7 +45,7 @@ def browser_type_launch_args(browser_type_launch_args):
     """Launch Debian's ``chromium`` package (Playwright downloads no browser here); a missing one is a failure."""
     executable = shutil.which("chromium")
     if executable is None:
-        pytest.fail("Debian's chromium is not installed: apt-get install chromium (.ci/run installs it)")
+        pytest.fail(INSTALL_CHROMIUM, pytrace=False)
     return {**browser_type_launch_args, "executable_path": executable, "args": CHROMIUM_FLAGS}
 
 
@@ -86,11 +100,7 @@ def worker(qbo_app, redis, tmp_path) -> Iterator[subprocess.Popen]:
 def fresh_tenant(db, ob):
     """Acme: OpenBoxes connected to the sandbox and a tenant admin; no QuickBooks, no mappings, not syncing."""
     tenant = make_tenant("Acme Medical", timezone="America/New_York", sync_enabled_at=None)
-    db.session.add(
-        OpenBoxesConnection(
-            tenant=tenant, base_url=ob.url, username="admin", password="password", location_id=ob.info()["facilityId"]
-        )
-    )
+    connect_openboxes(tenant, ob)
     make_user(ADMIN_EMAIL, "tenant_admin", tenant, TEST_PASSWORD)
     db.session.commit()
     return tenant

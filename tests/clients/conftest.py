@@ -7,10 +7,22 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
+from devtools.sandboxes import OpenBoxesSandbox
 from portal.clients.openboxes import OpenBoxesClient
-from sandbox.openboxes import make_app
-from sandbox.serving import serve_in_thread
-from tests.sandbox.openboxes.conftest import Sandbox
+from sandbox.openboxes import SandboxApp, make_app
+from sandbox.serving import RunningServer, serve_in_thread
+
+
+class Sandbox(OpenBoxesSandbox):
+    """An OpenBoxes sandbox served by a thread of this process, driven through its control API."""
+
+    def __init__(self, server: RunningServer, app: SandboxApp) -> None:
+        super().__init__(server.url)
+        self.server, self.app = server, app
+
+    def close(self) -> None:
+        self.server.stop()
+        self.app.close()
 
 
 @pytest.fixture(scope="session")

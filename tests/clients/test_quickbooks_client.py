@@ -3,14 +3,14 @@
 import threading
 
 import pytest
-import requests
 
+from devtools.sandboxes import QuickBooksSandbox
 from portal.clients.quickbooks import QuickBooksClient, qbo_literal
 from portal.models import QuickBooksConnection
 from portal.qbo_tokens import DbTokenProvider
 from portal.sync.errors import Conflict, Duplicate, NeedsReconnect, Permanent, Transient
-from tests.conftest import PLUS_REALM, connect_quickbooks
 from tests.factories import make_tenant
+from tests.helpers import connect_quickbooks
 
 
 @pytest.fixture
@@ -27,11 +27,11 @@ def client_for(connection_id, realm, redis, qbo, **kwargs):
 
 
 def counters(qbo):
-    return requests.get(f"{qbo}/_sandbox/counters", timeout=10).json()
+    return QuickBooksSandbox(qbo).counters()
 
 
 def expire_access_token(qbo):
-    requests.post(f"{qbo}/_sandbox/tokens/expire", json={"realm": PLUS_REALM, "kind": "access"}, timeout=10)
+    QuickBooksSandbox(qbo).expire_token("access")
 
 
 def test_create_returns_the_object_from_the_write_answer(connection, redis, qbo):
@@ -46,8 +46,7 @@ def test_every_call_sends_minorversion_75_and_writes_send_the_requestid(connecti
     client = make_client(connection, redis, qbo)
     client.create("Vendor", {"DisplayName": "Acme Supply"}, request_id="rq-acme-1")
     client.query("SELECT * FROM Vendor")
-    log = requests.get(f"{qbo}/_sandbox/requests", params={"realm": PLUS_REALM}, timeout=10).json()
-    entries = log["requests"] if isinstance(log, dict) else log
+    entries = QuickBooksSandbox(qbo).request_log()
     assert all(entry["args"].get("minorversion") == "75" for entry in entries)
     assert [entry["args"].get("requestid") for entry in entries] == ["rq-acme-1", None]
 
@@ -91,8 +90,7 @@ def test_validation_fault_is_permanent(connection, redis, qbo):
 
 
 def test_server_errors_are_transient(connection, redis, qbo):
-    fault = {"kind": "5xx", "route": "/vendor", "count": 1, "status": 503}
-    requests.post(f"{qbo}/_sandbox/faults", json=fault, timeout=10).raise_for_status()
+    QuickBooksSandbox(qbo).fault(kind="5xx", route="/vendor", count=1, status=503)
     client = make_client(connection, redis, qbo)
     with pytest.raises(Transient):
         client.create("Vendor", {"DisplayName": "Retry Me"}, request_id="rq-503")
@@ -100,8 +98,7 @@ def test_server_errors_are_transient(connection, redis, qbo):
 
 
 def test_commit_then_drop_is_transient_with_unknown_outcome_and_replays(connection, redis, qbo):
-    fault = {"kind": "commit_then_drop", "route": "/vendor", "count": 1}
-    requests.post(f"{qbo}/_sandbox/faults", json=fault, timeout=10).raise_for_status()
+    QuickBooksSandbox(qbo).fault(kind="commit_then_drop", route="/vendor", count=1)
     client = make_client(connection, redis, qbo)
     with pytest.raises(Transient) as dropped:
         client.create("Vendor", {"DisplayName": "Dropped Co"}, request_id="rq-drop")
@@ -143,7 +140,7 @@ def test_concurrent_callers_with_an_expired_token_refresh_exactly_once(qbo_app, 
 
 
 def test_revoked_refresh_token_marks_the_connection_needs_reconnect(connection, redis, qbo, db):
-    requests.post(f"{qbo}/_sandbox/tokens/revoke", json={"realm": PLUS_REALM}, timeout=10)
+    QuickBooksSandbox(qbo).revoke_tokens()
     client = make_client(connection, redis, qbo)
     with pytest.raises(NeedsReconnect):
         client.query("SELECT * FROM Vendor")

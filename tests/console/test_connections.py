@@ -11,6 +11,7 @@ import pytest
 import requests
 from rq import Queue
 
+from devtools.sandboxes import QuickBooksSandbox
 from portal.engine.qbo_company import link_count
 from portal.models import (
     AuditEvent,
@@ -70,7 +71,7 @@ def text(response) -> str:
 
 
 def token_calls(qbo: str) -> dict:
-    return requests.get(f"{qbo}/_sandbox/counters", timeout=10).json()["token_calls"]
+    return QuickBooksSandbox(qbo).counters()["token_calls"]
 
 
 def connection(db, tenant) -> QuickBooksConnection | None:
@@ -145,7 +146,7 @@ def test_multicurrency_company_is_shown_as_such(acme, auth, db):
 
 def test_refresh_company_details_reads_them_again(acme, auth, qbo, db):
     connect_through_consent(auth)
-    requests.patch(f"{qbo}/_sandbox/companies/{PLUS_REALM}", json={"name": "Acme Renamed"}, timeout=10)
+    QuickBooksSandbox(qbo).change_company(name="Acme Renamed")
     body = text(auth.post("/admin/quickbooks/refresh", data={}, follow_redirects=True))
     assert "Company details read from QuickBooks." in body and "Acme Renamed" in body
     assert connection(db, acme).company_name == "Acme Renamed"

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 
+from devtools.sandboxes import QuickBooksSandbox
 from portal.models import (
     AccountMapping,
     AuditEvent,
@@ -45,7 +46,7 @@ def options(page: str, select_name: str) -> dict[str, str]:
 
 def qbo_create(qbo: str, realm: str, entity: str, payload: dict) -> dict:
     """Create an object in a sandbox company through its public API (as someone in QuickBooks would)."""
-    token = requests.post(f"{qbo}/_sandbox/companies/{realm}/tokens", timeout=10).json()["access_token"]
+    token = QuickBooksSandbox(qbo, realm).tokens()["access_token"]
     answer = requests.post(
         f"{qbo}/v3/company/{realm}/{entity.lower()}",
         json=payload,

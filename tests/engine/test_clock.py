@@ -56,6 +56,7 @@ def test_realtime_polls_every_n_minutes(db, redis):
     assert queued[0][1] == f"poll-{tenant.id}-realtime-20260501T1205Z"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("start", "daily_time", "expected"),
     [

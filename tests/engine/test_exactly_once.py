@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+import pytest
 from freezegun import freeze_time
 
 from jobs.sync import poll_tenant
@@ -30,6 +31,7 @@ def test_commit_then_drop_then_retry_leaves_exactly_one_document(tenant, ob, qb,
     assert (row.status, row.attempts, row.qbo_id) == ("synced", 2, document["Id"])
 
 
+@pytest.mark.slow
 def test_two_workers_pushing_orders_of_one_new_supplier_create_one_vendor(qbo_app, tenant, ob, qb, db, redis):
     tenant.sync_suppliers = False  # the vendor is created by the order pushes themselves, concurrently
     db.session.commit()

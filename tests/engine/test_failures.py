@@ -59,6 +59,7 @@ def test_server_errors_twice_then_success_is_synced_after_three_attempts(tenant,
     assert len(qb.objects("PurchaseOrder")) == 1
 
 
+@pytest.mark.slow
 def test_server_errors_four_times_is_sync_failed_after_four_attempts(tenant, ob, qb, db, redis, approved_po):
     qb.fault(kind="5xx", route="/purchaseorder", method="POST", count=4, status=500)
     sync(tenant, redis)
@@ -118,6 +119,7 @@ def _create_ap_account(qb) -> dict:
     return answer.json()["Account"]
 
 
+@pytest.mark.slow
 def test_revoked_connection_keeps_rows_queued_and_stops_calling(tenant, ob, qb, db, redis, approved_po):
     qb.control("POST", "/tokens/revoke", {"realm": qb.realm})
 

@@ -3,6 +3,8 @@
 import os
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from portal.engine.enable import enable_sync
 from portal.engine.poll import poll_tenant
 from tests.sync_fixtures import activities
@@ -10,6 +12,7 @@ from tests.sync_fixtures import activities
 RECORDS = int(os.environ.get("POLL_COST_RECORDS", "10000"))
 
 
+@pytest.mark.slow
 def test_poll_over_ten_thousand_unchanged_records_reads_one_page_per_entity(tenant, ob, db):
     tenant.sync_enabled_at = datetime.now(UTC) - timedelta(days=30)
     db.session.commit()

@@ -7,6 +7,7 @@ from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from freezegun import freeze_time
 from rq import Queue, SimpleWorker
 
@@ -71,6 +72,7 @@ def slow_write_in_flight(qb) -> bool:
     return any(rule["kind"] == "slow" and rule["hits"] == 1 for rule in qb.control("GET", "/faults")["faults"])
 
 
+@pytest.mark.slow
 def test_sigkilled_worker_mid_push_every_record_reaches_quickbooks_once(qbo_app, tenant, ob, qb, db, redis):
     three_approved_orders(ob)
     poll_tenant(tenant.id, "manual")  # rows committed, pushes queued

@@ -71,6 +71,7 @@ def test_inventory_adjustment_syncs_as_a_balanced_journal_entry(tenant, ob, qb, 
     assert lines["Debit"]["JournalEntryLineDetail"]["AccountRef"]["value"] == debited
 
 
+@pytest.mark.slow
 def test_supplier_and_product_updates_update_the_same_vendor_and_item(tenant, ob, qb, db, redis):
     supplier = ob.supplier("Gauze & Co", code="GZ1")
     gauze = ob.product("Sterile gauze", "GZ-10", "2.50")

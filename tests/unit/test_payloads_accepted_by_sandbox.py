@@ -13,6 +13,7 @@ from decimal import Decimal
 import pytest
 import requests
 
+from devtools.sandboxes import QuickBooksSandbox
 from portal.sync.classify import classify_qbo_response
 from portal.sync.documents import adjustment_to_journal_entry, purchase_order_to_qbo, shipment_to_qbo
 from portal.sync.errors import Duplicate, Permanent
@@ -48,7 +49,7 @@ class Company:
 
     def __init__(self, base: str, realm: str) -> None:
         self.base, self.realm = base, realm
-        token = requests.post(f"{base}/_sandbox/companies/{realm}/tokens", timeout=10).json()["access_token"]
+        token = QuickBooksSandbox(base, realm).tokens()["access_token"]
         self.session = requests.Session()
         self.session.headers.update({"Authorization": f"Bearer {token}", "Accept": "application/json"})
 

@@ -214,6 +214,7 @@ def test_observed_until_moves_an_idle_position_forward():
     assert scan.result().position == old
 
 
+@pytest.mark.slow
 def test_observed_until_never_moves_the_position_back():
     from datetime import UTC, datetime, timedelta
 

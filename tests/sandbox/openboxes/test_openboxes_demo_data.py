@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+
 ISSUE_CASES = {
     "product_unicode_names",
     "product_name_over_100",
@@ -77,6 +79,7 @@ def test_hard_cases_cover_every_case_named_in_the_issue(sandbox):
     assert all(cases[name]["ids"] for name in ISSUE_CASES)
 
 
+@pytest.mark.slow
 def test_hard_case_product_names_are_unicode_long_and_full_of_separators(sandbox, ob):
     unicode_names = [_product(sandbox, ob, i)["name"] for i in sandbox.hard_case("product_unicode_names")]
     assert all(not name.isascii() for name in unicode_names)

@@ -128,6 +128,7 @@ def test_dates_use_the_server_time_zone_offset(start_sandbox):
     assert data["dateShipped"].endswith(" +05:30")
 
 
+@pytest.mark.slow
 def test_utc_server_time_zone_renders_the_offset_as_z(start_sandbox):
     sandbox = start_sandbox(timezone="UTC")
     ob = sandbox.login()

@@ -6,6 +6,7 @@ import re
 import time
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 import requests
 from requests_oauthlib import OAuth2Session
 
@@ -115,6 +116,7 @@ def test_expired_access_token_answers_401_with_lowercase_fault_3200(qbo):
     assert response.json()["fault"]["type"] == "AUTHENTICATION"
 
 
+@pytest.mark.slow
 def test_access_token_stops_working_after_its_lifetime(start_sandbox):
     qbo = start_sandbox(access_token_lifetime=0.5)
     api = qbo.api(PLUS)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
+
 from .conftest import ESSENTIALS, PLUS
 
 
@@ -92,6 +94,7 @@ def test_legacy_403_throttle_status_switch(qbo, plus):
     assert response.status_code == 403 and "statusCode=403" in response.json()["Fault"]["Error"][0]["Message"]
 
 
+@pytest.mark.slow
 def test_default_budget_lets_500_requests_through_per_window_then_answers_429(qbo, plus):
     statuses = [plus.get("preferences").status_code for _ in range(501)]
     assert statuses[:500] == [200] * 500 and statuses[500] == 429

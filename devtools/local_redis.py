@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
 
 from redis import Redis
 from redis.exceptions import RedisError
+
+from devtools.ports import free_port
 
 INSTALL_HINT = (
     "redis-server is not installed. Install it with `sudo apt-get install redis-server` (Debian/Ubuntu) "
@@ -26,12 +27,6 @@ def is_reachable(url: str) -> bool:
         return bool(Redis.from_url(url, socket_connect_timeout=1).ping())
     except (RedisError, OSError):
         return False
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def start_redis_server() -> tuple[str, subprocess.Popen]:

@@ -18,14 +18,14 @@ from pathlib import Path
 import requests
 from sqlalchemy import select
 
+from devtools.ports import pick_port
+from devtools.sandboxes import PLUS_REALM, OpenBoxesSandbox, QuickBooksSandbox
+from devtools.seed import seed_connected_tenant
 from portal.extensions import db
-from portal.local_redis import free_port
-from portal.models import AccountMapping, OpenBoxesConnection, QuickBooksConnection, Tenant, User
+from portal.models import OpenBoxesConnection, Tenant, User
 from portal.models.base import utcnow
-from portal.qbo_tokens import store_token_response
-from sandbox.quickbooks.companies import SUGGESTED_MAPPINGS
 
-DEMO_REALM = "9341453050000001"  # the sandbox's Plus company
+DEMO_REALM = PLUS_REALM
 SUPPORT_LOGIN = ("support@demo.example", "demo-support-pass")
 ADMIN_LOGIN = ("admin@demo.example", "demo-admin-pass")
 
@@ -35,17 +35,6 @@ class Sandboxes:
     openboxes: str
     quickbooks: str
     processes: list[subprocess.Popen]
-
-
-def _port(preferred: int) -> int:
-    import socket
-
-    with socket.socket() as sock:
-        try:
-            sock.bind(("127.0.0.1", preferred))
-            return preferred
-        except OSError:
-            return free_port()
 
 
 def _wait_until_up(url: str, seconds: float = 20) -> None:
@@ -61,7 +50,7 @@ def _wait_until_up(url: str, seconds: float = 20) -> None:
 
 def start_sandboxes(instance: Path) -> Sandboxes:
     """Start both sandboxes (state kept under ``instance/`` so restarts stay consistent)."""
-    ob_port, qb_port = _port(8801), _port(8802)
+    ob_port, qb_port = pick_port(8801), pick_port(8802)
     commands = [
         [sys.executable, "-m", "sandbox.openboxes", "--port", str(ob_port), "--data", "demo",
          "--state", str(instance / "demo-openboxes.sqlite")],
@@ -101,12 +90,11 @@ def seed_demo(sandboxes: Sandboxes) -> bool:
         return False
     tenant = _demo_tenant()
     _demo_users(tenant)
-    _demo_connections(tenant, sandboxes)
-    db.session.add_all(
-        AccountMapping(tenant=tenant, role=role, qbo_account_id=qid, account_number=number, account_name=name)
-        for role, (qid, number, name) in SUGGESTED_MAPPINGS.items()
+    openboxes, quickbooks = OpenBoxesSandbox(sandboxes.openboxes), QuickBooksSandbox(sandboxes.quickbooks, DEMO_REALM)
+    # Not enabled from now: the tenant's cutoff lies 120 days back, so the demo history flows at once.
+    seed_connected_tenant(
+        tenant, openboxes, quickbooks, enable=False, company_name="Sandbox Company US Plus", connected_at=utcnow()
     )
-    db.session.commit()
     return True
 
 
@@ -129,32 +117,6 @@ def _demo_users(tenant: Tenant) -> None:
         user = User(email=email, role=role, tenant=owner)
         user.set_password(password)
         db.session.add(user)
-
-
-def _demo_connections(tenant: Tenant, sandboxes: Sandboxes) -> None:
-    info = requests.get(f"{sandboxes.openboxes}/_sandbox/info", timeout=10).json()
-    db.session.add(
-        OpenBoxesConnection(
-            tenant=tenant,
-            base_url=sandboxes.openboxes,
-            username="admin",
-            password="password",
-            location_id=info["facilityId"],
-        )
-    )
-    answer = requests.post(f"{sandboxes.quickbooks}/_sandbox/companies/{DEMO_REALM}/tokens", timeout=10)
-    answer.raise_for_status()
-    connection = QuickBooksConnection(
-        tenant=tenant,
-        realm_id=DEMO_REALM,
-        company_name="Sandbox Company US Plus",
-        plan="Plus",
-        home_currency="USD",
-        multicurrency=False,
-        connected_at=utcnow(),
-    )
-    store_token_response(connection, answer.json(), utcnow())
-    db.session.add(connection)
 
 
 def demo_banner(url: str) -> str:

@@ -1,4 +1,4 @@
-"""``python -m portal.localrun``: the product on one laptop — migrations, web, worker and clock.
+"""``python -m devtools.localrun``: the product on one laptop — migrations, web, worker and clock.
 
 Uses SQLite under ``instance/`` and the Redis at REDIS_URL, or starts a private ``redis-server`` on a
 free port when none answers. Ctrl-C stops everything it started.
@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,12 +17,14 @@ from pathlib import Path
 import flask_migrate
 from sqlalchemy import func, select
 
+from devtools import demo
+from devtools.local_redis import RedisUnavailable, ensure_redis
+from devtools.ports import pick_port
 from jobs.queues import enqueue_poll
-from portal import create_app, demo
+from portal import create_app
 from portal.app import MIGRATIONS_DIR
 from portal.config import redis_url
 from portal.extensions import db
-from portal.local_redis import RedisUnavailable, ensure_redis
 from portal.models import Tenant, User
 
 FIRST_USERS_HINT = """No console users yet. Create a support user and a tenant admin:
@@ -31,16 +32,6 @@ FIRST_USERS_HINT = """No console users yet. Create a support user and a tenant a
   .venv/bin/flask users create --email you@example.com --role support
   .venv/bin/flask users create --email admin@acme.example --role tenant_admin --tenant acme-medical
 """
-
-
-def pick_port(preferred: int) -> int:
-    """``preferred`` if it is free on 127.0.0.1, else any free port."""
-    with socket.socket() as sock:
-        try:
-            sock.bind(("127.0.0.1", preferred))
-        except OSError:
-            sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def prepare_database(sandboxes: demo.Sandboxes | None = None) -> bool:
