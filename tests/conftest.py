@@ -21,6 +21,7 @@ from tests.helpers import (  # noqa: F401
     PLUS_REALM,
     TEST_PASSWORD,
     AuthActions,
+    ServerLikeClient,
     app_context,
     connect_quickbooks,
     raw_value,
@@ -164,7 +165,7 @@ def redis(app):
 
 @pytest.fixture
 def client(app):
-    return app.test_client()
+    return ServerLikeClient(app, app.response_class, use_cookies=True)
 
 
 @pytest.fixture

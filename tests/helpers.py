@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from contextlib import contextmanager
 
+from flask import g
+from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from devtools import seed
@@ -75,3 +77,17 @@ def connect_quickbooks(tenant, qbo_url: str, realm: str = PLUS_REALM) -> QuickBo
     connection = seed.connect_quickbooks(tenant, QuickBooksSandbox(qbo_url, realm))
     _db.session.commit()
     return connection
+
+
+class ServerLikeClient(FlaskClient):
+    """A test client whose every request starts with an empty ``g``, as on a server.
+
+    The ``app`` fixture keeps one app context pushed and Flask reuses it for test requests, so without
+    this Flask-Login's cached user and Flask-WTF's CSRF token would carry over from one request (or one
+    client) to the next, and "signed out" or "session revoked" could pass for the wrong reason.
+    """
+
+    def open(self, *args, **kwargs):
+        for name in list(g):
+            g.pop(name)
+        return super().open(*args, **kwargs)
