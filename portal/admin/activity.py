@@ -26,6 +26,7 @@ from portal.models import OpenBoxesConnection, SyncActivity, SyncRun
 from portal.models.sync import ACTIVITY_STATUSES, ENTITY_TYPES
 from portal.sync import advice
 from portal.sync.deeplinks import openboxes_url, quickbooks_url
+from portal.sync.entities import entity_label
 
 STATUS_COLOURS = {"synced": "success", "sync_failed": "danger", "retrying": "warning", "skipped": "secondary"}
 ERROR_CATEGORIES = tuple(advice.CATEGORY_LABELS)
@@ -65,7 +66,7 @@ def _utc_time(view, context, model, name):
 
 
 def _entity_label(view, context, model, name):
-    return model.entity_type.replace("_", " ").capitalize()
+    return entity_label(model.entity_type)
 
 
 def _number_link(view, context, model, name):

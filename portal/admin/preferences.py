@@ -20,8 +20,8 @@ from portal.admin.forms import checked
 from portal.admin.tenant_choice import back_to, chosen_tenant, tenant_options
 from portal.engine.digest import save_digest_webhook
 from portal.engine.preferences import ENTITY_TOGGLES, Preferences, run_progress, save_preferences, start_sync_now
-from portal.models.tenancy import PO_TARGETS, SHIPMENT_TARGETS
 from portal.sync.digest import check_webhook_url
+from portal.sync.entities import PO_TARGETS, SHIPMENT_TARGETS, TOGGLE_LABELS
 from portal.sync.schedule import check_interval, parse_daily_time, zone
 
 MODES = [
@@ -33,13 +33,6 @@ LINK_MODES = [
     ("auto_create", "is created in QuickBooks when first needed"),
     ("manual", "fails its document until linked under Product links"),
 ]
-TOGGLE_LABELS = {
-    "sync_purchase_orders": "Purchase orders",
-    "sync_suppliers": "Suppliers (vendors)",
-    "sync_shipments": "Outbound shipments",
-    "sync_products": "Products (items)",
-    "sync_adjustments": "Inventory adjustments",
-}
 
 
 class PreferencesForm(FlaskForm):

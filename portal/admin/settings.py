@@ -233,7 +233,7 @@ class ProductLinkView(TenantScopedView):
         return super().render(template, tenant_choices=tenant_options(), **kwargs)
 
 
-def _flash_outcome(action: str, outcome: products.Outcome) -> None:
+def _flash_outcome(action: str, outcome: products.BulkResult) -> None:
     verb = {"match": "Linked", "create": "Created or linked", "unlink": "Unlinked"}[action]
     flash(f"{verb} {outcome.done} product(s).", "success" if outcome.done or not outcome.problems else "warning")
     for problem in outcome.problems[:10]:

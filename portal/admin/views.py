@@ -21,7 +21,8 @@ from portal.engine.preferences import Preferences
 from portal.extensions import db
 from portal.models import AuditEvent, EntityLink, Tenant, User, Watermark
 from portal.models.base import utcnow
-from portal.models.tenancy import PO_TARGETS, PRODUCT_LINK_MODES, SHIPMENT_TARGETS, SYNC_MODES
+from portal.models.tenancy import PRODUCT_LINK_MODES, SYNC_MODES
+from portal.sync.entities import PO_TARGETS, SHIPMENT_TARGETS
 from portal.sync.schedule import check_interval, next_run_at, parse_daily_time, zone
 
 DIGEST_COLUMNS = [

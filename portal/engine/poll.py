@@ -19,6 +19,7 @@ from portal.extensions import db
 from portal.logs import log_context
 from portal.models import SyncRun, Tenant
 from portal.models.base import utcnow
+from portal.sync.entities import POLLED, Entity
 from portal.sync.errors import SyncError
 from portal.sync.watermark import Scan
 
@@ -64,15 +65,8 @@ def _poll(tenant_id: int, trigger: str) -> PollResult:
 
 
 def enabled_pollers(tenant: Tenant):
-    """Dependencies first, so vendors and items usually exist before the documents that use them."""
-    toggles = [
-        ("supplier", tenant.sync_suppliers, poll_suppliers),
-        ("product", tenant.sync_products, poll_products),
-        ("purchase_order", tenant.sync_purchase_orders, poll_purchase_orders),
-        ("shipment", tenant.sync_shipments, poll_shipments),
-        ("adjustment", tenant.sync_adjustments, poll_adjustments),
-    ]
-    return [(entity, poller) for entity, enabled, poller in toggles if enabled]
+    """The tenant's switched-on entities in registry order (dependencies first), each with its poller."""
+    return [(spec.entity.value, POLLERS[spec.entity]) for spec in POLLED if getattr(tenant, spec.toggle)]
 
 
 def _scan_pages(scan: Scan, fetch_page) -> list:
@@ -137,3 +131,12 @@ def _commit_then_save(tenant: Tenant, entity: str, state: dict, rows: list) -> l
     save_state(tenant, entity, state)
     db.session.commit()
     return [row for row in rows if row is not None]
+
+
+POLLERS = {
+    Entity.SUPPLIER: poll_suppliers,
+    Entity.PRODUCT: poll_products,
+    Entity.PURCHASE_ORDER: poll_purchase_orders,
+    Entity.SHIPMENT: poll_shipments,
+    Entity.ADJUSTMENT: poll_adjustments,
+}

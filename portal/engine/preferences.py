@@ -13,10 +13,10 @@ from portal.engine.ports import job_queue
 from portal.extensions import db
 from portal.models import OpenBoxesConnection, SyncActivity, SyncRun, Tenant
 from portal.models.base import utcnow
-from portal.models.tenancy import PO_TARGETS, PRODUCT_LINK_MODES, SHIPMENT_TARGETS, SYNC_MODES
+from portal.models.tenancy import PRODUCT_LINK_MODES, SYNC_MODES
+from portal.sync.entities import ENTITY_TOGGLES, PO_TARGETS, SHIPMENT_TARGETS
 from portal.sync.schedule import check_schedule, next_run_at
 
-ENTITY_TOGGLES = ("sync_purchase_orders", "sync_suppliers", "sync_shipments", "sync_products", "sync_adjustments")
 SCHEDULE_FIELDS = ("sync_mode", "realtime_interval_minutes", "daily_time", "timezone")
 
 

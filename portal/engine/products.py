@@ -34,7 +34,7 @@ class LinkRefused(ValueError):
 
 
 @dataclass
-class Outcome:
+class BulkResult:
     done: int = 0
     problems: list[str] = field(default_factory=list)
     remaining: int = 0
@@ -42,7 +42,7 @@ class Outcome:
 
 def run_bulk(
     tenant_id: int, action: str, ids: list[str] | None = None, state: str | None = None, search: str | None = None
-) -> Outcome:
+) -> BulkResult:
     """Apply ``action`` (match, create, unlink) to the given products, or (``ids`` None) to all that match
     the filter; at most BULK_LIMIT at a time."""
     if action not in BULK_ACTIONS:
@@ -53,13 +53,13 @@ def run_bulk(
     targets = [rows[pid] for pid in dict.fromkeys(ids) if pid in rows] if ids is not None else None
     targets = filter_rows(targets if targets is not None else rows.values(), state, search)
     wanted = [row for row in targets if bool(row.item_id) == (action == "unlink")]
-    outcome = Outcome(remaining=max(0, len(wanted) - BULK_LIMIT))
+    outcome = BulkResult(remaining=max(0, len(wanted) - BULK_LIMIT))
     handler = {"match": _match, "create": _create, "unlink": _unlink}[action]
     handler(ctx, wanted[:BULK_LIMIT], items, rows, outcome)
     return outcome
 
 
-def _match(ctx: SyncContext, targets: list[ProductRow], items: list[dict], rows: dict, outcome: Outcome) -> None:
+def _match(ctx: SyncContext, targets: list[ProductRow], items: list[dict], rows: dict, outcome: BulkResult) -> None:
     index, owners = ItemIndex(items), link_owners(rows.values())
     for row in targets:
         match = find_match(row.as_product(), index, owners)
@@ -72,7 +72,7 @@ def _match(ctx: SyncContext, targets: list[ProductRow], items: list[dict], rows:
     db.session.commit()
 
 
-def _create(ctx: SyncContext, targets: list[ProductRow], items: list[dict], rows: dict, outcome: Outcome) -> None:
+def _create(ctx: SyncContext, targets: list[ProductRow], items: list[dict], rows: dict, outcome: BulkResult) -> None:
     for row in targets:
         try:
             product = product_record(ctx.tenant_id, row.product_id)
@@ -87,7 +87,7 @@ def _create(ctx: SyncContext, targets: list[ProductRow], items: list[dict], rows
     forget_list(ctx.realm, "items")
 
 
-def _unlink(ctx: SyncContext, targets: list[ProductRow], items: list[dict], rows: dict, outcome: Outcome) -> None:
+def _unlink(ctx: SyncContext, targets: list[ProductRow], items: list[dict], rows: dict, outcome: BulkResult) -> None:
     for row in targets:
         _remove_links(ctx.tenant_id, ctx.realm, row.product_id)
         record_event("product.unlinked", tenant_id=ctx.tenant_id, details=_details(row, row.item_id, row.method))

@@ -25,6 +25,7 @@ from portal.logs import log_context
 from portal.models import SyncActivity
 from portal.sync.backoff import retry_delay
 from portal.sync.documents import adjustment_to_journal_entry, purchase_order_to_qbo, shipment_to_qbo
+from portal.sync.entities import ActivityStatus, Entity
 from portal.sync.errors import (
     AuthExpired,
     Conflict,
@@ -40,7 +41,7 @@ from portal.sync.refs import vendor_key
 
 
 @dataclass
-class Outcome:
+class PushDecision:
     """What ``run_push`` decided: the row's status, and when to try again (seconds) if at all."""
 
     status: str
@@ -124,7 +125,6 @@ def push_purchase_order(ctx: SyncContext, row: SyncActivity) -> tuple[dict, Deci
         approved_at=_parse_time(snap["approved_at"]),
         exchange_rate=to_decimal(snap.get("exchange_rate")),
         version=row.version,
-        decimal_separator=snap.get("decimal_separator", "."),
     )
     return write_document(ctx, row, mapped), mapped.amount
 
@@ -157,11 +157,11 @@ def push_adjustment(ctx: SyncContext, row: SyncActivity) -> tuple[dict, Decimal 
 
 
 PUSHERS = {
-    "supplier": push_supplier,
-    "product": push_product,
-    "purchase_order": push_purchase_order,
-    "shipment": push_shipment,
-    "adjustment": push_adjustment,
+    Entity.SUPPLIER: push_supplier,
+    Entity.PRODUCT: push_product,
+    Entity.PURCHASE_ORDER: push_purchase_order,
+    Entity.SHIPMENT: push_shipment,
+    Entity.ADJUSTMENT: push_adjustment,
 }
 
 
@@ -177,7 +177,7 @@ def claim(activity_id: int) -> SyncActivity | None:
     claimed = db.session.execute(
         update(SyncActivity)
         .where(SyncActivity.id == activity_id, SyncActivity.status.in_(activity.PENDING))
-        .values(status="syncing", attempts=SyncActivity.attempts + 1, next_attempt_at=None)
+        .values(status=ActivityStatus.SYNCING, attempts=SyncActivity.attempts + 1, next_attempt_at=None)
     )
     db.session.commit()
     if claimed.rowcount != 1:
@@ -185,7 +185,7 @@ def claim(activity_id: int) -> SyncActivity | None:
     return db.session.scalar(select(SyncActivity).where(SyncActivity.id == activity_id))
 
 
-def run_push(activity_id: int) -> Outcome | None:
+def run_push(activity_id: int) -> PushDecision | None:
     """Push one row; None when the row was not pending (already done, or taken by another worker)."""
     row = claim(activity_id)
     if row is None:
@@ -194,7 +194,7 @@ def run_push(activity_id: int) -> Outcome | None:
         return _push_claimed(row, activity_id)
 
 
-def _push_claimed(row: SyncActivity, activity_id: int) -> Outcome:
+def _push_claimed(row: SyncActivity, activity_id: int) -> PushDecision:
     try:
         ctx = load_context(row.tenant_id)
         row.realm_id = ctx.realm
@@ -204,10 +204,10 @@ def _push_claimed(row: SyncActivity, activity_id: int) -> Outcome:
         activity.mark_synced(row, str(written["Id"]))
         if amount is not None:
             row.amount = amount
-        outcome = Outcome("synced")
+        outcome = PushDecision(ActivityStatus.SYNCED)
     except SkipRecord as skip:
         activity.mark_skipped(row, skip.reason)
-        outcome = Outcome("skipped")
+        outcome = PushDecision(ActivityStatus.SKIPPED)
     except SyncError as error:
         db.session.rollback()
         row = db.session.get(SyncActivity, activity_id)
@@ -217,19 +217,19 @@ def _push_claimed(row: SyncActivity, activity_id: int) -> Outcome:
     return outcome
 
 
-def _handle_failure(row: SyncActivity, error: SyncError) -> Outcome:
+def _handle_failure(row: SyncActivity, error: SyncError) -> PushDecision:
     if isinstance(error, Throttled):
         activity.mark_deferred(row, error, activity.due_at(error.retry_after_seconds))
-        return Outcome(row.status, error.retry_after_seconds)
+        return PushDecision(row.status, error.retry_after_seconds)
     if isinstance(error, NeedsReconnect):
         activity.mark_waiting_for_reconnect(row, error)
-        return Outcome(row.status)
+        return PushDecision(row.status)
     if isinstance(error, Transient | AuthExpired | Conflict):
         delay = retry_delay(row.attempts, current_app.config["SYNC_RETRY_DELAYS"])
         if delay is None:
             activity.mark_failed(row, error)
-            return Outcome("sync_failed")
+            return PushDecision(ActivityStatus.SYNC_FAILED)
         activity.mark_retrying(row, error, activity.due_at(delay))
-        return Outcome("retrying", delay)
+        return PushDecision(ActivityStatus.RETRYING, delay)
     activity.mark_failed(row, explain_failure(row, error))
-    return Outcome("sync_failed")
+    return PushDecision(ActivityStatus.SYNC_FAILED)

@@ -10,9 +10,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import db
 from portal.models.base import TenantOwned, Timestamps, UTCDateTime, one_of, utcnow
+from portal.sync.entities import ACTIVITY_STATUSES, ENTITY_TYPES, ActivityStatus
 
-ENTITY_TYPES = ("purchase_order", "supplier", "shipment", "product", "adjustment", "customer")
-ACTIVITY_STATUSES = ("queued", "syncing", "synced", "retrying", "sync_failed", "skipped")
+__all__ = ["ACTIVITY_STATUSES", "ENTITY_TYPES"]
+
 RUN_TRIGGERS = ("realtime", "scheduled", "manual", "retry")
 
 
@@ -77,7 +78,7 @@ class SyncActivity(TenantOwned, Timestamps, db.Model):
     openboxes_id: Mapped[str] = mapped_column(String(64))
     openboxes_number: Mapped[str | None] = mapped_column(String(255))
     version: Mapped[str] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(16), default="queued")
+    status: Mapped[str] = mapped_column(String(16), default=ActivityStatus.QUEUED.value)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     error_category: Mapped[str | None] = mapped_column(String(32))

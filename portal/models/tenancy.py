@@ -13,10 +13,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal.extensions import db
 from portal.models.base import Timestamps, UTCDateTime, one_of
+from portal.sync.entities import PO_TARGETS, SHIPMENT_TARGETS
 
 SYNC_MODES = ("realtime", "scheduled", "manual")
-PO_TARGETS = ("PurchaseOrder", "Bill")
-SHIPMENT_TARGETS = ("Invoice", "SalesReceipt")
 PRODUCT_LINK_MODES = ("auto_create", "manual")
 ROLES = ("support", "tenant_admin")
 

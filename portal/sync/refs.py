@@ -6,11 +6,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
+from portal.sync.entities import PO_TARGETS, SHIPMENT_TARGETS
 from portal.sync.errors import MissingReference, NotLinked, describe_not_linked, describe_unmapped_role
 
 INVENTORY_PLANS = frozenset({"Plus", "Advanced"})
-PO_TARGETS = ("PurchaseOrder", "Bill")
-SHIPMENT_TARGETS = ("Invoice", "SalesReceipt")
 ROLE_LABELS = {
     "inventory_purchases": "Inventory purchases",
     "inventory_asset": "Inventory asset",

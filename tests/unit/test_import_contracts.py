@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("portal", "jobs", "bench", "sandbox", "tests")
+PACKAGES = ("portal", "jobs", "bench", "sandbox", "tests", "devtools")
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
 INJECTIONS = [

@@ -1,0 +1,94 @@
+"""The entity registry's pure half: entities, statuses, QuickBooks targets, labels and toggles.
+
+Everything else that differs per entity is derived from ``REGISTRY``: the CHECK constraints
+(``portal.models.sync``), the preference toggles and their labels, and the order pollers run in.
+The impure half (which poller fetches it, which pusher writes it) is keyed by ``Entity`` in
+``portal.engine.poll.POLLERS`` and ``portal.engine.push.PUSHERS``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Entity(StrEnum):
+    """An OpenBoxes record kind the bridge tracks (values are stored in the database)."""
+
+    PURCHASE_ORDER = "purchase_order"
+    SUPPLIER = "supplier"
+    SHIPMENT = "shipment"
+    PRODUCT = "product"
+    ADJUSTMENT = "adjustment"
+    CUSTOMER = "customer"
+
+
+class ActivityStatus(StrEnum):
+    """Where one Integration Activity row stands (values are stored in the database)."""
+
+    QUEUED = "queued"
+    SYNCING = "syncing"
+    SYNCED = "synced"
+    RETRYING = "retrying"
+    SYNC_FAILED = "sync_failed"
+    SKIPPED = "skipped"
+
+
+class Target(StrEnum):
+    """The QuickBooks document a purchase order or a shipment becomes."""
+
+    PURCHASE_ORDER = "PurchaseOrder"
+    BILL = "Bill"
+    INVOICE = "Invoice"
+    SALES_RECEIPT = "SalesReceipt"
+
+
+@dataclass(frozen=True)
+class EntitySpec:
+    """What the console and the scheduler know about one entity.
+
+    Attributes:
+        entity: The entity.
+        toggle: The ``Tenant`` column that turns its sync on; None when it is never polled on its
+            own (customers are created on demand for shipments).
+        toggle_label: How the preferences page names the toggle.
+        targets: The QuickBooks documents it can become, first the default; empty when fixed.
+    """
+
+    entity: Entity
+    toggle: str | None = None
+    toggle_label: str = ""
+    targets: tuple[Target, ...] = ()
+
+    @property
+    def label(self) -> str:
+        """``Purchase order``, as the activity panel names it."""
+        return self.entity.replace("_", " ").capitalize()
+
+
+# Dependencies first, so vendors and items usually exist before the documents that use them.
+REGISTRY: tuple[EntitySpec, ...] = (
+    EntitySpec(Entity.SUPPLIER, "sync_suppliers", "Suppliers (vendors)"),
+    EntitySpec(Entity.PRODUCT, "sync_products", "Products (items)"),
+    EntitySpec(Entity.PURCHASE_ORDER, "sync_purchase_orders", "Purchase orders", (Target.PURCHASE_ORDER, Target.BILL)),
+    EntitySpec(Entity.SHIPMENT, "sync_shipments", "Outbound shipments", (Target.INVOICE, Target.SALES_RECEIPT)),
+    EntitySpec(Entity.ADJUSTMENT, "sync_adjustments", "Inventory adjustments"),
+    EntitySpec(Entity.CUSTOMER),
+)
+SPECS: dict[Entity, EntitySpec] = {spec.entity: spec for spec in REGISTRY}
+
+ENTITY_TYPES: tuple[str, ...] = tuple(entity.value for entity in Entity)
+ACTIVITY_STATUSES: tuple[str, ...] = tuple(status.value for status in ActivityStatus)
+POLLED: tuple[EntitySpec, ...] = tuple(spec for spec in REGISTRY if spec.toggle)
+# Preferences page order (unchanged from before the registry).
+TOGGLE_LABELS: dict[str, str] = {
+    spec.toggle: spec.toggle_label for spec in sorted(POLLED, key=lambda s: list(Entity).index(s.entity)) if spec.toggle
+}
+ENTITY_TOGGLES: tuple[str, ...] = tuple(TOGGLE_LABELS)
+PO_TARGETS: tuple[str, ...] = tuple(target.value for target in SPECS[Entity.PURCHASE_ORDER].targets)
+SHIPMENT_TARGETS: tuple[str, ...] = tuple(target.value for target in SPECS[Entity.SHIPMENT].targets)
+
+
+def entity_label(entity: str) -> str:
+    """``Purchase order`` for ``purchase_order``."""
+    return SPECS[Entity(entity)].label
