@@ -14,6 +14,7 @@ from portal.engine.enable import enable_sync
 from portal.extensions import db
 from portal.models import SyncActivity, Tenant
 from portal.redis_conn import get_redis
+from portal.sync.entities import ActivityStatus
 
 sync_cli = AppGroup("sync", help="Run and watch syncs.")
 
@@ -32,7 +33,14 @@ def status_counts(tenant_id: int) -> dict[str, int]:
 
 
 def _progress(counts: dict[str, int]) -> str:
-    order = ("queued", "syncing", "retrying", "synced", "skipped", "sync_failed")
+    order = (
+        ActivityStatus.QUEUED,
+        ActivityStatus.SYNCING,
+        ActivityStatus.RETRYING,
+        ActivityStatus.SYNCED,
+        ActivityStatus.SKIPPED,
+        ActivityStatus.SYNC_FAILED,
+    )
     return " ".join(f"{status}={counts.get(status, 0)}" for status in order)
 
 
@@ -57,6 +65,6 @@ def run(slug: str, wait: bool) -> None:
     queues = [Queue(name, connection=redis) for name in QUEUE_NAMES]
     SimpleWorker(queues, connection=redis).work(burst=True, logging_level="WARNING")
     click.echo(_progress(status_counts(tenant.id)))
-    waiting = status_counts(tenant.id).get("retrying", 0)
+    waiting = status_counts(tenant.id).get(ActivityStatus.RETRYING, 0)
     if waiting:
         click.echo(f"{waiting} row(s) wait for a scheduled retry; a running worker will pick them up")

@@ -26,9 +26,14 @@ from portal.models import OpenBoxesConnection, SyncActivity, SyncRun
 from portal.models.sync import ACTIVITY_STATUSES, ENTITY_TYPES
 from portal.sync import advice
 from portal.sync.deeplinks import openboxes_url, quickbooks_url
-from portal.sync.entities import entity_label
+from portal.sync.entities import ActivityStatus, entity_label
 
-STATUS_COLOURS = {"synced": "success", "sync_failed": "danger", "retrying": "warning", "skipped": "secondary"}
+STATUS_COLOURS = {
+    ActivityStatus.SYNCED: "success",
+    ActivityStatus.SYNC_FAILED: "danger",
+    ActivityStatus.RETRYING: "warning",
+    ActivityStatus.SKIPPED: "secondary",
+}
 ERROR_CATEGORIES = tuple(advice.CATEGORY_LABELS)
 # Console pages a fix points to: (endpoint, path used if that page is not registered).
 QUICKBOOKS_SETTINGS = ("quickbooks.index", "/admin/quickbooks/")
@@ -195,7 +200,7 @@ class SyncActivityView(ReadOnlyView):
     def _failed_matching_query(self):
         args = self._get_list_extra_args()
         _, query = self.get_list(0, None, False, args.search, args.filters, execute=False, page_size=0)
-        return query.enable_eagerloads(False).order_by(None).filter(SyncActivity.status == "sync_failed")
+        return query.enable_eagerloads(False).order_by(None).filter(SyncActivity.status == ActivityStatus.SYNC_FAILED)
 
     def detail_context(self, row: SyncActivity) -> dict:
         """What the detail page shows beyond the row's fields: the fix, deep links and attempt history."""
@@ -203,8 +208,8 @@ class SyncActivityView(ReadOnlyView):
         ob_url = openboxes_url(self._openboxes_base_url(row.tenant_id), row.entity_type, row.openboxes_id, row.snapshot)
         fix_label, fix_url = self._fix_link(guidance.fix, ob_url)
         return {
-            "failed": row.status in ("sync_failed", "retrying") or bool(row.error_category),
-            "retryable": row.status in ("sync_failed", "retrying", "queued"),
+            "failed": row.status in (ActivityStatus.SYNC_FAILED, ActivityStatus.RETRYING) or bool(row.error_category),
+            "retryable": row.status in (ActivityStatus.SYNC_FAILED, ActivityStatus.RETRYING, ActivityStatus.QUEUED),
             "advice": guidance,
             "fix_label": fix_label,
             "fix_url": fix_url,

@@ -15,9 +15,10 @@ from sqlalchemy.exc import IntegrityError
 from portal.extensions import db
 from portal.models import SyncActivity
 from portal.models.base import utcnow
+from portal.sync.entities import ActivityStatus
 from portal.sync.errors import SyncError
 
-PENDING = ("queued", "retrying")
+PENDING = (ActivityStatus.QUEUED, ActivityStatus.RETRYING)
 
 
 def record_version(
@@ -46,7 +47,7 @@ def record_version(
         amount=amount,
         run_id=run_id,
         snapshot=snapshot,
-        status="queued",
+        status=ActivityStatus.QUEUED,
     )
     try:
         with db.session.begin_nested():
@@ -72,14 +73,16 @@ def _supersede_older(row: SyncActivity) -> None:
             SyncActivity.id != row.id,
             SyncActivity.status.in_(PENDING),
         )
-        .values(status="skipped", message="Superseded by a newer version of this record.", updated_at=utcnow())
+        .values(
+            status=ActivityStatus.SKIPPED, message="Superseded by a newer version of this record.", updated_at=utcnow()
+        )
         # No in-memory sync: evaluating the identity map per row made large polls quadratic.
         .execution_options(synchronize_session=False)
     )
 
 
 def mark_synced(row: SyncActivity, qbo_id: str, message: str | None = None) -> None:
-    row.status = "synced"
+    row.status = ActivityStatus.SYNCED
     row.qbo_id = qbo_id
     row.message = message
     row.error_category = row.qbo_error_code = None
@@ -87,26 +90,26 @@ def mark_synced(row: SyncActivity, qbo_id: str, message: str | None = None) -> N
 
 
 def mark_skipped(row: SyncActivity, reason: str) -> None:
-    row.status = "skipped"
+    row.status = ActivityStatus.SKIPPED
     row.message = reason
     row.error_category = row.qbo_error_code = None
 
 
 def mark_failed(row: SyncActivity, error: SyncError) -> None:
     """Sync Failed: shown in the panel with the plain-language reason; retried only by a person."""
-    row.status = "sync_failed"
+    row.status = ActivityStatus.SYNC_FAILED
     _note_error(row, error)
 
 
 def mark_retrying(row: SyncActivity, error: SyncError, at: datetime) -> None:
-    row.status = "retrying"
+    row.status = ActivityStatus.RETRYING
     row.next_attempt_at = at
     _note_error(row, error)
 
 
 def mark_deferred(row: SyncActivity, error: SyncError, at: datetime) -> None:
     """Throttled or waiting: back to the queue without spending an attempt."""
-    row.status = "queued" if row.attempts <= 1 else "retrying"
+    row.status = ActivityStatus.QUEUED if row.attempts <= 1 else ActivityStatus.RETRYING
     row.attempts = max(0, row.attempts - 1)
     row.next_attempt_at = at
     _note_error(row, error)
@@ -114,7 +117,7 @@ def mark_deferred(row: SyncActivity, error: SyncError, at: datetime) -> None:
 
 def mark_waiting_for_reconnect(row: SyncActivity, error: SyncError) -> None:
     """QuickBooks needs reconnecting: keep the row queued (no attempt spent) until it is."""
-    row.status = "queued"
+    row.status = ActivityStatus.QUEUED
     row.attempts = max(0, row.attempts - 1)
     _note_error(row, error)
 
@@ -128,11 +131,11 @@ def _note_error(row: SyncActivity, error: SyncError) -> None:
 
 def reset_for_retry(row: SyncActivity, requested_by: str | None = None) -> bool:
     """A person asked to retry: fresh attempts, and a fresh requestid after a definite refusal."""
-    if row.status not in ("sync_failed", "retrying", "queued"):
+    if row.status not in (ActivityStatus.SYNC_FAILED, ActivityStatus.RETRYING, ActivityStatus.QUEUED):
         return False
-    if row.status == "sync_failed" and not row.outcome_unknown:
+    if row.status == ActivityStatus.SYNC_FAILED and not row.outcome_unknown:
         row.request_generation += 1
-    row.status = "queued"
+    row.status = ActivityStatus.QUEUED
     row.attempts = 0
     row.next_attempt_at = None
     log_attempt(row, "retry_requested", f"Retry requested by {requested_by or 'a person'}; attempts reset")
@@ -141,9 +144,9 @@ def reset_for_retry(row: SyncActivity, requested_by: str | None = None) -> bool:
 
 def mark_ignored(row: SyncActivity, ignored_by: str) -> bool:
     """A person chose not to push this row (failed or waiting); it ends skipped. False if not ignorable."""
-    if row.status not in ("sync_failed", "queued", "retrying"):
+    if row.status not in (ActivityStatus.SYNC_FAILED, ActivityStatus.QUEUED, ActivityStatus.RETRYING):
         return False
-    row.status = "skipped"
+    row.status = ActivityStatus.SKIPPED
     row.next_attempt_at = None
     row.message = f"Ignored by {ignored_by} on {utcnow():%Y-%m-%d %H:%M} UTC"
     log_attempt(row, "ignored", row.message)

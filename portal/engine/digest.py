@@ -28,6 +28,7 @@ from portal.models import AuditEvent, SyncActivity, Tenant, User
 from portal.models.base import utcnow
 from portal.sync import digest as compose
 from portal.sync.digest import Message, TenantFailures
+from portal.sync.entities import ActivityStatus
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +94,9 @@ def send_tenant_digest(tenant: Tenant, now: datetime, report: DigestReport) -> N
 
 def tenant_failures(tenant: Tenant, failures: int | None = None) -> TenantFailures:
     if failures is None:
-        query = select(func.count()).where(SyncActivity.tenant_id == tenant.id, SyncActivity.status == "sync_failed")
+        query = select(func.count()).where(
+            SyncActivity.tenant_id == tenant.id, SyncActivity.status == ActivityStatus.SYNC_FAILED
+        )
         failures = db.session.scalar(query)
     return TenantFailures(
         tenant.id,
@@ -127,7 +130,7 @@ def send_support_digest() -> bool:
         return False
     counts = stats.counts_by_tenant()
     tenants = db.session.scalars(select(Tenant).order_by(Tenant.name)).all()
-    rows = [tenant_failures(tenant, counts.get(tenant.id, {}).get("sync_failed", 0)) for tenant in tenants]
+    rows = [tenant_failures(tenant, counts.get(tenant.id, {}).get(ActivityStatus.SYNC_FAILED, 0)) for tenant in tenants]
     baseline = lower_support_baseline(rows)
     if not compose.support_digest_due(rows, baseline):
         return False

@@ -14,7 +14,7 @@ from portal.extensions import db
 from portal.models import OpenBoxesConnection, SyncActivity, SyncRun, Tenant
 from portal.models.base import utcnow
 from portal.models.tenancy import PRODUCT_LINK_MODES, SYNC_MODES
-from portal.sync.entities import ENTITY_TOGGLES, PO_TARGETS, SHIPMENT_TARGETS
+from portal.sync.entities import ENTITY_TOGGLES, PO_TARGETS, SHIPMENT_TARGETS, ActivityStatus
 from portal.sync.schedule import check_schedule, next_run_at
 
 SCHEDULE_FIELDS = ("sync_mode", "realtime_interval_minutes", "daily_time", "timezone")
@@ -109,16 +109,16 @@ def run_progress(tenant_id: int, since: int) -> dict:
     if run is None:
         return {"state": "waiting", "run_id": None, "fetched": 0, "pushed": 0, "failed": 0, "pending": 0, "done": False}
     counts = _status_counts(tenant_id, run.id)
-    busy = counts.get("queued", 0) + counts.get("syncing", 0)
+    busy = counts.get(ActivityStatus.QUEUED, 0) + counts.get(ActivityStatus.SYNCING, 0)
     finished = run.finished_at is not None
     return {
         "state": "polling" if not finished else ("pushing" if busy else "done"),
         "run_id": run.id,
         "fetched": sum(counts.values()),
-        "pushed": counts.get("synced", 0),
-        "failed": counts.get("sync_failed", 0),
-        "pending": busy + counts.get("retrying", 0),
-        "skipped": counts.get("skipped", 0),
+        "pushed": counts.get(ActivityStatus.SYNCED, 0),
+        "failed": counts.get(ActivityStatus.SYNC_FAILED, 0),
+        "pending": busy + counts.get(ActivityStatus.RETRYING, 0),
+        "skipped": counts.get(ActivityStatus.SKIPPED, 0),
         "error": run.error,
         "done": finished and not busy,
     }

@@ -24,6 +24,7 @@ from portal.engine import activity
 from portal.extensions import db
 from portal.models import QuickBooksConnection, SyncActivity
 from portal.models.base import utcnow
+from portal.sync.entities import ActivityStatus
 
 DEFAULT_STUCK_SECONDS = 600  # a push job times out after 180 s
 DEFAULT_ORPHAN_GRACE_SECONDS = 120  # a poll commits its rows before it enqueues their pushes
@@ -84,18 +85,24 @@ def _setting(name: str, default: int) -> timedelta:
 
 def _stuck_rows(cutoff: datetime) -> list[tuple[int, int]]:
     query = select(SyncActivity.id, SyncActivity.attempts).where(
-        SyncActivity.status == "syncing", SyncActivity.updated_at < cutoff
+        SyncActivity.status == ActivityStatus.SYNCING, SyncActivity.updated_at < cutoff
     )
     return list(db.session.execute(query))
 
 
 def _release(row_id: int, cutoff: datetime, *, exhausted: bool) -> bool:
     """Move one stuck row out of ``syncing``, unless its worker finished it meanwhile."""
-    status = "sync_failed" if exhausted else "retrying"
+    status = ActivityStatus.SYNC_FAILED if exhausted else ActivityStatus.RETRYING
     message = f"{INTERRUPTED}." if not exhausted else f"{INTERRUPTED}, but it has no attempts left: retry it."
     released = db.session.execute(
         update(SyncActivity)
-        .where(and_(SyncActivity.id == row_id, SyncActivity.status == "syncing", SyncActivity.updated_at < cutoff))
+        .where(
+            and_(
+                SyncActivity.id == row_id,
+                SyncActivity.status == ActivityStatus.SYNCING,
+                SyncActivity.updated_at < cutoff,
+            )
+        )
         .values(
             status=status,
             outcome_unknown=True,

@@ -18,6 +18,7 @@ from portal.extensions import db
 from portal.models import OpenBoxesConnection, QuickBooksConnection, SyncActivity, SyncRun, Tenant
 from portal.models.base import utcnow
 from portal.models.sync import ACTIVITY_STATUSES
+from portal.sync.entities import ActivityStatus
 
 CHART_DAYS = 14
 TOP_REASONS = 5
@@ -92,7 +93,7 @@ def daily_outcomes(
     bucket = _quarter_hour(SyncActivity.updated_at)
     query = (
         select(bucket, SyncActivity.status, func.count())
-        .where(SyncActivity.status.in_(("synced", "sync_failed")))
+        .where(SyncActivity.status.in_((ActivityStatus.SYNCED, ActivityStatus.SYNC_FAILED)))
         .where(SyncActivity.updated_at >= datetime.combine(first, time(), tzinfo=tz))
         .group_by(bucket, SyncActivity.status)
     )
@@ -100,13 +101,16 @@ def daily_outcomes(
     for quarter, status, number in db.session.execute(_scoped(query, SyncActivity, tenant_id)):
         found[(datetime.fromtimestamp(int(quarter) * BUCKET_SECONDS, tz).date(), status)] += number
     every_day = (first + timedelta(days=offset) for offset in range(days))
-    return [DayCount(when, found[(when, "synced")], found[(when, "sync_failed")]) for when in every_day]
+    return [
+        DayCount(when, found[(when, ActivityStatus.SYNCED)], found[(when, ActivityStatus.SYNC_FAILED)])
+        for when in every_day
+    ]
 
 
 def top_failure_reasons(tenant_id: int | None, limit: int = TOP_REASONS) -> list[tuple[str, int]]:
     """The most frequent messages among Sync Failed rows, with how many rows carry each."""
     reason = SyncActivity.message
-    query = select(reason, func.count()).where(SyncActivity.status == "sync_failed")
+    query = select(reason, func.count()).where(SyncActivity.status == ActivityStatus.SYNC_FAILED)
     query = _scoped(query, SyncActivity, tenant_id).group_by(reason).order_by(func.count().desc(), reason).limit(limit)
     return [(text or "No reason recorded", number) for text, number in db.session.execute(query)]
 
