@@ -21,6 +21,7 @@ from portal.models import SyncRun, Tenant
 from portal.models.base import utcnow
 from portal.sync.entities import POLLED, Entity
 from portal.sync.errors import SyncError
+from portal.sync.snapshots import ProductSnapshot, SupplierSnapshot
 from portal.sync.watermark import Scan
 
 PAGE_SIZE = 100
@@ -90,7 +91,7 @@ def poll_products(tenant: Tenant, client, run_id: int) -> list:
             number=change.record.get("productCode"),
             label=change.record.get("name"),
             run_id=run_id,
-            snapshot={"product": change.record},
+            snapshot=ProductSnapshot(change.record).to_json(),
         )
         for change in changes
     ]
@@ -119,7 +120,7 @@ def poll_suppliers(tenant: Tenant, client, run_id: int) -> list:
                 number=change.record.get("code"),
                 label=change.record.get("name"),
                 run_id=run_id,
-                snapshot={"organization": organization, "location": location},
+                snapshot=SupplierSnapshot(organization, location).to_json(),
             )
         )
     return _commit_then_save(tenant, "supplier", scan.result(listed_until).to_json(), rows)

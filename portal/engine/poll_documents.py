@@ -14,8 +14,10 @@ from portal.extensions import db
 from portal.models import SyncActivity, Tenant
 from portal.models.base import utcnow
 from portal.sync.dates import parse_openboxes_datetime
+from portal.sync.entities import Entity
 from portal.sync.identity import PO_ROW_VOLATILE, adjustment_key, content_hash
 from portal.sync.money import exchange_rate_from_totals
+from portal.sync.snapshots import AdjustmentSnapshot, PurchaseOrderSnapshot, ShipmentSnapshot
 from portal.sync.watermark import ADJUSTMENT_OVERLAP, PO_RESCAN_DAYS, Scan, diff_window
 
 PAGE_SIZE = 100
@@ -117,15 +119,15 @@ def _record_purchase_order(tenant: Tenant, client, listed: dict, products: Produ
     if _has_version(tenant.id, "purchase_order", order["id"], version):
         return None
     origin = order.get("origin") or {}
-    snapshot = {
-        "order": order,
-        "items": items,
-        "organization": origin.get("organization") or {"id": origin.get("id"), "name": origin.get("name")},
-        "location": origin,
-        "products": products.for_ids((item.get("product") or {}).get("id") for item in items),
-        "approved_at": _first_seen(tenant.id, "purchase_order", order["id"]).isoformat(),
-        "exchange_rate": _str(exchange_rate_from_totals(listed.get("total"), listed.get("totalNormalized"))),
-    }
+    snapshot = PurchaseOrderSnapshot(
+        order=order,
+        items=items,
+        organization=origin.get("organization") or {"id": origin.get("id"), "name": origin.get("name")},
+        location=origin,
+        products=products.for_ids((item.get("product") or {}).get("id") for item in items),
+        approved_at=_first_seen(tenant.id, Entity.PURCHASE_ORDER, order["id"]),
+        exchange_rate=exchange_rate_from_totals(listed.get("total"), listed.get("totalNormalized")),
+    )
     return activity.record_version(
         tenant.id,
         "purchase_order",
@@ -134,12 +136,8 @@ def _record_purchase_order(tenant: Tenant, client, listed: dict, products: Produ
         number=order.get("orderNumber"),
         label=origin.get("name"),
         run_id=run_id,
-        snapshot=snapshot,
+        snapshot=snapshot.to_json(),
     )
-
-
-def _str(value) -> str | None:
-    return None if value is None else str(value)
 
 
 def _has_version(tenant_id: int, entity: str, openboxes_id: str, version: str) -> bool:
@@ -194,12 +192,12 @@ def _record_shipment(tenant: Tenant, client, movement: dict, products: ProductCa
     shipment = jsonable(client.shipment(shipment_id)) if shipment_id else {}
     product_ids = [(line.get("product") or {}).get("id") for line in movement.get("lineItems") or []]
     product_ids += [_shipment_item_product(entry) for entry in shipment.get("shipmentItems") or []]
-    snapshot = {
-        "movement": movement,
-        "shipment": shipment,
-        "destination": movement.get("destination") or {},
-        "products": products.for_ids(product_ids),
-    }
+    snapshot = ShipmentSnapshot(
+        movement=movement,
+        shipment=shipment,
+        destination=movement.get("destination") or {},
+        products=products.for_ids(product_ids),
+    )
     return activity.record_version(
         tenant.id,
         "shipment",
@@ -208,7 +206,7 @@ def _record_shipment(tenant: Tenant, client, movement: dict, products: ProductCa
         number=movement.get("identifier"),
         label=(movement.get("destination") or {}).get("name"),
         run_id=run_id,
-        snapshot=snapshot,
+        snapshot=snapshot.to_json(),
     )
 
 
@@ -262,5 +260,5 @@ def _record_adjustment(tenant: Tenant, change, products: ProductCache, run_id: i
         number=(row.get("transaction") or {}).get("transactionNumber"),
         label=product.get("name"),
         run_id=run_id,
-        snapshot={"row": row, "product": product},
+        snapshot=AdjustmentSnapshot(row=row, product=product).to_json(),
     )

@@ -8,7 +8,6 @@ with backoff (transient), deferred (throttled), waiting (reconnect) or Sync Fail
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
 
 from flask import current_app
@@ -36,8 +35,14 @@ from portal.sync.errors import (
     Transient,
 )
 from portal.sync.mappers import destination_to_customer, product_to_item, sparse_update, supplier_to_vendor
-from portal.sync.money import to_decimal
 from portal.sync.refs import vendor_key
+from portal.sync.snapshots import (
+    AdjustmentSnapshot,
+    ProductSnapshot,
+    PurchaseOrderSnapshot,
+    ShipmentSnapshot,
+    SupplierSnapshot,
+)
 
 
 @dataclass
@@ -52,8 +57,8 @@ class PushDecision:
 
 
 def push_supplier(ctx: SyncContext, row: SyncActivity) -> tuple[dict, Decimal | None]:
-    snapshot = row.snapshot
-    organization, location = snapshot["organization"], snapshot.get("location")
+    snap = SupplierSnapshot.from_json(row.snapshot)
+    organization, location = snap.organization, snap.location
     refs = ctx.refs()
     return _upsert_named(
         ctx, row, "supplier", lambda clash: supplier_to_vendor(organization, location, refs, clash=clash)
@@ -61,7 +66,7 @@ def push_supplier(ctx: SyncContext, row: SyncActivity) -> tuple[dict, Decimal | 
 
 
 def push_product(ctx: SyncContext, row: SyncActivity) -> tuple[dict, Decimal | None]:
-    product = row.snapshot["product"]
+    product = ProductSnapshot.from_json(row.snapshot).product
     link = find_link(ctx.tenant_id, ctx.realm, "product", row.openboxes_id)
     if link is None:
         qbo_id = ensure_item(ctx, product, row.request_generation)
@@ -103,10 +108,10 @@ def _ensure_items(ctx: SyncContext, row: SyncActivity, products: list[dict]) -> 
 
 
 def push_purchase_order(ctx: SyncContext, row: SyncActivity) -> tuple[dict, Decimal | None]:
-    snap = row.snapshot
-    organization, location = snap["organization"], snap.get("location")
+    snap = PurchaseOrderSnapshot.from_json(row.snapshot)
+    organization, location = snap.organization, snap.location
     home = ctx.connection.home_currency or "USD"
-    currency = next((item["currencyCode"] for item in snap["items"] if item.get("currencyCode")), home)
+    currency = next((item["currencyCode"] for item in snap.items if item.get("currencyCode")), home)
     key = vendor_key(str(organization["id"]), currency, home)
     base = ctx.refs()
     vendor = ensure_named(
@@ -116,22 +121,22 @@ def push_purchase_order(ctx: SyncContext, row: SyncActivity) -> tuple[dict, Deci
         lambda clash: supplier_to_vendor(organization, location, base, currency=currency, clash=clash),
         row.request_generation,
     )
-    items = _ensure_items(ctx, row, list(snap["products"].values()))
+    items = _ensure_items(ctx, row, list(snap.products.values()))
     refs = ctx.refs(vendors={key: vendor}, items=items)
     mapped = purchase_order_to_qbo(
-        snap["order"],
-        snap["items"],
+        snap.order,
+        snap.items,
         refs,
-        approved_at=_parse_time(snap["approved_at"]),
-        exchange_rate=to_decimal(snap.get("exchange_rate")),
+        approved_at=snap.approved_at,
+        exchange_rate=snap.exchange_rate,
         version=row.version,
     )
     return write_document(ctx, row, mapped), mapped.amount
 
 
 def push_shipment(ctx: SyncContext, row: SyncActivity) -> tuple[dict, Decimal | None]:
-    snap = row.snapshot
-    destination = snap["destination"]
+    snap = ShipmentSnapshot.from_json(row.snapshot)
+    destination = snap.destination
     base = ctx.refs()
     customer = ensure_named(
         ctx,
@@ -140,19 +145,17 @@ def push_shipment(ctx: SyncContext, row: SyncActivity) -> tuple[dict, Decimal | 
         lambda clash: destination_to_customer(destination, base, clash=clash),
         row.request_generation,
     )
-    products = snap["products"]
+    products = snap.products
     items = _ensure_items(ctx, row, list(products.values()))
     refs = ctx.refs(customers={str(destination["id"]): customer}, items=items)
     prices = {pid: product.get("pricePerUnit") for pid, product in products.items()}
-    mapped = shipment_to_qbo(snap["movement"], snap["shipment"], prices, refs, version=row.version)
+    mapped = shipment_to_qbo(snap.movement, snap.shipment, prices, refs, version=row.version)
     return write_document(ctx, row, mapped), mapped.amount
 
 
 def push_adjustment(ctx: SyncContext, row: SyncActivity) -> tuple[dict, Decimal | None]:
-    snap = row.snapshot
-    mapped = adjustment_to_journal_entry(
-        snap["row"], snap["product"].get("pricePerUnit"), ctx.refs(), version=row.version
-    )
+    snap = AdjustmentSnapshot.from_json(row.snapshot)
+    mapped = adjustment_to_journal_entry(snap.row, snap.product.get("pricePerUnit"), ctx.refs(), version=row.version)
     return write_document(ctx, row, mapped), mapped.amount
 
 
@@ -163,10 +166,6 @@ PUSHERS = {
     Entity.SHIPMENT: push_shipment,
     Entity.ADJUSTMENT: push_adjustment,
 }
-
-
-def _parse_time(text: str) -> datetime:
-    return datetime.fromisoformat(text)
 
 
 # --- the outcome --------------------------------------------------------------------------------

@@ -1,0 +1,107 @@
+"""Typed snapshots: what a poll stores on an activity row, and what the pusher reads back.
+
+``to_json`` gives the dict stored in ``SyncActivity.snapshot`` (same keys as before these classes,
+so rows stored earlier load unchanged); ``from_json`` parses it once, so pushers get Decimals and
+datetimes instead of strings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from portal.sync.money import to_decimal
+
+
+@dataclass(frozen=True)
+class SupplierSnapshot:
+    organization: dict
+    location: dict | None = None
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict) -> SupplierSnapshot:
+        return cls(organization=data["organization"], location=data.get("location"))
+
+
+@dataclass(frozen=True)
+class ProductSnapshot:
+    product: dict
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict) -> ProductSnapshot:
+        return cls(product=data["product"])
+
+
+@dataclass(frozen=True)
+class PurchaseOrderSnapshot:
+    """An order with its lines, supplier, products, when it was first seen approved and its rate."""
+
+    order: dict
+    items: list[dict]
+    organization: dict
+    approved_at: datetime
+    location: dict | None = None
+    products: dict[str, dict] = field(default_factory=dict)
+    exchange_rate: Decimal | None = None
+
+    def to_json(self) -> dict:
+        data = asdict(self)
+        data["approved_at"] = self.approved_at.isoformat()
+        data["exchange_rate"] = None if self.exchange_rate is None else str(self.exchange_rate)
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict) -> PurchaseOrderSnapshot:
+        return cls(
+            order=data["order"],
+            items=data["items"],
+            organization=data["organization"],
+            approved_at=datetime.fromisoformat(data["approved_at"]),
+            location=data.get("location"),
+            products=data["products"],
+            exchange_rate=to_decimal(data.get("exchange_rate")),
+        )
+
+
+@dataclass(frozen=True)
+class ShipmentSnapshot:
+    """A shipped stock movement, its shipment, destination and products."""
+
+    movement: dict
+    shipment: dict
+    destination: dict
+    products: dict[str, dict] = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict) -> ShipmentSnapshot:
+        return cls(
+            movement=data["movement"],
+            shipment=data["shipment"],
+            destination=data["destination"],
+            products=data["products"],
+        )
+
+
+@dataclass(frozen=True)
+class AdjustmentSnapshot:
+    """One product-inventory transaction row and its product."""
+
+    row: dict
+    product: dict
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict) -> AdjustmentSnapshot:
+        return cls(row=data["row"], product=data["product"])
