@@ -26,11 +26,10 @@ class SyncContext:
     tenant: Tenant
     connection: QuickBooksConnection
     client: QuickBooksClient
-    server_timezone: str = "UTC"
 
     def refs(self, **links: dict[str, str]) -> Refs:
         """Mapper refs with the given links (``vendors=``, ``customers=``, ``items=``)."""
-        return build_refs(self, server_timezone=self.server_timezone, **links)
+        return build_refs(self, **links)
 
     @staticmethod
     def commit() -> None:
@@ -81,7 +80,6 @@ def build_refs(
     vendors: dict[str, str] | None = None,
     customers: dict[str, str] | None = None,
     items: dict[str, str] | None = None,
-    server_timezone: str = "UTC",
 ) -> Refs:
     """Mapper refs: company facts, the tenant's options and mappings, and the links already known."""
     mappings = db.session.scalars(select(AccountMapping).filter_by(tenant_id=ctx.tenant_id))
@@ -96,7 +94,6 @@ def build_refs(
         po_target=ctx.tenant.po_target,
         shipment_target=ctx.tenant.shipment_target,
         timezone=ctx.tenant.timezone or "UTC",
-        server_timezone=server_timezone,
         inventory_start_date=inventory_start_date(ctx.tenant),
     )
 
