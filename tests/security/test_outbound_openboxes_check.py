@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 
 from portal.config import load_config
-from portal.engine.connect_openboxes import ALREADY_TESTING
 from portal.models import OpenBoxesConnection
 from tests.conftest import AuthActions
 
 ROOT = Path(__file__).resolve().parents[2]
+ALREADY_TESTING = "A connection test of this OpenBoxes is already running: wait for its result, then try again."
 NO_ANSWER = "could not be reached or did not answer in time: check the address"
 SECRET_BODY = "internal-admin-token=s3cr3t-from-the-remote-end"
 
