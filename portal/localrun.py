@@ -26,6 +26,7 @@ from portal.extensions import db
 from portal.local_redis import RedisUnavailable, ensure_redis
 from portal.models import Tenant, User
 
+GUNICORN_CONF = Path(__file__).resolve().parent.parent / "gunicorn.conf.py"
 FIRST_USERS_HINT = """No console users yet. Create a support user and a tenant admin:
   .venv/bin/flask tenants create --name "Acme Medical"
   .venv/bin/flask users create --email you@example.com --role support
@@ -64,7 +65,18 @@ def instance_path() -> Path:
 def start_processes(port: int, env: dict) -> list[subprocess.Popen]:
     python = sys.executable
     commands = [
-        [python, "-m", "gunicorn", "wsgi:app", "--bind", f"127.0.0.1:{port}", "--workers", "2"],
+        [
+            python,
+            "-m",
+            "gunicorn",
+            "wsgi:app",
+            "--config",
+            str(GUNICORN_CONF),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+        ],
         [python, "-m", "jobs.worker"],
         [python, "-m", "jobs.clock"],
     ]
