@@ -144,3 +144,81 @@ def test_a_webhook_with_a_refused_address_is_not_saved(two_tenants, auth, db, ur
     page = auth.post("/admin/preferences/digest/", data=form, follow_redirects=True).get_data(as_text=True)
     assert NEVER in page
     assert db.session.get(Tenant, two_tenants["acme"].id).digest_webhook_url is None
+
+
+def self_signed(tmp_path, name: str) -> tuple[str, str]:
+    """A certificate for ``name`` and its key, as PEM files (the certificate is its own CA)."""
+    from datetime import UTC, datetime, timedelta
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = tmp_path / f"{name}.crt", tmp_path / f"{name}.key"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return str(cert_file), str(key_file)
+
+
+@pytest.fixture
+def outbound_tls_server(tmp_path):
+    """An HTTPS server on 127.0.0.1 with a certificate for REBIND_NAME; answers the SNI name it was sent."""
+    import ssl
+
+    cert_file, key_file = self_signed(tmp_path, REBIND_NAME)
+    seen: list[str | None] = []
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_file, key_file)
+    context.sni_callback = lambda sock, server_name, ctx: seen.append(server_name)
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = self.headers["Host"].encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server.server_address[1], cert_file, seen
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_pinned_https_connection_keeps_host_sni_and_certificate_check(outbound_tls_server):
+    import requests
+
+    port, cert_file, seen = outbound_tls_server
+    with requests.Session() as session:
+        # The name is in no DNS: the request can only reach the server through the pinned address.
+        netguard.pin(session, f"https://{REBIND_NAME}:{port}", ipaddress.ip_address("127.0.0.1"))
+        answer = session.get(f"https://{REBIND_NAME}:{port}/", verify=cert_file, timeout=5)
+        assert answer.text == f"{REBIND_NAME}:{port}" and seen == [REBIND_NAME]
+
+    with requests.Session() as session:
+        netguard.pin(session, f"https://other.outbound.test:{port}", ipaddress.ip_address("127.0.0.1"))
+        with pytest.raises(requests.exceptions.SSLError, match="(?i)hostname"):  # a trusted certificate, other name
+            session.get(f"https://other.outbound.test:{port}/", verify=cert_file, timeout=5)
