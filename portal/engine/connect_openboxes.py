@@ -122,6 +122,7 @@ def check_failure(error: SyncError, base_url: str) -> str:
     if isinstance(error, OWN_WORDS) or not isinstance(error, OpenBoxesError):
         return error.message
     host = urlsplit(base_url).hostname or base_url
-    if isinstance(error, OpenBoxesUnreachable) or not error.status:
+    if isinstance(error, OpenBoxesUnreachable):
         return f"OpenBoxes at {host} could not be reached or did not answer in time: {UNREACHABLE_FIX}."
-    return f"OpenBoxes at {host} did not answer correctly (HTTP {error.status}): {WRONG_ANSWER_FIX}."
+    status = f" (HTTP {error.status})" if error.status else ""
+    return f"OpenBoxes at {host} did not answer correctly{status}: {WRONG_ANSWER_FIX}."
