@@ -141,6 +141,7 @@ def load_config(env: dict, instance_path: Path) -> dict:
         "SYNC_STUCK_SECONDS": int(env.get("SYNC_STUCK_SECONDS", "600")),
         "SYNC_ORPHAN_GRACE_SECONDS": int(env.get("SYNC_ORPHAN_GRACE_SECONDS", "120")),
         "SYNC_RETRY_DELAYS": parse_delays(env.get("SYNC_RETRY_DELAYS", "60,120,240")),
+        "OPENBOXES_TEST_TIMEOUT_SECONDS": float(env.get("OPENBOXES_TEST_TIMEOUT_SECONDS", "10")),
         "OPENBOXES_ALLOW_PRIVATE_NETWORKS": env.get("OPENBOXES_ALLOW_PRIVATE_NETWORKS", "1" if dev else "0") == "1",
         "METRICS_TOKEN": env.get("METRICS_TOKEN", ""),
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),

@@ -7,7 +7,7 @@ Where the list comes from (no single OpenBoxes call is cheap enough to make per 
 - products read by "Load products from OpenBoxes" (``openboxes_product``), which pages through the
   whole catalogue once, so products unchanged since syncing was enabled can be linked up front.
 
-Conflicts need the QuickBooks items, which come from the same per-realm cache as the account pickers.
+Conflicts need the QuickBooks items, which come from the same per-tenant, per-realm cache as the account pickers.
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ def live_items(tenant_id: int, *, refresh: bool = False, ctx: SyncContext | None
     """Every item of the tenant's QuickBooks company, inactive ones included, cached like the accounts."""
     ctx = ctx or load_context(tenant_id)
     fetch = lambda: [compact_item(i) for i in ctx.client.query_all("Item", "Active IN (true, false)")]  # noqa: E731
-    return cached_list(ctx.realm, "items", fetch, refresh)
+    return cached_list(ctx.tenant_id, ctx.realm, "items", fetch, refresh)
 
 
 def current_realm(tenant_id: int) -> str | None:

@@ -35,6 +35,7 @@ ACCOUNTING_SCOPE = "com.intuit.quickbooks.accounting"
 STATE_TTL_SECONDS = 900  # Intuit's codes live 10 minutes; a little longer for a slow consent page
 CLAIM_TTL_SECONDS = 86400  # a replay arriving later than this finds no state at all: refused just the same
 START_AGAIN = "click Connect to QuickBooks to start again"
+REALM_MAX_LENGTH = 32  # QuickBooks company ids are 15-20 digits today
 
 
 class ConnectRefused(Exception):
@@ -100,8 +101,11 @@ def _finish(tenant_id: int, user_id: int, state: str, pending: dict, params: Map
     realm, code = params.get("realmId") or "", params.get("code") or ""
     if not realm or not code:
         raise ConnectRefused(f"QuickBooks sent back no company or no authorization code: {START_AGAIN}")
+    if not realm.isdigit() or len(realm) > REALM_MAX_LENGTH:
+        raise ConnectRefused(f"QuickBooks sent back a company id that is not one: {START_AGAIN}")
     _check_realm_switch(tenant_id, realm, pending["reset_links"])
     token = _exchange_code(code, pending["redirect_uri"], state)
+    _prove_realm(tenant_id, realm, token)
     previous = _save_connection(tenant_id, user_id, realm, token, pending["reset_links"])
     problem = refresh_company_facts(tenant_id)
     requeued = _requeue_waiting_rows(tenant_id) if previous != "connected" else 0
@@ -160,6 +164,29 @@ def _exchange_code(code: str, redirect_uri: str, state: str) -> dict:
         raise ConnectRefused(f"QuickBooks refused the authorization ({exc.error}): {START_AGAIN}") from exc
     except requests.RequestException as exc:
         raise ConnectRefused(f"Could not reach QuickBooks to finish connecting: {START_AGAIN} in a minute") from exc
+
+
+def _prove_realm(tenant_id: int, realm: str, token: dict) -> None:
+    """Refuse unless the new access token reads company ``realm``'s CompanyInfo.
+
+    The ``realmId`` of the callback is only a query parameter the browser brings back: anyone can edit it.
+    The token is what Intuit issued for the company actually chosen on its consent page, so the company is
+    stored only once that token has read it. A refused token is dropped, never stored.
+    """
+    url = f"{current_app.config['QBO_API_BASE'].rstrip('/')}/v3/company/{realm}/companyinfo/{realm}"
+    headers = {"Authorization": f"Bearer {token.get('access_token', '')}", "Accept": "application/json"}
+    try:
+        answer = requests.get(url, headers=headers, timeout=30, allow_redirects=False)
+    except requests.RequestException as exc:
+        raise ConnectRefused(f"Could not reach QuickBooks to check the company: {START_AGAIN} in a minute") from exc
+    if answer.status_code != 200:
+        details = {"realm_id": realm, "status": answer.status_code}
+        record_event("quickbooks.realm_refused", tenant_id=tenant_id, details=details)
+        db.session.commit()  # kept: the refusal below rolls back everything else
+        raise ConnectRefused(
+            f"Not connected: this QuickBooks sign-in does not give access to company {realm}, the company named "
+            f"in the address it came back with. Nothing was changed: {START_AGAIN}"
+        )
 
 
 def _save_connection(tenant_id: int, user_id: int, realm: str, token: dict, reset_links: bool) -> str | None:

@@ -21,7 +21,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from portal.audit import record_event
-from portal.clients.netguard import resolve, unsafe_address_reason
+from portal.clients.netguard import Address, UnsafeAddress, checked_address, pin
 from portal.engine import stats
 from portal.extensions import db
 from portal.models import AuditEvent, SyncActivity, Tenant, User
@@ -207,8 +207,10 @@ def _email(message: Message, recipients: list[str], sender: str) -> EmailMessage
 def post_webhook(message: Message, url: str, tenant_id: int | None) -> bool:
     where = compose.webhook_host(url)
     try:
-        refuse_unsafe_webhook(url)
-        response = requests.post(url, json=message.payload, timeout=WEBHOOK_TIMEOUT_SECONDS, allow_redirects=False)
+        address = refuse_unsafe_webhook(url)
+        with requests.Session() as session:
+            pin(session, url_origin(url), address)  # connect to the address just checked, not a new DNS answer
+            response = session.post(url, json=message.payload, timeout=WEBHOOK_TIMEOUT_SECONDS, allow_redirects=False)
     except (ValueError, requests.RequestException) as error:
         # Our own refusals name only the host; requests' errors (some are ValueErrors) may quote the whole URL.
         ours = isinstance(error, ValueError) and not isinstance(error, requests.RequestException)
@@ -223,22 +225,27 @@ def post_webhook(message: Message, url: str, tenant_id: int | None) -> bool:
     return True
 
 
-def refuse_unsafe_webhook(url: str) -> None:
-    """ValueError unless the URL is http(s) and its host resolves only to addresses we may call.
+def url_origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def refuse_unsafe_webhook(url: str) -> Address:
+    """The address to post to; ValueError unless the URL is http(s) and its host resolves only to addresses we
+    may call.
 
     Same rule as the OpenBoxes client (``portal.clients.netguard``): link-local and metadata addresses never;
     private and loopback ones only where ``OPENBOXES_ALLOW_PRIVATE_NETWORKS`` allows them (development).
     """
     compose.check_webhook_url(url)
     parts = urlsplit(url)
+    allow_private = current_app.config["OPENBOXES_ALLOW_PRIVATE_NETWORKS"]
     try:
-        addresses = resolve(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
+        return checked_address(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80), allow_private)
     except (socket.gaierror, UnicodeError):
         raise ValueError(f"The webhook host {parts.hostname} could not be resolved: check the URL") from None
-    allow_private = current_app.config["OPENBOXES_ALLOW_PRIVATE_NETWORKS"]
-    for address in addresses:
-        if reason := unsafe_address_reason(address, allow_private):
-            raise ValueError(f"The webhook host {parts.hostname} is {reason}: use a public URL")
+    except UnsafeAddress as unsafe:
+        raise ValueError(f"The webhook host {parts.hostname} is {unsafe.reason}: use a public URL") from None
 
 
 def save_digest_webhook(tenant_id: int, url: str) -> bool:

@@ -14,8 +14,11 @@ from portal.models import OpenBoxesConnection
 from portal.sync.errors import Permanent
 
 
-def openboxes_client(tenant_id: int) -> OpenBoxesClient:
-    """A client for the tenant's OpenBoxes connection. Raises Permanent when none is configured."""
+def openboxes_client(tenant_id: int, deadline: float | None = None) -> OpenBoxesClient:
+    """A client for the tenant's OpenBoxes connection (``deadline``: seconds for all its requests together).
+
+    Raises Permanent when none is configured.
+    """
     connection = db.session.scalar(select(OpenBoxesConnection).filter_by(tenant_id=tenant_id))
     if connection is None:
         raise Permanent("OpenBoxes is not connected for this tenant: set it up under Settings › OpenBoxes")
@@ -24,6 +27,7 @@ def openboxes_client(tenant_id: int) -> OpenBoxesClient:
         connection.username,
         connection.password,
         connection.location_id,
+        deadline=deadline,
         allow_private_networks=current_app.config["OPENBOXES_ALLOW_PRIVATE_NETWORKS"],
     )
 

@@ -84,7 +84,7 @@ def _create(ctx: SyncContext, targets: list[ProductRow], items: list[dict], rows
         record_event("product.linked", tenant_id=ctx.tenant_id, details=_details(row, item_id, "auto_created"))
         db.session.commit()
         outcome.done += 1
-    forget_list(ctx.realm, "items")
+    forget_list(ctx.tenant_id, ctx.realm, "items")
 
 
 def _unlink(ctx: SyncContext, targets: list[ProductRow], items: list[dict], rows: dict, outcome: Outcome) -> None:
