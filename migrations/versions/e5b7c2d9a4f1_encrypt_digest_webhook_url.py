@@ -1,7 +1,7 @@
 """encrypt the tenant's digest webhook URL at rest (String(500) plaintext -> Text holding a Fernet token)
 
 Revision ID: e5b7c2d9a4f1
-Revises: c38faa9bc251
+Revises: ccbf08e4dc8a
 Create Date: 2026-12-06 00:30:00
 
 A webhook URL often carries its credential in the path (Slack, Teams, Zapier), so it is a secret like the
@@ -17,7 +17,7 @@ from flask import current_app
 
 # revision identifiers, used by Alembic.
 revision = 'e5b7c2d9a4f1'
-down_revision = 'c38faa9bc251'
+down_revision = 'ccbf08e4dc8a'
 branch_labels = None
 depends_on = None
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("portal", "jobs", "bench", "sandbox", "tests")
+PACKAGES = ("portal", "jobs", "bench", "sandbox", "devtools", "tests")
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
 INJECTIONS = [
@@ -27,6 +27,7 @@ INJECTIONS = [
     ("admin-no-clients", "portal/admin/injected.py", "from portal.clients.quickbooks import QuickBooksClient\n"),
     ("product-no-dev-tools", "jobs/injected.py", "import tests.factories\n"),
     ("product-no-dev-tools", "portal/injected.py", "import bench.sync_bench\n"),
+    ("product-no-dev-tools", "portal/engine/injected.py", "from devtools.seed import seed_connected_tenant\n"),
 ]
 
 
