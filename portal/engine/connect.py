@@ -10,18 +10,21 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Mapping
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import requests
 from flask import current_app
 from oauthlib.oauth2.rfc6749.errors import OAuth2Error
+from redis.exceptions import LockError
 from requests.auth import HTTPBasicAuth
 from requests_oauthlib import OAuth2Session
 from sqlalchemy import delete
 
 from portal.audit import record_event
 from portal.engine.activity import pending_rows
+from portal.engine.context import WEB_CALL_TIMEOUT_SECONDS
 from portal.engine.enable import enable_sync
 from portal.engine.ports import job_queue
 from portal.engine.qbo_company import connection_of, link_count, refresh_company_facts
@@ -35,6 +38,7 @@ ACCOUNTING_SCOPE = "com.intuit.quickbooks.accounting"
 STATE_TTL_SECONDS = 900  # Intuit's codes live 10 minutes; a little longer for a slow consent page
 CLAIM_TTL_SECONDS = 86400  # a replay arriving later than this finds no state at all: refused just the same
 START_AGAIN = "click Connect to QuickBooks to start again"
+WEB_LOCK_WAIT_SECONDS = 5  # inside a console request; a token refresh in flight holds the lock for one short call
 REALM_MAX_LENGTH = 32  # QuickBooks company ids are 15-20 digits today
 
 
@@ -158,7 +162,7 @@ def _exchange_code(code: str, redirect_uri: str, state: str) -> dict:
             code=code,
             client_secret=config["QBO_CLIENT_SECRET"],
             headers={"Accept": "application/json", **HARD_EXPIRY_HEADER},
-            timeout=30,
+            timeout=WEB_CALL_TIMEOUT_SECONDS,
         )
     except OAuth2Error as exc:
         raise ConnectRefused(f"QuickBooks refused the authorization ({exc.error}): {START_AGAIN}") from exc
@@ -176,7 +180,7 @@ def _prove_realm(tenant_id: int, realm: str, token: dict) -> None:
     url = f"{current_app.config['QBO_API_BASE'].rstrip('/')}/v3/company/{realm}/companyinfo/{realm}"
     headers = {"Authorization": f"Bearer {token.get('access_token', '')}", "Accept": "application/json"}
     try:
-        answer = requests.get(url, headers=headers, timeout=30, allow_redirects=False)
+        answer = requests.get(url, headers=headers, timeout=WEB_CALL_TIMEOUT_SECONDS, allow_redirects=False)
     except requests.RequestException as exc:
         raise ConnectRefused(f"Could not reach QuickBooks to check the company: {START_AGAIN} in a minute") from exc
     if answer.status_code != 200:
@@ -219,9 +223,21 @@ def _reset_links(tenant_id: int, realm: str) -> None:
         record_event("quickbooks.links_reset", tenant_id=tenant_id, details={"new_realm_id": realm, **counts})
 
 
+@contextmanager
 def _refresh_lock(connection_id: int):
     # The same lock portal.qbo_tokens takes to refresh: a refresh in flight must not land on new tokens.
-    return get_redis().lock(f"qbo-refresh:{connection_id}", timeout=LOCK_TIMEOUT_SECONDS, blocking_timeout=70)
+    lock = get_redis().lock(
+        f"qbo-refresh:{connection_id}", timeout=LOCK_TIMEOUT_SECONDS, blocking_timeout=WEB_LOCK_WAIT_SECONDS
+    )
+    if not lock.acquire():
+        raise ConnectRefused(
+            "QuickBooks tokens are being renewed right now; nothing was changed. Try again in a minute."
+        )
+    try:
+        yield
+    finally:
+        with suppress(LockError):  # expired under a very slow call: the refresh it guarded is over
+            lock.release()
 
 
 def _requeue_waiting_rows(tenant_id: int) -> int:
@@ -253,6 +269,13 @@ def disconnect(tenant_id: int) -> Result:
     connection = connection_of(tenant_id)
     if connection is None or connection.status == "disconnected":
         return Result("QuickBooks is not connected; nothing to disconnect.", "info", tenant_id)
+    try:
+        return _revoke_and_forget(tenant_id, connection)
+    except ConnectRefused as refused:
+        return Result(refused.message, refused.category, tenant_id)
+
+
+def _revoke_and_forget(tenant_id: int, connection: QuickBooksConnection) -> Result:
     with _refresh_lock(connection.id):
         db.session.refresh(connection)
         problem = _revoke(connection.refresh_token or connection.access_token)
@@ -280,7 +303,7 @@ def _revoke(token: str | None) -> str | None:
             json={"token": token},
             auth=HTTPBasicAuth(config["QBO_CLIENT_ID"], config["QBO_CLIENT_SECRET"]),
             headers={"Accept": "application/json"},
-            timeout=30,
+            timeout=WEB_CALL_TIMEOUT_SECONDS,
         )
     except requests.RequestException:
         return f"QuickBooks could not be reached to revoke the tokens: {manual}."

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from flask import current_app
+from flask import current_app, has_request_context
 from sqlalchemy import select
 
 from portal.clients.quickbooks import QuickBooksClient
@@ -19,6 +19,10 @@ from portal.sync.errors import NeedsReconnect
 from portal.sync.refs import Account, Refs
 
 INVENTORY_START_LEAD_DAYS = 365
+# Inside a console request every QuickBooks call must leave room under gunicorn's 25 s for the others
+# (the OAuth callback makes three in turn); a job has time to wait for a slow answer.
+WEB_CALL_TIMEOUT_SECONDS = 5
+JOB_CALL_TIMEOUT_SECONDS = 30
 
 
 @dataclass
@@ -65,6 +69,7 @@ def load_context(tenant_id: int) -> SyncContext:
         connection.realm_id,
         DbTokenProvider(connection.id, redis),
         api_base=config["QBO_API_BASE"],
+        timeout=WEB_CALL_TIMEOUT_SECONDS if has_request_context() else JOB_CALL_TIMEOUT_SECONDS,
         limiter=RealmRateLimiter(redis, rate_limits(config)),
         observer=lambda realm, status: record_qbo_call(redis, realm, status),
     )
