@@ -12,8 +12,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from portal.clients import netguard
+from portal.clients.notify import post_webhook
 from portal.clients.openboxes import OpenBoxesClient, OpenBoxesUnsafeUrl
-from portal.engine.digest import post_webhook
 from portal.models import OpenBoxesConnection, Tenant
 from portal.sync.digest import Message
 

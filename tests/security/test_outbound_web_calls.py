@@ -7,9 +7,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import portal.engine.connect
+import portal.services.connect
+from portal.clients.intuit_oauth import LOCK_TIMEOUT_SECONDS
 from portal.engine.context import JOB_CALL_TIMEOUT_SECONDS, WEB_CALL_TIMEOUT_SECONDS, load_context
-from portal.qbo_tokens import LOCK_TIMEOUT_SECONDS
 from tests.conftest import connect_quickbooks
 from tests.console.test_connections import acme, connection, text  # noqa: F401  (acme is a fixture)
 
@@ -23,12 +23,12 @@ def web_timeout_seconds() -> int:
 def test_calls_inside_a_console_request_fit_under_the_web_timeout():
     # The callback makes the code exchange, the realm proof and the company-facts read in turn, and may
     # wait for the connection's lock once.
-    worst = 3 * WEB_CALL_TIMEOUT_SECONDS + portal.engine.connect.WEB_LOCK_WAIT_SECONDS
+    worst = 3 * WEB_CALL_TIMEOUT_SECONDS + portal.services.connect.WEB_LOCK_WAIT_SECONDS
     assert worst < web_timeout_seconds()
 
 
 def test_disconnect_during_a_token_refresh_is_refused_plainly(acme, qbo, db, redis, auth, monkeypatch):  # noqa: F811
-    monkeypatch.setattr(portal.engine.connect, "WEB_LOCK_WAIT_SECONDS", 0.2)
+    monkeypatch.setattr(portal.services.connect, "WEB_LOCK_WAIT_SECONDS", 0.2)
     stored = connect_quickbooks(acme, qbo)
     refresh = redis.lock(f"qbo-refresh:{stored.id}", timeout=LOCK_TIMEOUT_SECONDS)
     assert refresh.acquire(blocking=False)  # a worker is renewing the tokens right now

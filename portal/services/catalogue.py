@@ -18,11 +18,11 @@ from functools import partial
 from sqlalchemy import select
 
 from portal.clients.openboxes import walk_pages
-from portal.engine.accounts import cached_list
 from portal.engine.context import SyncContext, load_context
 from portal.engine.openboxes import jsonable, openboxes_client
 from portal.extensions import db
 from portal.models import OpenBoxesProduct, ProductLink, QuickBooksConnection, SyncActivity
+from portal.services.accounts import cached_list
 from portal.sync.errors import describe_record
 from portal.sync.product_links import ItemIndex, link_state
 

@@ -20,12 +20,12 @@ from portal.clients.openboxes import (
 )
 from portal.clients.openboxes_errors import SETTINGS
 from portal.clients.openboxes_http import split_base_url
-from portal.engine.connect import Result
 from portal.engine.openboxes import openboxes_client
 from portal.extensions import db
 from portal.models import OpenBoxesConnection
 from portal.models.base import utcnow
 from portal.redis_conn import get_redis
+from portal.services.connect import Result
 from portal.sync.errors import SyncError
 
 MESSAGE_LENGTH = 500  # OpenBoxesConnection.last_check_message
