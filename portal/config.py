@@ -137,6 +137,8 @@ def load_config(env: dict, instance_path: Path) -> dict:
         "QBO_RATE_BUDGET": int(env.get("QBO_RATE_BUDGET", "480")),
         "QBO_RATE_WINDOW_SECONDS": float(env.get("QBO_RATE_WINDOW_SECONDS", "60")),
         "QBO_MAX_CONCURRENCY": int(env.get("QBO_MAX_CONCURRENCY", "10")),
+        "QBO_RATE_PER_SECOND": float(env.get("QBO_RATE_PER_SECOND", "8")),
+        "QBO_BATCH_BUDGET": int(env.get("QBO_BATCH_BUDGET", "36")),
         "OPENBOXES_CLOCK_SKEW_SECONDS": int(env.get("OPENBOXES_CLOCK_SKEW_SECONDS", "300")),
         "SYNC_STUCK_SECONDS": int(env.get("SYNC_STUCK_SECONDS", "600")),
         "SYNC_ORPHAN_GRACE_SECONDS": int(env.get("SYNC_ORPHAN_GRACE_SECONDS", "120")),

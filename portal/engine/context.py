@@ -50,10 +50,15 @@ class SyncContext:
 
 
 def rate_limits(config) -> Limits:
+    """Our share of Intuit's per-realm limits; the per-second limit runs on the window's clock (a 60th of it)."""
+    window = config["QBO_RATE_WINDOW_SECONDS"]
     return Limits(
         budget=config["QBO_RATE_BUDGET"],
-        window_seconds=config["QBO_RATE_WINDOW_SECONDS"],
+        window_seconds=window,
+        per_second=config["QBO_RATE_PER_SECOND"],
+        second_seconds=window / 60,
         concurrency=config["QBO_MAX_CONCURRENCY"],
+        batch_budget=config["QBO_BATCH_BUDGET"],
     )
 
 
