@@ -13,12 +13,16 @@ from gunicorn.glogging import Logger
 
 SECRET_PARAMETERS = ("code", "state", "realmId")
 REDACTED = "[redacted]"
-_SECRET_VALUE = re.compile(rf"(^|[?&;])({'|'.join(SECRET_PARAMETERS)})=[^&;#\s\"]*", re.IGNORECASE)
+# Also percent-encoded, as inside a login page's ``next=`` (a callback opened without a session).
+_SECRET_VALUE = re.compile(
+    rf"(^|[?&;]|%3F|%26|%253F|%2526)({'|'.join(SECRET_PARAMETERS)})(=|%3D|%253D)[^&;#\s\"%]*(?:%(?!26|2526)[^&;#\s\"%]*)*",
+    re.IGNORECASE,
+)
 
 
 def redact(text: str) -> str:
     """``text`` (a URL, a query string or a log line) with the secret parameters' values blanked."""
-    return _SECRET_VALUE.sub(rf"\1\2={REDACTED}", text)
+    return _SECRET_VALUE.sub(rf"\1\2\3{REDACTED}", text)
 
 
 class RedactingLogger(Logger):

@@ -149,12 +149,15 @@ class PinnedAdapter(HTTPAdapter):
 
 
 def pin(session, origin: str, address: Address) -> None:
-    """Send every request of ``session`` to ``origin`` (``scheme://host[:port]``) to ``address`` only.
+    """Send every request of ``session`` (one session per configured ``origin``) to ``address`` only.
 
-    The session stops reading proxy settings from the environment: a proxy would choose the address itself.
+    The adapter is mounted for every http(s) URL, not just ``origin``'s spelling: requests sends an
+    international or percent-encoded host name in another form (punycode, decoded), which a prefix
+    mount for the original spelling would miss and resolve again. The session stops reading proxy
+    settings from the environment: a proxy would choose the address itself.
     """
     session.trust_env = False
-    prefix = origin.rstrip("/") + "/"
-    if (previous := session.adapters.get(prefix)) is not None:
-        previous.close()
-    session.mount(prefix, PinnedAdapter(address))
+    for prefix in ("http://", "https://"):
+        if (previous := session.adapters.get(prefix)) is not None:
+            previous.close()
+        session.mount(prefix, PinnedAdapter(address))
