@@ -13,6 +13,7 @@ from portal.accesslog import redact
 from portal.admin.base import spreadsheet_safe
 from portal.clients.netguard import PinnedAdapter, pin
 from portal.sync.schedule import parse_daily_time
+from tests.security.test_outbound_openboxes_check import outbound_acme, outbound_silent, save_openboxes  # noqa: F401
 from tests.security.web_helpers import web_sign_in
 
 
@@ -55,3 +56,23 @@ def test_the_oauth_code_is_blanked_inside_a_login_link_too():
 def test_a_daily_time_takes_ascii_digits_only(value):
     with pytest.raises(ValueError):
         parse_daily_time(value)
+
+
+def test_loading_products_from_a_silent_openboxes_ends_at_the_deadline(outbound_acme, auth, app, outbound_silent):  # noqa: F811
+    app.config["OPENBOXES_TEST_TIMEOUT_SECONDS"] = 1
+    save_openboxes(auth, f"http://127.0.0.1:{outbound_silent.port}")
+    response = auth.post("/admin/product_links/load/", data={}, follow_redirects=True)
+    assert response.status_code == 200
+    assert "Could not load the products:" in response.get_data(as_text=True)
+
+
+def test_openboxes_reads_inside_a_console_request_have_a_deadline_and_jobs_do_not(outbound_acme, auth, app):  # noqa: F811
+    from portal.engine.openboxes import openboxes_client
+
+    app.config["OPENBOXES_TEST_TIMEOUT_SECONDS"] = 1
+    save_openboxes(auth, "http://127.0.0.1:9")
+    with app.test_request_context("/admin/product_links/load/"):
+        with openboxes_client(outbound_acme.id) as client:
+            assert client._request_timeout() <= 1
+    with openboxes_client(outbound_acme.id) as client:
+        assert client._request_timeout() == 30
