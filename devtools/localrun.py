@@ -27,6 +27,7 @@ from portal.config import redis_url
 from portal.extensions import db
 from portal.models import Tenant, User
 
+GUNICORN_CONF = Path(__file__).resolve().parent.parent / "gunicorn.conf.py"
 FIRST_USERS_HINT = """No console users yet. Create a support user and a tenant admin:
   .venv/bin/flask tenants create --name "Acme Medical"
   .venv/bin/flask users create --email you@example.com --role support
@@ -55,7 +56,18 @@ def instance_path() -> Path:
 def start_processes(port: int, env: dict) -> list[subprocess.Popen]:
     python = sys.executable
     commands = [
-        [python, "-m", "gunicorn", "wsgi:app", "--bind", f"127.0.0.1:{port}", "--workers", "2"],
+        [
+            python,
+            "-m",
+            "gunicorn",
+            "wsgi:app",
+            "--config",
+            str(GUNICORN_CONF),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+        ],
         [python, "-m", "jobs.worker"],
         [python, "-m", "jobs.clock"],
     ]

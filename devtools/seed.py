@@ -7,11 +7,11 @@ Intuit's consent page; the account mappings are the suggested ones of the sandbo
 from __future__ import annotations
 
 from devtools.sandboxes import OpenBoxesSandbox, QuickBooksSandbox
-from portal.engine.enable import enable_sync
 from portal.extensions import db
 from portal.models import AccountMapping, OpenBoxesConnection, QuickBooksConnection, Tenant
 from portal.models.base import utcnow
 from portal.qbo_tokens import store_token_response
+from portal.services.enable import enable_sync
 from sandbox.quickbooks.companies import SUGGESTED_MAPPINGS
 
 # What the sandbox's Plus company is, as the console would read it after connecting.

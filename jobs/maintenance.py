@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from jobs.queues import PushReason, enqueue_push, live_push_ids
-from portal.engine.digest import send_all_digests
 from portal.engine.reconcile import reconcile
 from portal.engine.upkeep import refresh_due_tokens
 from portal.models.base import utcnow
+from portal.services.digest import send_all_digests
 
 __all__ = ["live_push_ids", "reconcile_activities", "refresh_tokens", "send_digests"]
 

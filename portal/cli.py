@@ -12,10 +12,10 @@ from sqlalchemy import select
 
 from portal.audit import record_event
 from portal.auth.emails import normalise_email
-from portal.engine.preferences import Preferences
 from portal.extensions import db
 from portal.models import AuditEvent, Tenant, User
 from portal.models.base import utcnow
+from portal.services.preferences import Preferences
 
 tenants_cli = AppGroup("tenants", help="Manage tenants.")
 users_cli = AppGroup("users", help="Manage console users.")

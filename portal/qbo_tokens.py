@@ -8,27 +8,21 @@ rotated refresh token before anyone uses the new access token.
 
 from __future__ import annotations
 
-import json
 import time
 from datetime import UTC, datetime, timedelta
 
-import requests
 from flask import current_app
-from oauthlib.oauth2.rfc6749.errors import OAuth2Error
-from requests.auth import HTTPBasicAuth
-from requests_oauthlib import OAuth2Session
 from sqlalchemy.orm import Session
 
+from portal.clients.intuit_oauth import refresh_lock, refresh_tokens
 from portal.clients.quickbooks import AccessToken
 from portal.extensions import db
 from portal.metrics import record_token_refresh
 from portal.models import QuickBooksConnection
-from portal.sync.classify import classify_token_response
 from portal.sync.errors import NeedsReconnect, Transient
 
 REFRESH_MARGIN_SECONDS = 120
-LOCK_TIMEOUT_SECONDS = 60  # longer than the token call's HTTP timeout
-HARD_EXPIRY_HEADER = {"x-include-refresh-token-hard-expires-in": "true"}
+JOB_LOCK_WAIT_SECONDS = 70  # longer than the lock's own timeout: a crashed holder's lock expires first
 
 
 def store_token_response(connection: QuickBooksConnection, token: dict, now: datetime) -> None:
@@ -67,7 +61,7 @@ class DbTokenProvider:
 
     def refresh(self, stale: AccessToken) -> AccessToken:
         """Refresh unless another process already replaced ``stale``; return the usable token."""
-        lock = self.redis.lock(f"qbo-refresh:{self.connection_id}", timeout=LOCK_TIMEOUT_SECONDS, blocking_timeout=70)
+        lock = refresh_lock(self.redis, self.connection_id, JOB_LOCK_WAIT_SECONDS)
         if not lock.acquire():
             raise Transient("Another process is still refreshing the QuickBooks token: will retry")
         try:
@@ -93,7 +87,7 @@ class DbTokenProvider:
         with Session(db.engine) as session:
             connection = self._connection(session)
             try:
-                answer = self._call_token_endpoint(connection.refresh_token)
+                answer = refresh_tokens(self.config, connection.refresh_token)
             except NeedsReconnect:
                 connection.status = "needs_reconnect"
                 session.commit()
@@ -103,20 +97,3 @@ class DbTokenProvider:
             self.refreshes += 1
             record_token_refresh(self.redis, connection.realm_id)
             return _as_access_token(connection)
-
-    def _call_token_endpoint(self, refresh_token: str) -> dict:
-        config = self.config
-        oauth = OAuth2Session(config["QBO_CLIENT_ID"])
-        try:
-            return oauth.refresh_token(
-                config["QBO_TOKEN_URL"],
-                refresh_token=refresh_token,
-                auth=HTTPBasicAuth(config["QBO_CLIENT_ID"], config["QBO_CLIENT_SECRET"]),
-                headers={"Accept": "application/json", **HARD_EXPIRY_HEADER},
-                timeout=30,
-            )
-        except OAuth2Error as exc:
-            body = json.dumps({"error": exc.error, "error_description": exc.description or ""})
-            raise classify_token_response(exc.status_code or 400, body) from exc
-        except requests.RequestException as exc:
-            raise Transient("Could not reach QuickBooks' token endpoint: will retry") from exc

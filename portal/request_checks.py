@@ -12,11 +12,15 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 from flask import Flask, render_template, request
 
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
-MULTILINE_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # keeps CR and LF
+# C0 and C1 controls, DEL, Unicode line/paragraph separators and bidirectional overrides (which make a
+# name read differently from what it is).
+_INVISIBLE = "\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+CONTROL_CHARACTERS = re.compile(f"[\x00-\x08\x0a-\x1f{_INVISIBLE}]")
+MULTILINE_CONTROL_CHARACTERS = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f{_INVISIBLE}]")  # keeps CR and LF
 MULTILINE_FIELDS: frozenset[str] = frozenset()
 WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
 INT32_MAX = 2**31 - 1  # PostgreSQL ``integer``: every primary key, and the largest page we offer
@@ -41,6 +45,17 @@ def number_in_range(value: str, maximum: int) -> bool:
     return not WHOLE_NUMBER.fullmatch(text) or 0 <= int(text) <= maximum
 
 
+# Flask-Admin's "return to" parameter: its own check lets ``http:/evil.example`` through (urljoin reads it
+# as a path), and the browser then leaves the site.
+REDIRECT_PARAMETERS = ("url", "next")
+
+
+def local_path(value: str) -> bool:
+    """True for a path on this site (``/admin/…``): no scheme, no host, no ``//`` or ``/\\`` start."""
+    parts = urlsplit(value)
+    return not parts.scheme and not parts.netloc and value.startswith("/") and value[1:2] not in ("/", "\\")
+
+
 def bad_input() -> str | None:
     """What is wrong with this request's query string or form, in words for people; None when nothing is."""
     for source in (request.args, request.form):
@@ -48,6 +63,8 @@ def bad_input() -> str | None:
             forbidden = MULTILINE_CONTROL_CHARACTERS if name in MULTILINE_FIELDS else CONTROL_CHARACTERS
             if CONTROL_CHARACTERS.search(name) or forbidden.search(value):
                 return "A value contains a control character (such as a NUL byte). Remove it and try again."
+            if name in REDIRECT_PARAMETERS and value and not local_path(value):
+                return f"'{name}' must be a page of this site (a path starting with /)."
             if name in NUMBER_LIMITS and not number_in_range(value, NUMBER_LIMITS[name]):
                 return f"'{name}' must be a whole number from 0 to {NUMBER_LIMITS[name]}."
     return None

@@ -29,8 +29,19 @@ def origin_of(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
 
 
+def form_targets(auth_url: str) -> str:
+    """Where a form (and the redirects answering it) may go: here, and Intuit's sign-in pages.
+
+    Chrome checks every redirect of a form's navigation against ``form-action``, and Intuit's consent
+    page may pass the browser on to another of its hosts (e.g. its accounts sign-in) before the consent.
+    """
+    origin = origin_of(auth_url)
+    host = urlsplit(auth_url).hostname or ""
+    intuit = "https://*.intuit.com" if host == "intuit.com" or host.endswith(".intuit.com") else ""
+    return " ".join(filter(None, ("'self'", origin, intuit)))
+
+
 def content_security_policy(nonce: str, auth_url: str) -> str:
-    form_targets = " ".join(filter(None, ("'self'", origin_of(auth_url))))
     directives = {
         "default-src": "'self'",
         "script-src": f"'self' 'nonce-{nonce}'",
@@ -41,7 +52,7 @@ def content_security_policy(nonce: str, auth_url: str) -> str:
         "object-src": "'none'",
         "base-uri": "'self'",
         "frame-ancestors": "'none'",
-        "form-action": form_targets,
+        "form-action": form_targets(auth_url),
     }
     return "; ".join(f"{name} {value}" for name, value in directives.items())
 

@@ -10,10 +10,10 @@ from rq import Queue, SimpleWorker
 from sqlalchemy import func, select
 
 from jobs.queues import QUEUE_NAMES, enqueue_poll
-from portal.engine.enable import enable_sync
 from portal.extensions import db
 from portal.models import SyncActivity, Tenant
 from portal.redis_conn import get_redis
+from portal.services.enable import enable_sync
 from portal.sync.entities import ActivityStatus
 
 sync_cli = AppGroup("sync", help="Run and watch syncs.")

@@ -29,7 +29,7 @@ from portal.models import Tenant
 from portal.request_checks import INT32_MAX
 
 log = logging.getLogger(__name__)
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
 def db_int(value) -> int | None:
@@ -49,7 +49,8 @@ def spreadsheet_safe(value):
     if value is None or isinstance(value, bool | int | float | Decimal | date | datetime):
         return value
     text = str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    # Some spreadsheets skip leading spaces before reading a formula.
+    return "'" + text if text.startswith(FORMULA_STARTS) or text.lstrip(" ").startswith(FORMULA_STARTS) else text
 
 
 def _bounded(filter_class):

@@ -16,10 +16,10 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from portal.admin.base import SecureBaseView, db_int
-from portal.engine import connect as qbo_connect
-from portal.engine import connect_openboxes, qbo_company
 from portal.extensions import db
 from portal.models import OpenBoxesConnection, QuickBooksConnection, Tenant
+from portal.services import connect as qbo_connect
+from portal.services import connect_openboxes, qbo_company
 
 
 class TenantPage(SecureBaseView):

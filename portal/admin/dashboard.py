@@ -20,9 +20,9 @@ from portal.admin.activity import (
     status_label,
 )
 from portal.admin.base import SecureMixin
-from portal.engine import stats
-from portal.engine.digest import tenant_admin_emails
 from portal.models import Tenant
+from portal.services import stats
+from portal.services.digest import tenant_admin_emails
 from portal.sync.digest import webhook_host
 
 CHART_WIDTH, CHART_HEIGHT = 720, 220

@@ -18,8 +18,8 @@ from wtforms.validators import InputRequired, Optional
 from portal.admin.base import SecureBaseView
 from portal.admin.forms import checked
 from portal.admin.tenant_choice import back_to, chosen_tenant, tenant_options
-from portal.engine.digest import save_digest_webhook
-from portal.engine.preferences import ENTITY_TOGGLES, Preferences, run_progress, save_preferences, start_sync_now
+from portal.services.digest import save_digest_webhook
+from portal.services.preferences import ENTITY_TOGGLES, Preferences, run_progress, save_preferences, start_sync_now
 from portal.sync.digest import check_webhook_url
 from portal.sync.entities import PO_TARGETS, SHIPMENT_TARGETS, TOGGLE_LABELS
 from portal.sync.schedule import check_interval, parse_daily_time, zone

@@ -15,9 +15,9 @@ from portal.admin.base import TenantScopedView
 from portal.admin.forms import choices as _choices
 from portal.admin.tenant_choice import back_to, chosen_tenant, tenant_options
 from portal.audit import record_event
-from portal.engine import accounts, catalogue, products
 from portal.models import AccountMapping, ProductLink
 from portal.models.mapping import ACCOUNT_ROLES, LINK_METHODS
+from portal.services import accounts, catalogue, products
 from portal.sync.accounts import OPTIONAL_ROLES, SUITABLE_TYPES, account_label
 from portal.sync.errors import SyncError
 from portal.sync.product_links import STATES

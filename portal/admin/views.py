@@ -17,11 +17,11 @@ from portal.admin.forms import choices as _choices
 from portal.audit import record_event
 from portal.auth.actor import acting_user
 from portal.auth.emails import normalise_email
-from portal.engine.preferences import Preferences
 from portal.extensions import db
 from portal.models import AuditEvent, EntityLink, Tenant, User, Watermark
 from portal.models.base import utcnow
 from portal.models.tenancy import PRODUCT_LINK_MODES, SYNC_MODES
+from portal.services.preferences import Preferences
 from portal.sync.entities import PO_TARGETS, SHIPMENT_TARGETS
 from portal.sync.schedule import check_interval, next_run_at, parse_daily_time, zone
 

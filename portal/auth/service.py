@@ -7,6 +7,7 @@ password is checked, in one atomic step, so parallel guesses cannot get more che
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -31,6 +32,14 @@ ADDRESS_BLOCKED = "Too many failed sign-ins from your network. Wait a few minute
 _COUNT_ADDRESS_ATTEMPT = """
 local n = redis.call('INCR', KEYS[1])
 if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return n
+"""
+# An email with no account locks like one with an account (same answers, same moment), so locking an
+# address out cannot tell whether it has an account. Counts fade after a day, like a forgotten typo.
+_COUNT_UNKNOWN_ATTEMPT = """
+local n = redis.call('INCR', KEYS[1])
+if n == tonumber(ARGV[1]) then redis.call('EXPIRE', KEYS[1], ARGV[2])
+elseif n < tonumber(ARGV[1]) then redis.call('EXPIRE', KEYS[1], 86400) end
 return n
 """
 _FORGET_ADDRESS_ATTEMPT = """
@@ -81,11 +90,14 @@ def _check_account(email: str, password: str, limits: LoginLimits) -> LoginResul
     user = find_user(email)
     now = utcnow()
     attempt = _count_account_attempt(user.id, now) if user else None
-    if user is None or attempt is None or attempt > limits.max_failures:
+    if user is None:
         check_password_hash(_DUMMY_HASH, password)  # the same work as a real check
+        return LoginResult(None, WRONG if _count_unknown_attempt(email, limits) else LOCKED, 401)
+    if attempt is None or attempt > limits.max_failures:
+        check_password_hash(_DUMMY_HASH, password)
         if attempt is not None:  # over the limit by parallel attempts: make sure the lock is set
             _lock(user.id, now, limits)
-        return LoginResult(None, WRONG if user is None else LOCKED, 401)
+        return LoginResult(None, LOCKED, 401)
     if not (user.check_password(password) and user.active):
         if attempt >= limits.max_failures:
             _lock(user.id, now, limits)
@@ -112,6 +124,18 @@ def _count_account_attempt(user_id: int, now: datetime) -> int | None:
     ).scalar_one_or_none()
     db.session.commit()
     return counted
+
+
+def _count_unknown_attempt(email: str, limits: LoginLimits) -> bool:
+    """Count a failure for an email with no account; False once it would be locked were it real."""
+    digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()
+    try:
+        script = get_redis().register_script(_COUNT_UNKNOWN_ATTEMPT)
+        count = int(script(keys=[f"login:unknown:{digest}"], args=[limits.max_failures, limits.lockout_seconds]))
+    except RedisError as error:
+        log.warning("unknown-email lockout skipped: redis unavailable (%s)", type(error).__name__)
+        return True
+    return count <= limits.max_failures
 
 
 def _lock(user_id: int, now: datetime, limits: LoginLimits) -> None:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import logging
 import socket
+import time
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -46,6 +47,7 @@ from portal.clients.openboxes_errors import (
 from portal.clients.openboxes_http import (
     failure,
     location_unavailable,
+    origin_of,
     refused_after_login,
     session_lost,
     split_base_url,
@@ -111,8 +113,14 @@ class OpenBoxesClient:
         password: Its password; never logged nor put in messages.
         location_id: The facility (Location) id the session works in.
         timeout: Seconds to wait for a connection and for each answer.
+        deadline: Seconds from now after which no request is started and none waits longer (a whole
+            "Test connection" inside the web request); None for no overall limit.
         allow_private_networks: Allow hosts that resolve to private or loopback addresses.
-        session: A ``requests.Session`` to use (the caller closes it); a new one otherwise.
+        session: A ``requests.Session`` to use (the caller closes it); a new one otherwise. Either way
+            its requests to this host go to the address checked here (``netguard.pin``).
+
+    The host name is resolved once, here: every address is checked and the client connects only to a
+    checked one for its whole life, so a DNS answer that changes later (rebinding) is never used.
 
     Raises:
         OpenBoxesUnsafeUrl: The URL is malformed or its host resolves to a refused address.
@@ -127,15 +135,21 @@ class OpenBoxesClient:
         location_id: str,
         *,
         timeout: float = 30,
+        deadline: float | None = None,
         allow_private_networks: bool = False,
         session: requests.Session | None = None,
     ) -> None:
         self.username, self._password, self.location_id = username, password, location_id
         self._timeout, self._allow_private = timeout, allow_private_networks
+        self._deadline_at = None if deadline is None else time.monotonic() + deadline
         self._root_url, self._host, self._port = split_base_url(base_url)
-        self._refuse_unsafe_host()
         self._owns_http = session is None
         self._http = session if session is not None else requests.Session()
+        try:
+            self._refuse_unsafe_host()
+        except OpenBoxesError:
+            self.close()
+            raise
         self._logged_in = False
         self._context: ServerContext | None = None
 
@@ -458,7 +472,6 @@ class OpenBoxesClient:
 
     def _login(self) -> None:
         self._logged_in = False
-        self._refuse_unsafe_host()
         body = {"username": self.username, "password": self._password, "location": self.location_id}
         response = self._send("POST", "/api/login", body=body)
         if response.status_code == 401:
@@ -480,6 +493,7 @@ class OpenBoxesClient:
     def _send(
         self, method: str, path: str, *, params: Mapping[str, Any] | None = None, body: Any = None
     ) -> requests.Response:
+        timeout = self._request_timeout()
         try:
             return self._http.request(
                 method,
@@ -487,15 +501,24 @@ class OpenBoxesClient:
                 params=params,
                 json=body,
                 headers=REQUEST_HEADERS,
-                timeout=self._timeout,
+                timeout=timeout,
                 allow_redirects=False,
             )
         except requests.Timeout as error:
-            message = f"OpenBoxes at {self._host} did not answer within {self._timeout:g} s"
+            message = f"OpenBoxes at {self._host} did not answer within {timeout:g} s"
             raise OpenBoxesUnreachable(f"{message}; the sync will retry", outcome_unknown=False) from error
         except requests.RequestException as error:
             message = f"Could not reach OpenBoxes at {self._host} ({transport_reason(error)})"
             raise OpenBoxesUnreachable(f"{message}; the sync will retry", outcome_unknown=False) from error
+
+    def _request_timeout(self) -> float:
+        """Seconds this request may wait: the client's timeout, cut to what is left of the deadline."""
+        if self._deadline_at is None:
+            return self._timeout
+        left = round(self._deadline_at - time.monotonic(), 3)
+        if left <= 0:
+            raise OpenBoxesUnreachable(f"OpenBoxes at {self._host} did not answer in time", outcome_unknown=False)
+        return min(self._timeout, left)
 
     def _decode(self, response: requests.Response, path: str) -> Any:
         if response.status_code != 200:
@@ -510,18 +533,18 @@ class OpenBoxesClient:
             ) from None
 
     def _refuse_unsafe_host(self) -> None:
-        """Resolve the host and refuse metadata/link-local addresses, and private ones unless allowed."""
+        """Resolve the host, refuse it if any address is metadata/link-local (or private unless allowed),
+        and pin the session to the address checked, so a second DNS answer cannot redirect the requests."""
         try:
-            addresses = netguard.resolve(self._host, self._port)
+            address = netguard.checked_address(self._host, self._port, self._allow_private)
         except (socket.gaierror, UnicodeError) as error:
             raise OpenBoxesUnreachable(
                 f"The OpenBoxes host {self._host} could not be resolved; check the URL under {SETTINGS}",
                 outcome_unknown=False,
             ) from error
-        for address in addresses:
-            problem = netguard.unsafe_address_reason(address, self._allow_private)
-            if problem:
-                raise OpenBoxesUnsafeUrl(
-                    f"The OpenBoxes URL host {self._host} resolves to {address}, {problem}: "
-                    f"use the server's public address under {SETTINGS}"
-                )
+        except netguard.UnsafeAddress as unsafe:
+            raise OpenBoxesUnsafeUrl(
+                f"The OpenBoxes URL host {self._host} resolves to {unsafe.address}, {unsafe.reason}: "
+                f"use the server's public address under {SETTINGS}"
+            ) from None
+        netguard.pin(self._http, origin_of(self._root_url), address)

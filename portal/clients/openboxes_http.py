@@ -43,6 +43,12 @@ def split_base_url(base_url: str) -> tuple[str, str, int]:
     return f"{parts.scheme}://{parts.netloc}{context_path}", parts.hostname, port
 
 
+def origin_of(url: str) -> str:
+    """``scheme://host[:port]`` of a URL (what a requests adapter is mounted on)."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 def transport_reason(error: requests.RequestException) -> str:
     """A few words on why the request got no answer, for the Unreachable message."""
     text = str(error).lower()

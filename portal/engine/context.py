@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from flask import current_app
+from flask import current_app, has_request_context
 from sqlalchemy import select
 
 from portal.clients.quickbooks import QuickBooksClient
@@ -19,6 +19,10 @@ from portal.sync.errors import NeedsReconnect
 from portal.sync.refs import Account, Refs
 
 INVENTORY_START_LEAD_DAYS = 365
+# Inside a console request every QuickBooks call must leave room under gunicorn's 25 s for the others
+# (the OAuth callback makes three in turn); a job has time to wait for a slow answer.
+WEB_CALL_TIMEOUT_SECONDS = 5
+JOB_CALL_TIMEOUT_SECONDS = 30
 
 
 @dataclass
@@ -45,10 +49,15 @@ class SyncContext:
 
 
 def rate_limits(config) -> Limits:
+    """Our share of Intuit's per-realm limits; the per-second limit runs on the window's clock (a 60th of it)."""
+    window = config["QBO_RATE_WINDOW_SECONDS"]
     return Limits(
         budget=config["QBO_RATE_BUDGET"],
-        window_seconds=config["QBO_RATE_WINDOW_SECONDS"],
+        window_seconds=window,
+        per_second=config["QBO_RATE_PER_SECOND"],
+        second_seconds=window / 60,
         concurrency=config["QBO_MAX_CONCURRENCY"],
+        batch_budget=config["QBO_BATCH_BUDGET"],
     )
 
 
@@ -64,6 +73,7 @@ def load_context(tenant_id: int) -> SyncContext:
         connection.realm_id,
         DbTokenProvider(connection.id, redis),
         api_base=config["QBO_API_BASE"],
+        timeout=WEB_CALL_TIMEOUT_SECONDS if has_request_context() else JOB_CALL_TIMEOUT_SECONDS,
         limiter=RealmRateLimiter(redis, rate_limits(config)),
         observer=lambda realm, status: record_qbo_call(redis, realm, status),
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from flask import current_app
+from flask import current_app, has_request_context
 from sqlalchemy import select
 
 from portal.clients.openboxes import OpenBoxesClient
@@ -14,8 +14,15 @@ from portal.models import OpenBoxesConnection
 from portal.sync.errors import Permanent
 
 
-def openboxes_client(tenant_id: int) -> OpenBoxesClient:
-    """A client for the tenant's OpenBoxes connection. Raises Permanent when none is configured."""
+def openboxes_client(tenant_id: int, deadline: float | None = None) -> OpenBoxesClient:
+    """A client for the tenant's OpenBoxes connection (``deadline``: seconds for all its requests together).
+
+    Inside a console request (Load products, Start syncing) the deadline is never open-ended: a slow or
+    silent OpenBoxes must not hold a web worker past gunicorn's timeout. Raises Permanent when none is
+    configured.
+    """
+    if deadline is None and has_request_context():
+        deadline = current_app.config["OPENBOXES_TEST_TIMEOUT_SECONDS"]
     connection = db.session.scalar(select(OpenBoxesConnection).filter_by(tenant_id=tenant_id))
     if connection is None:
         raise Permanent("OpenBoxes is not connected for this tenant: set it up under Settings › OpenBoxes")
@@ -24,6 +31,7 @@ def openboxes_client(tenant_id: int) -> OpenBoxesClient:
         connection.username,
         connection.password,
         connection.location_id,
+        deadline=deadline,
         allow_private_networks=current_app.config["OPENBOXES_ALLOW_PRIVATE_NETWORKS"],
     )
 

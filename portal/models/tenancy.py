@@ -11,6 +11,7 @@ from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from portal.crypto import EncryptedText
 from portal.extensions import db
 from portal.models.base import Timestamps, UTCDateTime, one_of
 from portal.sync.entities import PO_TARGETS, SHIPMENT_TARGETS
@@ -50,7 +51,7 @@ class Tenant(Timestamps, db.Model):
     product_link_mode: Mapped[str] = mapped_column(String(16), default="auto_create")
     sync_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     next_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    digest_webhook_url: Mapped[str | None] = mapped_column(String(500))
+    digest_webhook_url: Mapped[str | None] = mapped_column(EncryptedText)  # its path is often the credential
     last_digest_failures: Mapped[int] = mapped_column(Integer, default=0)
     last_digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_digest_reconnect: Mapped[bool] = mapped_column(Boolean, default=False)  # the last digest asked to reconnect

@@ -83,7 +83,7 @@ class Throttled(SyncError):
     definite = False
     DEFAULT_WAIT = 60
 
-    def __init__(self, message: str, code: str | None = "3001", *, retry_after_seconds: int = 60, **kw) -> None:
+    def __init__(self, message: str, code: str | None = "3001", *, retry_after_seconds: float = 60, **kw) -> None:
         super().__init__(message, code, **kw)
         self.retry_after_seconds = retry_after_seconds
 

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 SYNC_MODES = ("realtime", "scheduled", "manual")
 REALTIME_INTERVALS = range(1, 6)
-_HH_MM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+_HH_MM = re.compile(r"^([01][0-9]|2[0-3]):([0-5][0-9])$")  # ASCII digits only: "1٣:0٥" is no time
 
 
 def parse_daily_time(value: str) -> time:

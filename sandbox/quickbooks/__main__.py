@@ -19,6 +19,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--redirect-uri", action="append", help="allowed redirect URI (default: any loopback)")
     parser.add_argument("--request-budget", type=int, default=500, help="requests per realm per window")
     parser.add_argument("--window-seconds", type=float, default=60.0, help="length of the throttle window")
+    parser.add_argument(
+        "--rate-per-second", type=int, default=10, help="calls per realm per second (a 60th of the window)"
+    )
     parser.add_argument("--concurrency", type=int, default=10, help="concurrent requests per realm")
     parser.add_argument("--throttle-format", choices=("json", "xml"), default="json")
     parser.add_argument("--throttle-status", type=int, choices=(429, 403), default=429)
@@ -36,6 +39,7 @@ def main(argv: list[str] | None = None) -> None:
         redirect_uris=tuple(args.redirect_uri) if args.redirect_uri else None,
         request_budget=args.request_budget,
         window_seconds=args.window_seconds,
+        rate_per_second=args.rate_per_second,
         concurrency=args.concurrency,
         throttle_format=args.throttle_format,
         throttle_status=args.throttle_status,

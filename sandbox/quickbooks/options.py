@@ -17,6 +17,8 @@ class SandboxOptions:
     redirect_uris: tuple[str, ...] | None = None
     request_budget: int = 500
     window_seconds: float = 60.0
+    # Calls per realm per "second", a 60th of window_seconds, so a scaled window scales it (Intuit: 10/s).
+    rate_per_second: int = 10
     concurrency: int = 10
     batch_budget: int = 40
     batch_max_items: int = 30

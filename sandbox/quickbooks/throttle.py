@@ -1,4 +1,7 @@
-"""Per-realm throttling: a request budget per sliding window, a batch budget and a concurrency cap."""
+"""Per-realm throttling: calls per second, a request budget per sliding window, a batch budget, a concurrency cap.
+
+The "second" is a 60th of ``window_seconds`` (the "minute"), so a window scaled for a benchmark scales it too.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ class ThrottleConfig:
 
     request_budget: int
     window_seconds: float
+    rate_per_second: int
     concurrency: int
     batch_budget: int
     throttle_format: str
@@ -39,6 +43,7 @@ class Throttle:
         self.config = config
         self.lock = threading.Lock()
         self.calls: dict[str, deque[float]] = {}
+        self.recent: dict[str, deque[float]] = {}
         self.batches: dict[str, deque[float]] = {}
         self.in_flight: dict[str, int] = {}
 
@@ -48,12 +53,17 @@ class Throttle:
             now = time.monotonic()
             if self.in_flight.get(realm, 0) >= self.config.concurrency:
                 return 1.0
+            second = self.config.window_seconds / 60
+            recent = self._window(self.recent, realm, now, second)
+            wait = self._wait(recent, self.config.rate_per_second, 1, now, second)
             calls = self._window(self.calls, realm, now)
-            wait = self._wait(calls, self.config.request_budget, cost, now)
+            if wait is None:
+                wait = self._wait(calls, self.config.request_budget, cost, now)
             if wait is None and batch:
                 wait = self._wait(self._window(self.batches, realm, now), self.config.batch_budget, 1, now)
             if wait is not None:
                 return wait
+            recent.append(now)
             calls.extend([now] * cost)
             if batch:
                 self.batches[realm].append(now)
@@ -70,18 +80,25 @@ class Throttle:
     def reset(self) -> None:
         with self.lock:
             self.calls.clear()
+            self.recent.clear()
             self.batches.clear()
 
-    def _window(self, table: dict[str, deque[float]], realm: str, now: float) -> deque[float]:
+    def _window(
+        self, table: dict[str, deque[float]], realm: str, now: float, length: float | None = None
+    ) -> deque[float]:
+        length = self.config.window_seconds if length is None else length
         stamps = table.setdefault(realm, deque())
-        while stamps and stamps[0] <= now - self.config.window_seconds:
+        while stamps and stamps[0] <= now - length:
             stamps.popleft()
         return stamps
 
-    def _wait(self, stamps: deque[float], budget: int, cost: int, now: float) -> float | None:
+    def _wait(
+        self, stamps: deque[float], budget: int, cost: int, now: float, length: float | None = None
+    ) -> float | None:
+        length = self.config.window_seconds if length is None else length
         if len(stamps) + cost <= budget:
             return None
         if cost > budget or not stamps:
-            return self.config.window_seconds
+            return length
         oldest_needed = stamps[min(len(stamps) - 1, len(stamps) + cost - budget - 1)]
-        return oldest_needed + self.config.window_seconds - now
+        return oldest_needed + length - now

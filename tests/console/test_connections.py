@@ -12,7 +12,6 @@ import requests
 from rq import Queue
 
 from devtools.sandboxes import QuickBooksSandbox
-from portal.engine.qbo_company import link_count
 from portal.models import (
     AuditEvent,
     EntityLink,
@@ -22,6 +21,7 @@ from portal.models import (
     SyncActivity,
     Tenant,
 )
+from portal.services.qbo_company import link_count
 from sandbox.openboxes.api_catalog import APP_VERSION
 from tests.conftest import PLUS_REALM, AuthActions, connect_quickbooks
 from tests.sync_fixtures import work

@@ -7,9 +7,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from portal.engine import stats
 from portal.models import QuickBooksConnection, SyncRun
 from portal.models.base import utcnow
+from portal.services import stats
 from tests.console.test_activity_panel import INACTIVE_AP, NOT_LINKED, make_activity
 
 

@@ -9,8 +9,9 @@ import pytest
 from rq import Queue
 
 from jobs.clock import queue_maintenance
-from portal.engine.digest import refuse_unsafe_webhook, send_all_digests
+from portal.clients.notify import refuse_unsafe_webhook
 from portal.models import QuickBooksConnection, SyncActivity, Tenant
+from portal.services.digest import send_all_digests
 from tests.engine.digest_servers import (
     Login,
     SmtpServer,
@@ -151,7 +152,7 @@ def test_email_refused_when_the_relay_certificate_does_not_verify(app, two_tenan
         relay.tls = ca.server_context(names=("mail.example.test",))
     fail_rows(db, acme, 1)
 
-    with caplog.at_level(logging.WARNING, logger="portal.engine.digest"):
+    with caplog.at_level(logging.WARNING, logger="portal.clients.notify"):
         report = send_all_digests(MONDAY)
 
     assert report.digests == [] and acme.id in report.failed
@@ -168,7 +169,7 @@ def test_email_refused_when_the_relay_refuses_the_login(app, two_tenants, db, re
     app.config.update(SMTP_CA_FILE=str(ca.ca_file), SMTP_PASSWORD="wrong-password-QWERTY")
     fail_rows(db, acme, 1)
 
-    with caplog.at_level(logging.WARNING, logger="portal.engine.digest"):
+    with caplog.at_level(logging.WARNING, logger="portal.clients.notify"):
         report = send_all_digests(MONDAY)
 
     assert report.digests == [] and acme.id in report.failed
@@ -186,7 +187,7 @@ def test_no_login_without_tls(app, two_tenants, db, relay, caplog):
     app.config.update(SMTP_STARTTLS=False)
     fail_rows(db, acme, 1)
 
-    with caplog.at_level(logging.WARNING, logger="portal.engine.digest"):
+    with caplog.at_level(logging.WARNING, logger="portal.clients.notify"):
         report = send_all_digests(MONDAY)
 
     assert report.digests == [] and acme.id in report.failed
@@ -228,7 +229,7 @@ def test_webhook_failure_does_not_advance_the_marker(two_tenants, db, hook, capl
         acme.digest_webhook_url = "http://127.0.0.1:9/hooks/SECRETPATH"
     fail_rows(db, acme, 1)
 
-    with caplog.at_level(logging.WARNING, logger="portal.engine.digest"):
+    with caplog.at_level(logging.WARNING, logger="portal.clients.notify"):
         report = send_all_digests(MONDAY)
 
     assert report.digests == [] and acme.id in report.failed
@@ -250,7 +251,7 @@ def test_one_channel_down_does_not_resend_on_the_other(two_tenants, db, smtp, ho
     acme.digest_webhook_url = hook.url
     fail_rows(db, acme, 1)
 
-    with caplog.at_level(logging.WARNING, logger="portal.engine.digest"):
+    with caplog.at_level(logging.WARNING, logger="portal.clients.notify"):
         first, second = send_all_digests(MONDAY), send_all_digests(MONDAY)
 
     assert first.digests == [acme.id] and acme.id in first.failed  # sent by email; the webhook failure reported
@@ -379,7 +380,7 @@ def test_support_hears_again_after_fixes_when_failures_or_reconnects_come_back(a
 def test_a_malformed_support_webhook_is_logged_without_its_secret(app, two_tenants, db, caplog):
     app.config.update(SUPPORT_DIGEST_WEBHOOK="hooks.example.com/T0/SECRETPATH?token=SECRETQUERY")
     fail_rows(db, two_tenants["acme"], 1)
-    with caplog.at_level(logging.WARNING, logger="portal.engine.digest"):
+    with caplog.at_level(logging.WARNING, logger="portal.clients.notify"):
         assert send_all_digests(MONDAY).support is False
     assert "is not an http(s) URL" in caplog.text
     assert "SECRET" not in caplog.text

@@ -5,8 +5,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from portal.engine.enable import enable_sync
 from portal.engine.poll import poll_tenant
+from portal.services.enable import enable_sync
 from tests.sync_fixtures import activities
 
 RECORDS = int(os.environ.get("POLL_COST_RECORDS", "10000"))

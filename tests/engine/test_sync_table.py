@@ -101,7 +101,7 @@ def test_unchanged_records_are_not_pushed_again(tenant, ob, qb, db, redis):
 
 
 def test_po_approved_before_enabling_never_syncs_one_approved_after_does(qbo_app, ob, qb, db, redis, tenant):
-    from portal.engine.enable import enable_sync
+    from portal.services.enable import enable_sync
 
     supplier = ob.supplier("Early Supplier")
     gauze = ob.product("Sterile gauze", "GZ-10", "2.50")

@@ -85,6 +85,19 @@ def test_locked_and_unknown_accounts_cost_the_same_hashing_as_a_real_check(
     assert work == {"locked": 1, "unknown": 1, "real": 1}
 
 
+def test_an_email_without_account_locks_like_one_with_an_account(two_tenants, app, redis, accounts_browser):
+    """Locking an email out must not tell whether it has an account: same answers, attempt by attempt."""
+    answers = {}
+    for email in ("admin@acme.test", "nobody@acme.test"):
+        browser = accounts_browser()
+        replies = [browser.login(email, WRONG) for _ in range(app.config["LOGIN_MAX_FAILURES"] + 2)]
+        answers[email] = [
+            (reply.status_code, "Too many failed attempts" in reply.get_data(as_text=True)) for reply in replies
+        ]
+    assert answers["admin@acme.test"] == answers["nobody@acme.test"]
+    assert answers["nobody@acme.test"][-1] == (401, True)
+
+
 def test_one_address_is_refused_after_its_failures_across_emails(two_tenants, app, redis, accounts_browser):
     app.config.update(LOGIN_MAX_FAILURES_PER_ADDRESS=4, LOGIN_ADDRESS_WINDOW_SECONDS=300)
     attacker = accounts_browser()

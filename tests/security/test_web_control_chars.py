@@ -16,7 +16,18 @@ def assert_refused(response) -> None:
 
 
 @pytest.mark.parametrize(
-    "bad", ["Acme\x00Medical", "Acme\x1b[31mMedical", "\x08Acme", "Acme\x7f", "Acme\r\nBcc: x@evil.test", "\rAcme"]
+    "bad",
+    [
+        "Acme\x00Medical",
+        "Acme\x1b[31mMedical",
+        "\x08Acme",
+        "Acme\x7f",
+        "Acme\r\nBcc: x@evil.test",
+        "\rAcme",
+        "Acme\x85Medical",  # C1 next-line
+        "Acme\u202eladeM",  # right-to-left override: reads as another name
+        "Acme\u2028Medical",  # line separator
+    ],
 )
 def test_tenant_form_refuses_control_characters_in_the_name(auth, two_tenants, db, bad):
     acme = two_tenants["acme"]

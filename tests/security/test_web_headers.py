@@ -113,3 +113,12 @@ def test_console_pages_have_no_inline_handlers_and_load_nothing_from_elsewhere(c
         css = response.get_data(as_text=True)
         response.close()
         assert not re.search(r"@import\s+url\(\s*['\"]?(https?:)?//", css), f"{sheet} pulls a remote stylesheet"
+
+
+def test_form_action_lets_intuits_sign_in_hosts_answer_the_connect_redirect():
+    from portal.security_headers import form_targets
+
+    production = form_targets("https://appcenter.intuit.com/connect/oauth2")
+    assert production.split() == ["'self'", "https://appcenter.intuit.com", "https://*.intuit.com"]
+    assert form_targets("http://127.0.0.1:8802/connect/oauth2").split() == ["'self'", "http://127.0.0.1:8802"]
+    assert "*.intuit.com" not in form_targets("https://intuit.com.evil.example/connect")

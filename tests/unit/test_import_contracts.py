@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("portal", "jobs", "bench", "sandbox", "tests", "devtools")
+PACKAGES = ("portal", "jobs", "bench", "sandbox", "devtools", "tests")
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
 INJECTIONS = [
@@ -25,8 +25,15 @@ INJECTIONS = [
     ("engine-no-jobs-admin", "portal/engine/injected.py", "from jobs.queues import enqueue_push\n"),
     ("engine-no-jobs-admin", "portal/engine/injected.py", "import portal.admin.activity\n"),
     ("admin-no-clients", "portal/admin/injected.py", "from portal.clients.quickbooks import QuickBooksClient\n"),
+    ("outbound-in-clients", "portal/services/injected.py", "import smtplib\n"),
+    ("outbound-in-clients", "jobs/injected.py", "import requests\n"),
+    ("outbound-in-clients", "portal/engine/injected.py", "from requests_oauthlib import OAuth2Session\n"),
+    ("outbound-in-clients", "portal/injected_top.py", "import requests\n"),
+    ("engine-no-services", "portal/engine/injected.py", "from portal.services.digest import send_all_digests\n"),
+    ("admin-via-services", "portal/admin/injected.py", "import portal.engine.push\n"),
     ("product-no-dev-tools", "jobs/injected.py", "import tests.factories\n"),
     ("product-no-dev-tools", "portal/injected.py", "import bench.sync_bench\n"),
+    ("product-no-dev-tools", "portal/engine/injected.py", "from devtools.seed import seed_connected_tenant\n"),
 ]
 
 

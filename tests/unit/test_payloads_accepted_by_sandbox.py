@@ -39,7 +39,7 @@ HARD_PRODUCT_NAMES = [
 
 @pytest.fixture(scope="module")
 def sandbox_url():
-    server = serve_in_thread(make_app())
+    server = serve_in_thread(make_app(rate_per_second=100_000))  # payloads sent back to back, not a throttle test
     yield server.url
     server.stop()
 

@@ -78,7 +78,7 @@ def test_probability_zero_never_fires_and_rules_can_be_listed_and_removed(qbo, p
 
 
 def test_fault_with_probability_one_half_fires_on_some_requests_only(start_sandbox):
-    qbo = start_sandbox(fault_seed=3)
+    qbo = start_sandbox(fault_seed=3, rate_per_second=1000)  # 40 calls at once: not a throttle test
     api = qbo.api(PLUS)
     qbo.inject(kind="5xx", route="preferences", probability=0.5, status=502)
     assert {api.get("preferences").status_code for _ in range(40)} == {200, 502}

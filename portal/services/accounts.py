@@ -1,7 +1,7 @@
-"""Live QuickBooks accounts for the mapping pickers, cached per realm, and saving the tenant's choices.
+"""Live QuickBooks accounts for the mapping pickers, cached per tenant and realm, and saving the tenant's choices.
 
 The chart of accounts changes rarely and a picker page should not cost a QuickBooks request per view,
-so the list is kept in Redis for ``CACHE_SECONDS`` per realm (a cache, not a record: losing it costs one
+so the list is kept in Redis for ``CACHE_SECONDS`` per tenant and realm (a cache, not a record: losing it costs one
 query). Every fresh read also updates the tenant's mappings: names and numbers as QuickBooks has them
 now, and ``account_active`` false for a mapped account that is inactive or gone.
 """
@@ -28,9 +28,15 @@ class AccountRefused(ValueError):
     """A chosen account is not one the picker offers for that role in this company."""
 
 
-def cached_list(realm: str, kind: str, fetch: Callable[[], list[dict]], refresh: bool = False) -> list[dict]:
-    """``fetch()``'s answer kept in Redis under (realm, kind) for CACHE_SECONDS; ``refresh`` re-reads it."""
-    key = f"qbo-cache:{realm}:{kind}"
+def cached_list(
+    tenant_id: int, realm: str, kind: str, fetch: Callable[[], list[dict]], refresh: bool = False
+) -> list[dict]:
+    """``fetch()``'s answer kept in Redis under (tenant, realm, kind) for CACHE_SECONDS; ``refresh`` re-reads it.
+
+    Keyed by tenant as well as realm: a tenant only ever sees lists its own tokens read, even if it ends up
+    naming another tenant's company.
+    """
+    key = cache_key(tenant_id, realm, kind)
     redis = get_redis()
     if not refresh:
         cached = redis.get(key)
@@ -41,8 +47,12 @@ def cached_list(realm: str, kind: str, fetch: Callable[[], list[dict]], refresh:
     return rows
 
 
-def forget_list(realm: str, kind: str) -> None:
-    get_redis().delete(f"qbo-cache:{realm}:{kind}")
+def cache_key(tenant_id: int, realm: str, kind: str) -> str:
+    return f"qbo-cache:{tenant_id}:{realm}:{kind}"
+
+
+def forget_list(tenant_id: int, realm: str, kind: str) -> None:
+    get_redis().delete(cache_key(tenant_id, realm, kind))
 
 
 def live_accounts(tenant_id: int, *, refresh: bool = False, ctx: SyncContext | None = None) -> list[dict]:
@@ -58,7 +68,7 @@ def live_accounts(tenant_id: int, *, refresh: bool = False, ctx: SyncContext | N
         fresh.append(True)
         return [compact_account(a) for a in ctx.client.query_all("Account", "Active IN (true, false)")]
 
-    accounts = cached_list(ctx.realm, "accounts", fetch, refresh)
+    accounts = cached_list(ctx.tenant_id, ctx.realm, "accounts", fetch, refresh)
     if fresh:
         update_mapping_flags(tenant_id, accounts)
     return accounts

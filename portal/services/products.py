@@ -15,13 +15,13 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete, select
 
 from portal.audit import record_event
-from portal.engine.accounts import forget_list
-from portal.engine.catalogue import ProductRow, filter_rows, link_owners, live_items, product_record, product_rows
 from portal.engine.context import SyncContext, load_context
 from portal.engine.links import save_link, save_product_link
 from portal.engine.named import ensure_item
 from portal.extensions import db
 from portal.models import EntityLink, ProductLink, Tenant
+from portal.services.accounts import forget_list
+from portal.services.catalogue import ProductRow, filter_rows, link_owners, live_items, product_record, product_rows
 from portal.sync.errors import SyncError
 from portal.sync.product_links import ItemIndex, find_match
 
@@ -84,7 +84,7 @@ def _create(ctx: SyncContext, targets: list[ProductRow], items: list[dict], rows
         record_event("product.linked", tenant_id=ctx.tenant_id, details=_details(row, item_id, "auto_created"))
         db.session.commit()
         outcome.done += 1
-    forget_list(ctx.realm, "items")
+    forget_list(ctx.tenant_id, ctx.realm, "items")
 
 
 def _unlink(ctx: SyncContext, targets: list[ProductRow], items: list[dict], rows: dict, outcome: BulkResult) -> None:

@@ -7,7 +7,7 @@ Where the list comes from (no single OpenBoxes call is cheap enough to make per 
 - products read by "Load products from OpenBoxes" (``openboxes_product``), which pages through the
   whole catalogue once, so products unchanged since syncing was enabled can be linked up front.
 
-Conflicts need the QuickBooks items, which come from the same per-realm cache as the account pickers.
+Conflicts need the QuickBooks items, which come from the same per-tenant, per-realm cache as the account pickers.
 """
 
 from __future__ import annotations
@@ -18,11 +18,11 @@ from functools import partial
 from sqlalchemy import select
 
 from portal.clients.openboxes import walk_pages
-from portal.engine.accounts import cached_list
 from portal.engine.context import SyncContext, load_context
 from portal.engine.openboxes import jsonable, openboxes_client
 from portal.extensions import db
 from portal.models import OpenBoxesProduct, ProductLink, QuickBooksConnection, SyncActivity
+from portal.services.accounts import cached_list
 from portal.sync.errors import describe_record
 from portal.sync.product_links import ItemIndex, link_state
 
@@ -65,7 +65,7 @@ def live_items(tenant_id: int, *, refresh: bool = False, ctx: SyncContext | None
     """Every item of the tenant's QuickBooks company, inactive ones included, cached like the accounts."""
     ctx = ctx or load_context(tenant_id)
     fetch = lambda: [compact_item(i) for i in ctx.client.query_all("Item", "Active IN (true, false)")]  # noqa: E731
-    return cached_list(ctx.realm, "items", fetch, refresh)
+    return cached_list(ctx.tenant_id, ctx.realm, "items", fetch, refresh)
 
 
 def current_realm(tenant_id: int) -> str | None:

@@ -10,31 +10,33 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Mapping
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import requests
 from flask import current_app
-from oauthlib.oauth2.rfc6749.errors import OAuth2Error
-from requests.auth import HTTPBasicAuth
-from requests_oauthlib import OAuth2Session
+from redis.exceptions import LockError
 from sqlalchemy import delete
 
 from portal.audit import record_event
+from portal.clients import intuit_oauth
+from portal.clients.intuit_oauth import IntuitRefused, IntuitUnreachable
 from portal.engine.activity import pending_rows
-from portal.engine.enable import enable_sync
+from portal.engine.context import WEB_CALL_TIMEOUT_SECONDS
 from portal.engine.ports import job_queue
-from portal.engine.qbo_company import connection_of, link_count, refresh_company_facts
 from portal.extensions import db
 from portal.models import EntityLink, ProductLink, QuickBooksConnection
 from portal.models.base import utcnow
-from portal.qbo_tokens import HARD_EXPIRY_HEADER, LOCK_TIMEOUT_SECONDS, store_token_response
+from portal.qbo_tokens import store_token_response
 from portal.redis_conn import get_redis
+from portal.services.enable import enable_sync
+from portal.services.qbo_company import connection_of, link_count, refresh_company_facts
 
-ACCOUNTING_SCOPE = "com.intuit.quickbooks.accounting"
 STATE_TTL_SECONDS = 900  # Intuit's codes live 10 minutes; a little longer for a slow consent page
 CLAIM_TTL_SECONDS = 86400  # a replay arriving later than this finds no state at all: refused just the same
 START_AGAIN = "click Connect to QuickBooks to start again"
+WEB_LOCK_WAIT_SECONDS = 5  # inside a console request; a token refresh in flight holds the lock for one short call
+REALM_MAX_LENGTH = 32  # QuickBooks company ids are 15-20 digits today
 
 
 class ConnectRefused(Exception):
@@ -64,8 +66,7 @@ def start_authorization(tenant_id: int, user_id: int, redirect_uri: str, reset_l
         raise ConnectRefused(
             "The QuickBooks app keys are not configured: set QBO_CLIENT_ID and QBO_CLIENT_SECRET, then try again"
         )
-    oauth = OAuth2Session(config["QBO_CLIENT_ID"], redirect_uri=redirect_uri, scope=[ACCOUNTING_SCOPE])
-    url, state = oauth.authorization_url(config["QBO_AUTH_URL"])
+    url, state = intuit_oauth.authorization_url(config, redirect_uri)
     pending = {
         "tenant_id": tenant_id,
         "user_id": user_id,
@@ -100,8 +101,11 @@ def _finish(tenant_id: int, user_id: int, state: str, pending: dict, params: Map
     realm, code = params.get("realmId") or "", params.get("code") or ""
     if not realm or not code:
         raise ConnectRefused(f"QuickBooks sent back no company or no authorization code: {START_AGAIN}")
+    if not realm.isdigit() or len(realm) > REALM_MAX_LENGTH:
+        raise ConnectRefused(f"QuickBooks sent back a company id that is not one: {START_AGAIN}")
     _check_realm_switch(tenant_id, realm, pending["reset_links"])
     token = _exchange_code(code, pending["redirect_uri"], state)
+    _prove_realm(tenant_id, realm, token)
     previous = _save_connection(tenant_id, user_id, realm, token, pending["reset_links"])
     problem = refresh_company_facts(tenant_id)
     requeued = _requeue_waiting_rows(tenant_id) if previous != "connected" else 0
@@ -145,21 +149,34 @@ def _check_realm_switch(tenant_id: int, realm: str, reset_links: bool) -> None:
 
 
 def _exchange_code(code: str, redirect_uri: str, state: str) -> dict:
-    config = current_app.config
-    oauth = OAuth2Session(config["QBO_CLIENT_ID"], redirect_uri=redirect_uri, state=state)
     try:
-        # client_secret without auth= makes requests-oauthlib use HTTP Basic, the only form Intuit accepts.
-        return oauth.fetch_token(
-            config["QBO_TOKEN_URL"],
-            code=code,
-            client_secret=config["QBO_CLIENT_SECRET"],
-            headers={"Accept": "application/json", **HARD_EXPIRY_HEADER},
-            timeout=30,
-        )
-    except OAuth2Error as exc:
+        return intuit_oauth.exchange_code(current_app.config, code, redirect_uri, state, WEB_CALL_TIMEOUT_SECONDS)
+    except IntuitRefused as exc:
         raise ConnectRefused(f"QuickBooks refused the authorization ({exc.error}): {START_AGAIN}") from exc
-    except requests.RequestException as exc:
+    except IntuitUnreachable as exc:
         raise ConnectRefused(f"Could not reach QuickBooks to finish connecting: {START_AGAIN} in a minute") from exc
+
+
+def _prove_realm(tenant_id: int, realm: str, token: dict) -> None:
+    """Refuse unless the new access token reads company ``realm``'s CompanyInfo.
+
+    The ``realmId`` of the callback is only a query parameter the browser brings back: anyone can edit it.
+    The token is what Intuit issued for the company actually chosen on its consent page, so the company is
+    stored only once that token has read it. A refused token is dropped, never stored.
+    """
+    access_token = token.get("access_token", "")
+    try:
+        status = intuit_oauth.company_info_status(current_app.config, realm, access_token, WEB_CALL_TIMEOUT_SECONDS)
+    except IntuitUnreachable as exc:
+        raise ConnectRefused(f"Could not reach QuickBooks to check the company: {START_AGAIN} in a minute") from exc
+    if status != 200:
+        details = {"realm_id": realm, "status": status}
+        record_event("quickbooks.realm_refused", tenant_id=tenant_id, details=details)
+        db.session.commit()  # kept: the refusal below rolls back everything else
+        raise ConnectRefused(
+            f"Not connected: this QuickBooks sign-in does not give access to company {realm}, the company named "
+            f"in the address it came back with. Nothing was changed: {START_AGAIN}"
+        )
 
 
 def _save_connection(tenant_id: int, user_id: int, realm: str, token: dict, reset_links: bool) -> str | None:
@@ -192,9 +209,19 @@ def _reset_links(tenant_id: int, realm: str) -> None:
         record_event("quickbooks.links_reset", tenant_id=tenant_id, details={"new_realm_id": realm, **counts})
 
 
+@contextmanager
 def _refresh_lock(connection_id: int):
     # The same lock portal.qbo_tokens takes to refresh: a refresh in flight must not land on new tokens.
-    return get_redis().lock(f"qbo-refresh:{connection_id}", timeout=LOCK_TIMEOUT_SECONDS, blocking_timeout=70)
+    lock = intuit_oauth.refresh_lock(get_redis(), connection_id, WEB_LOCK_WAIT_SECONDS)
+    if not lock.acquire():
+        raise ConnectRefused(
+            "QuickBooks tokens are being renewed right now; nothing was changed. Try again in a minute."
+        )
+    try:
+        yield
+    finally:
+        with suppress(LockError):  # expired under a very slow call: the refresh it guarded is over
+            lock.release()
 
 
 def _requeue_waiting_rows(tenant_id: int) -> int:
@@ -226,9 +253,18 @@ def disconnect(tenant_id: int) -> Result:
     connection = connection_of(tenant_id)
     if connection is None or connection.status == "disconnected":
         return Result("QuickBooks is not connected; nothing to disconnect.", "info", tenant_id)
+    try:
+        return _revoke_and_forget(tenant_id, connection)
+    except ConnectRefused as refused:
+        return Result(refused.message, refused.category, tenant_id)
+
+
+def _revoke_and_forget(tenant_id: int, connection: QuickBooksConnection) -> Result:
     with _refresh_lock(connection.id):
         db.session.refresh(connection)
-        problem = _revoke(connection.refresh_token or connection.access_token)
+        problem = intuit_oauth.revoke(
+            current_app.config, connection.refresh_token or connection.access_token, WEB_CALL_TIMEOUT_SECONDS
+        )
         connection.access_token = connection.refresh_token = None
         connection.access_expires_at = connection.refresh_expires_at = connection.refresh_hard_expires_at = None
         connection.status = "disconnected"
@@ -239,27 +275,6 @@ def disconnect(tenant_id: int) -> Result:
     if problem:
         return Result(f"{message} {problem}", "warning", tenant_id)
     return Result(message, "success", tenant_id)
-
-
-def _revoke(token: str | None) -> str | None:
-    """Ask Intuit to revoke the connection's tokens; a plain-language problem, or None when done."""
-    if not token:
-        return None
-    config = current_app.config
-    manual = "remove the app under QuickBooks › Settings › Apps if it is still listed there"
-    try:
-        answer = requests.post(
-            config["QBO_REVOKE_URL"],
-            json={"token": token},
-            auth=HTTPBasicAuth(config["QBO_CLIENT_ID"], config["QBO_CLIENT_SECRET"]),
-            headers={"Accept": "application/json"},
-            timeout=30,
-        )
-    except requests.RequestException:
-        return f"QuickBooks could not be reached to revoke the tokens: {manual}."
-    if answer.status_code != 200:
-        return f"QuickBooks did not confirm the revocation (HTTP {answer.status_code}): {manual}."
-    return None
 
 
 def refresh_company_details(tenant_id: int) -> Result:

@@ -1,0 +1,128 @@
+"""A tenant's OpenBoxes connection: saving its settings (password write-only) and testing it."""
+
+from __future__ import annotations
+
+from contextlib import suppress
+from urllib.parse import urlsplit
+
+from flask import current_app
+from redis.exceptions import LockError
+from sqlalchemy import select
+
+from portal.audit import record_event
+from portal.clients import netguard
+from portal.clients.openboxes import (
+    OpenBoxesAuthFailed,
+    OpenBoxesError,
+    OpenBoxesLocationUnavailable,
+    OpenBoxesUnreachable,
+    OpenBoxesUnsafeUrl,
+)
+from portal.clients.openboxes_errors import SETTINGS
+from portal.clients.openboxes_http import split_base_url
+from portal.engine.openboxes import openboxes_client
+from portal.extensions import db
+from portal.models import OpenBoxesConnection
+from portal.models.base import utcnow
+from portal.redis_conn import get_redis
+from portal.services.connect import Result
+from portal.sync.errors import SyncError
+
+MESSAGE_LENGTH = 500  # OpenBoxesConnection.last_check_message
+LOCK_MARGIN_SECONDS = 15  # the lock outlives the deadline a little, and still expires if a worker dies
+ALREADY_TESTING = "A connection test of this OpenBoxes is already running: wait for its result, then try again."
+UNREACHABLE_FIX = f"check the address under {SETTINGS} and that OpenBoxes is online"
+WRONG_ANSWER_FIX = f"check the OpenBoxes URL under {SETTINGS} and that OpenBoxes works"
+# Messages written by the bridge from facts the tenant typed (user, location, address rules), safe to show.
+OWN_WORDS = (OpenBoxesAuthFailed, OpenBoxesLocationUnavailable, OpenBoxesUnsafeUrl)
+
+
+def openboxes_connection_of(tenant_id: int) -> OpenBoxesConnection | None:
+    return db.session.scalar(select(OpenBoxesConnection).filter_by(tenant_id=tenant_id))
+
+
+def save_openboxes_settings(tenant_id: int, base_url: str, username: str, password: str, location_id: str) -> Result:
+    """Create or update the connection; an empty ``password`` keeps the stored one."""
+    connection = openboxes_connection_of(tenant_id)
+    if connection is None and not password:
+        return Result("Not saved: enter the OpenBoxes password of the integration user.", "error", tenant_id)
+    if problem := unusable_url(base_url):
+        return Result(f"Not saved: {problem}", "error", tenant_id)
+    if connection is None:
+        connection = OpenBoxesConnection(tenant_id=tenant_id)
+        db.session.add(connection)
+    connection.base_url, connection.username = base_url.strip(), username.strip()
+    connection.location_id = location_id.strip()
+    if password:
+        connection.password = password
+    details = {"base_url": connection.base_url, "username": connection.username}
+    details |= {"location_id": connection.location_id, "password_changed": bool(password)}
+    record_event("openboxes.saved", tenant_id=tenant_id, details=details)  # never the password itself
+    db.session.commit()
+    return Result("OpenBoxes settings saved. Use 'Test connection' to check them.", "success", tenant_id)
+
+
+def unusable_url(base_url: str) -> str:
+    """Why the bridge would refuse to call this OpenBoxes URL (malformed, or an address it never calls), or "".
+
+    A name that does not resolve (yet) is accepted: 'Test connection' says so, and DNS may follow the form.
+    """
+    try:
+        _, host, port = split_base_url(base_url)
+        netguard.checked_address(host, port, current_app.config["OPENBOXES_ALLOW_PRIVATE_NETWORKS"])
+    except OpenBoxesUnsafeUrl as error:
+        return error.message
+    except (OSError, UnicodeError):
+        return ""
+    except netguard.UnsafeAddress as unsafe:
+        return f"the OpenBoxes URL host {unsafe}: use the server's public address"
+    return ""
+
+
+def check_openboxes_connection(tenant_id: int) -> Result:
+    """Log in with the stored settings and read the server; record and return what happened.
+
+    It runs inside a web request, so it has an overall deadline (``OPENBOXES_TEST_TIMEOUT_SECONDS``) and a
+    tenant runs one at a time: a second one while the first still runs is refused, not queued.
+    """
+    connection = openboxes_connection_of(tenant_id)
+    if connection is None:
+        return Result("OpenBoxes is not set up yet: enter its URL, user, password and location, then save.", "error")
+    deadline = current_app.config["OPENBOXES_TEST_TIMEOUT_SECONDS"]
+    lock = get_redis().lock(f"openboxes-test:{tenant_id}", timeout=deadline + LOCK_MARGIN_SECONDS)
+    if not lock.acquire(blocking=False):
+        return Result(ALREADY_TESTING, "warning", tenant_id)
+    try:
+        result = _run_check(tenant_id, connection, deadline)
+    finally:
+        with suppress(LockError):  # it expired on its own: nothing left to release
+            lock.release()
+    connection.last_checked_at = utcnow()
+    connection.last_check_message = result.message[:MESSAGE_LENGTH]
+    db.session.commit()
+    return result
+
+
+def _run_check(tenant_id: int, connection: OpenBoxesConnection, deadline: float) -> Result:
+    try:
+        with openboxes_client(tenant_id, deadline=deadline) as client:
+            context = client.check()
+    except SyncError as error:
+        return Result(f"Connection failed: {check_failure(error, connection.base_url)}", "error", tenant_id)
+    location = context.location_name or connection.location_id
+    return Result(f"Connected to OpenBoxes {context.app_version}, location {location}.", "success", tenant_id)
+
+
+def check_failure(error: SyncError, base_url: str) -> str:
+    """What a failed test tells the user: what they can act on, nothing the remote end chose to say.
+
+    Refused, dropped and timed-out connections read the same (else the test maps ports of other hosts),
+    and an answer's body is never repeated (else the test reads pages of other hosts).
+    """
+    if isinstance(error, OWN_WORDS) or not isinstance(error, OpenBoxesError):
+        return error.message
+    host = urlsplit(base_url).hostname or base_url
+    if isinstance(error, OpenBoxesUnreachable):
+        return f"OpenBoxes at {host} could not be reached or did not answer in time: {UNREACHABLE_FIX}."
+    status = f" (HTTP {error.status})" if error.status else ""
+    return f"OpenBoxes at {host} did not answer correctly{status}: {WRONG_ANSWER_FIX}."
