@@ -1,7 +1,7 @@
 """OpenBoxes 0.9 REST client: cookie session with a location, paging, normalized records, typed errors.
 
-Facts come from ``../shared/reference/openboxes-api.md`` (§1 session, §2 conventions, §4 entities,
-§6 polling). Every record the client returns is normalized the same way:
+It follows OpenBoxes 0.9's API as its source defines it (session cookies, paging conventions, the entity
+routes, what can be polled). Every record the client returns is normalized the same way:
 
 * enum objects ``{"enumType": …, "name": "PLACED"}`` become the plain string ``"PLACED"``;
 * values under date keys (``lastUpdated``, ``date…``, ``…Date``) become aware UTC datetimes, whether
@@ -93,7 +93,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 REQUEST_HEADERS = {"Accept": "application/json", "User-Agent": "openboxes-quickbooks-bridge"}
-REPORT_MAX_PAGE = 100  # PaginationCommand caps report pages at 100 (reference §2.2)
+REPORT_MAX_PAGE = 100  # OpenBoxes' PaginationCommand caps report pages at 100
 APPROVED_PO_STATUSES = ("PLACED", "PARTIALLY_SHIPPED", "SHIPPED", "PARTIALLY_RECEIVED", "RECEIVED")
 SHIPPED_STATUSES = ("SHIPPED", "PARTIALLY_RECEIVED", "RECEIVED")
 
@@ -298,7 +298,7 @@ class OpenBoxesClient:
     ) -> Page:
         """One page of the purchase-order summary list delivered to this client's location.
 
-        The list lags behind edits (materialized view) and has no ``lastUpdated``; see reference §6.
+        The list lags behind edits (a materialized view) and has no ``lastUpdated``, so callers re-read a window.
 
         Args:
             offset: Rows to skip.
