@@ -46,8 +46,9 @@ def number_in_range(value: str, maximum: int) -> bool:
 
 
 # Flask-Admin's "return to" parameter: its own check lets ``http:/evil.example`` through (urljoin reads it
-# as a path), and the browser then leaves the site.
-REDIRECT_PARAMETERS = ("url", "next")
+# as a path), and the browser then leaves the site. (The login page's ``next`` has its own check and still
+# signs the user in, landing on the console.)
+REDIRECT_PARAMETERS = ("url",)
 
 
 def local_path(value: str) -> bool:
