@@ -14,6 +14,7 @@ from tests.browser.conftest import sign_in
 from tests.browser.test_console_flow import filter_status
 from tests.console.test_activity_panel import make_activity
 from tests.factories import seed_tenant_rows
+from tests.security.web_helpers import CONSOLE_PAGES
 
 pytestmark = pytest.mark.browser
 
@@ -23,21 +24,6 @@ document.addEventListener("securitypolicyviolation", function (event) {
   window.__cspViolations.push(event.violatedDirective + " blocked " + (event.blockedURI || "inline"));
 });
 """
-PAGES = [
-    "/admin/",
-    "/admin/activity/",
-    "/admin/runs/",
-    "/admin/tenants/",
-    "/admin/users/",
-    "/admin/audit/",
-    "/admin/entity_links/",
-    "/admin/watermarks/",
-    "/admin/product_links/",
-    "/admin/mappings/",
-    "/admin/preferences/",
-    "/admin/openboxes/",
-    "/admin/quickbooks/",
-]
 
 
 class ViolationWatch:
@@ -85,7 +71,7 @@ def test_console_pages_report_no_csp_violation(page: Page, live_server, console_
     watch = ViolationWatch(page)
     watch.visit("/auth/login", live_server)
     sign_in(page, live_server, email)
-    pages = [*PAGES, f"/admin/preferences/progress/?since={int(time.time())}"]
+    pages = [*CONSOLE_PAGES, f"/admin/preferences/progress/?since={int(time.time())}"]
     if email.startswith("help"):
         pages = [path + ("&" if "?" in path else "?") + f"tenant={console_rows['acme'].id}" for path in pages]
     for path in pages:

@@ -9,27 +9,12 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.factories import seed_tenant_rows
-from tests.security.web_helpers import web_sign_in
+from tests.security.web_helpers import CONSOLE_PAGES, web_sign_in
 
 SCRIPT_TAG = re.compile(r"<script\b([^>]*)>", re.IGNORECASE)
 INLINE_HANDLER = re.compile(r"<[^>]*\son[a-z]+\s*=", re.IGNORECASE)
 STYLESHEET = re.compile(r'<link[^>]*href="([^"]+)"[^>]*rel="stylesheet"|<link[^>]*rel="stylesheet"[^>]*href="([^"]+)"')
 REMOTE_RESOURCE = re.compile(r'<(script|img|iframe|link)\b[^>]*(src|href)="(https?:)?//', re.IGNORECASE)
-CONSOLE_PAGES = [
-    "/admin/",
-    "/admin/activity/",
-    "/admin/runs/",
-    "/admin/tenants/",
-    "/admin/users/",
-    "/admin/audit/",
-    "/admin/entity_links/",
-    "/admin/watermarks/",
-    "/admin/product_links/",
-    "/admin/mappings/",
-    "/admin/preferences/",
-    "/admin/openboxes/",
-    "/admin/quickbooks/",
-]
 
 
 def policy_of(response) -> dict[str, list[str]]:

@@ -4,6 +4,23 @@ from __future__ import annotations
 
 from portal.models import Tenant
 
+# Every console page a signed-in user reaches from the menu (header and CSP checks, by HTTP and in the browser).
+CONSOLE_PAGES = [
+    "/admin/",
+    "/admin/activity/",
+    "/admin/runs/",
+    "/admin/tenants/",
+    "/admin/users/",
+    "/admin/audit/",
+    "/admin/entity_links/",
+    "/admin/watermarks/",
+    "/admin/product_links/",
+    "/admin/mappings/",
+    "/admin/preferences/",
+    "/admin/openboxes/",
+    "/admin/quickbooks/",
+]
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
