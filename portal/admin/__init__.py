@@ -14,6 +14,7 @@ import flask_admin
 from flask import Response, redirect, url_for
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
+from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
 
 from portal.admin import activity, connections, dashboard, preferences, settings, views
 from portal.security_headers import csp_nonce
@@ -31,6 +32,17 @@ def local_swatch_css() -> str:
     return REMOTE_IMPORT.sub("", SWATCH_CSS.read_text(encoding="utf-8"))
 
 
+def expose_flask_admin_templates(app, console: Admin) -> None:
+    """Make the theme's own templates reachable as ``flask_admin/…``, so an override can reuse them.
+
+    ``admin/model/layout.html`` replaces one macro and imports the others from the original instead of
+    carrying a copy of Flask-Admin's template.
+    """
+    theme_dir = Path(flask_admin.__file__).parent / "templates" / console.theme.folder
+    originals = PrefixLoader({"flask_admin": FileSystemLoader(str(theme_dir))})
+    app.jinja_loader = ChoiceLoader([app.jinja_loader, originals])
+
+
 def init_app(app) -> None:
     console = Admin(
         app,
@@ -42,6 +54,7 @@ def init_app(app) -> None:
     )
     for area in AREAS:
         area.register(console)
+    expose_flask_admin_templates(app, console)
 
     @app.route("/theme/bootstrap.min.css")
     def theme_css():

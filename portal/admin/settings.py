@@ -31,6 +31,16 @@ def _message(error: Exception) -> str:
     return getattr(error, "message", None) or str(error)
 
 
+def _flash_outcome_of(call, done, failed: str) -> None:
+    """Run ``call``; flash ``done(result)`` on success, or ``failed`` with the plain reason."""
+    try:
+        result = call()
+    except SyncError as error:
+        flash(f"{failed}: {_message(error)}", "error")
+    else:
+        flash(done(result), "success")
+
+
 def _tenant_or_404():
     return chosen_tenant() or abort(404)
 
@@ -81,12 +91,11 @@ class AccountMappingView(TenantScopedView):
     @expose("/refresh/", methods=["POST"])
     def refresh(self):
         tenant = _tenant_or_404()
-        try:
-            found = accounts.live_accounts(tenant.id, refresh=True)
-        except SyncError as error:
-            flash(f"Could not read the accounts: {_message(error)}", "error")
-        else:
-            flash(f"Read {len(found)} accounts from QuickBooks.", "success")
+        _flash_outcome_of(
+            lambda: accounts.live_accounts(tenant.id, refresh=True),
+            lambda found: f"Read {len(found)} accounts from QuickBooks.",
+            "Could not read the accounts",
+        )
         return back_to(".index_view", tenant)
 
     def validate_form(self, form):
@@ -177,23 +186,21 @@ class ProductLinkView(TenantScopedView):
     @expose("/load/", methods=["POST"])
     def load(self):
         tenant = _tenant_or_404()
-        try:
-            count = catalogue.load_products(tenant.id)
-        except SyncError as error:
-            flash(f"Could not load the products: {_message(error)}", "error")
-        else:
-            flash(f"Loaded {count} products from OpenBoxes.", "success")
+        _flash_outcome_of(
+            lambda: catalogue.load_products(tenant.id),
+            lambda count: f"Loaded {count} products from OpenBoxes.",
+            "Could not load the products",
+        )
         return back_to(".index_view", tenant)
 
     @expose("/refresh/", methods=["POST"])
     def refresh(self):
         tenant = _tenant_or_404()
-        try:
-            found = catalogue.live_items(tenant.id, refresh=True)
-        except SyncError as error:
-            flash(f"Could not read the items: {_message(error)}", "error")
-        else:
-            flash(f"Read {len(found)} items from QuickBooks.", "success")
+        _flash_outcome_of(
+            lambda: catalogue.live_items(tenant.id, refresh=True),
+            lambda found: f"Read {len(found)} items from QuickBooks.",
+            "Could not read the items",
+        )
         product_id = request.form.get("product_id")  # refreshed from a product's link page: back to it
         return back_to(".link", tenant, product_id=product_id) if product_id else back_to(".index_view", tenant)
 
