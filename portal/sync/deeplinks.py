@@ -33,24 +33,10 @@ from __future__ import annotations
 
 from urllib.parse import quote, urlsplit
 
+from portal.sync.entities import SPECS, Entity
+
 QBO_HOSTS = {"production": "https://app.qbo.intuit.com", "sandbox": "https://app.sandbox.qbo.intuit.com"}
 DEFAULT_CONTEXT_PATH = "/openboxes"
-
-_QBO_PAGES = {
-    ("purchase_order", "PurchaseOrder"): "purchaseorder?txnId=",
-    ("purchase_order", "Bill"): "bill?txnId=",
-    ("shipment", "Invoice"): "invoice?txnId=",
-    ("shipment", "SalesReceipt"): "salesreceipt?txnId=",
-    ("adjustment", None): "journal?txnId=",
-    ("supplier", None): "vendordetail?nameId=",
-    ("customer", None): "customerdetail?nameId=",
-}
-_OPENBOXES_PAGES = {
-    "purchase_order": "/order/show/",
-    "shipment": "/stockMovement/show/",
-    "product": "/inventoryItem/showStockCard/",
-    "supplier": "/organization/edit/",
-}
 
 
 def quickbooks_url(
@@ -70,11 +56,10 @@ def quickbooks_url(
     if not qbo_id:
         return None
     host = QBO_HOSTS.get(environment, QBO_HOSTS["sandbox"])
-    if entity == "product":
-        return f"{host}/app/items"
-    target = {"purchase_order": po_target, "shipment": shipment_target}.get(entity)
-    page = _QBO_PAGES.get((entity, target))
-    return None if page is None else f"{host}/app/{page}{quote(str(qbo_id), safe='')}"
+    spec = SPECS[Entity(entity)]
+    target = {Entity.PURCHASE_ORDER: po_target, Entity.SHIPMENT: shipment_target}.get(spec.entity)
+    page = spec.quickbooks_page.get(target)
+    return None if page is None else f"{host}/app/" + page.format(id=quote(str(qbo_id), safe=""))
 
 
 def openboxes_url(base_url: str | None, entity: str, openboxes_id: str, snapshot: dict | None = None) -> str | None:
@@ -86,11 +71,11 @@ def openboxes_url(base_url: str | None, entity: str, openboxes_id: str, snapshot
     'https://ob.example.org/ob/inventoryItem/showStockCard/p1'
     """
     root = _openboxes_root(base_url)
-    record_id = _product_of_adjustment(snapshot) if entity == "adjustment" else openboxes_id
-    page = _OPENBOXES_PAGES.get("product" if entity == "adjustment" else entity)
+    record_id = _product_of_adjustment(snapshot) if entity == Entity.ADJUSTMENT else openboxes_id
+    page = SPECS[Entity(entity)].openboxes_page
     if root is None or page is None or not record_id:
         return None
-    return f"{root}{page}{quote(str(record_id), safe='')}"
+    return root + page.format(id=quote(str(record_id), safe=""))
 
 
 def _openboxes_root(base_url: str | None) -> str | None:

@@ -8,7 +8,8 @@ The impure half (which poller fetches it, which pusher writes it) is keyed by ``
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 
@@ -53,12 +54,17 @@ class EntitySpec:
             own (customers are created on demand for shipments).
         toggle_label: How the preferences page names the toggle.
         targets: The QuickBooks documents it can become, first the default; empty when fixed.
+        quickbooks_page: QuickBooks' web page of what it became (``{id}`` its id), by target (``None``
+            when fixed); see ``portal.sync.deeplinks``.
+        openboxes_page: OpenBoxes' web page of the record (``{id}`` its id); None when it has none.
     """
 
     entity: Entity
     toggle: str | None = None
     toggle_label: str = ""
     targets: tuple[Target, ...] = ()
+    quickbooks_page: Mapping[Target | None, str] = field(default_factory=dict)
+    openboxes_page: str | None = None
 
     @property
     def label(self) -> str:
@@ -67,13 +73,46 @@ class EntitySpec:
 
 
 # Dependencies first, so vendors and items usually exist before the documents that use them.
+# The web pages are the ones the two web apps use today (neither documents them as an API).
 REGISTRY: tuple[EntitySpec, ...] = (
-    EntitySpec(Entity.SUPPLIER, "sync_suppliers", "Suppliers (vendors)"),
-    EntitySpec(Entity.PRODUCT, "sync_products", "Products (items)"),
-    EntitySpec(Entity.PURCHASE_ORDER, "sync_purchase_orders", "Purchase orders", (Target.PURCHASE_ORDER, Target.BILL)),
-    EntitySpec(Entity.SHIPMENT, "sync_shipments", "Outbound shipments", (Target.INVOICE, Target.SALES_RECEIPT)),
-    EntitySpec(Entity.ADJUSTMENT, "sync_adjustments", "Inventory adjustments"),
-    EntitySpec(Entity.CUSTOMER),
+    EntitySpec(
+        Entity.SUPPLIER,
+        "sync_suppliers",
+        "Suppliers (vendors)",
+        quickbooks_page={None: "vendordetail?nameId={id}"},
+        openboxes_page="/organization/edit/{id}",
+    ),
+    EntitySpec(
+        Entity.PRODUCT,
+        "sync_products",
+        "Products (items)",
+        quickbooks_page={None: "items"},  # QuickBooks has no per-item page address: the item list
+        openboxes_page="/inventoryItem/showStockCard/{id}",
+    ),
+    EntitySpec(
+        Entity.PURCHASE_ORDER,
+        "sync_purchase_orders",
+        "Purchase orders",
+        (Target.PURCHASE_ORDER, Target.BILL),
+        quickbooks_page={Target.PURCHASE_ORDER: "purchaseorder?txnId={id}", Target.BILL: "bill?txnId={id}"},
+        openboxes_page="/order/show/{id}",
+    ),
+    EntitySpec(
+        Entity.SHIPMENT,
+        "sync_shipments",
+        "Outbound shipments",
+        (Target.INVOICE, Target.SALES_RECEIPT),
+        quickbooks_page={Target.INVOICE: "invoice?txnId={id}", Target.SALES_RECEIPT: "salesreceipt?txnId={id}"},
+        openboxes_page="/stockMovement/show/{id}",
+    ),
+    EntitySpec(
+        Entity.ADJUSTMENT,
+        "sync_adjustments",
+        "Inventory adjustments",
+        quickbooks_page={None: "journal?txnId={id}"},
+        openboxes_page="/inventoryItem/showStockCard/{id}",  # the adjusted product's stock card
+    ),
+    EntitySpec(Entity.CUSTOMER, quickbooks_page={None: "customerdetail?nameId={id}"}),
 )
 SPECS: dict[Entity, EntitySpec] = {spec.entity: spec for spec in REGISTRY}
 
