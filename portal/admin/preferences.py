@@ -45,17 +45,17 @@ class PreferencesForm(FlaskForm):
     po_target = SelectField("Purchase orders become", choices=[(v, v) for v in PO_TARGETS])
     shipment_target = SelectField("Shipments become", choices=[(v, v) for v in SHIPMENT_TARGETS])
     product_link_mode = SelectField("A product without a link", choices=LINK_MODES)
-    sync_purchase_orders = BooleanField(TOGGLE_LABELS["sync_purchase_orders"])
-    sync_suppliers = BooleanField(TOGGLE_LABELS["sync_suppliers"])
-    sync_shipments = BooleanField(TOGGLE_LABELS["sync_shipments"])
-    sync_products = BooleanField(TOGGLE_LABELS["sync_products"])
-    sync_adjustments = BooleanField(TOGGLE_LABELS["sync_adjustments"])
 
     def preferences(self) -> Preferences:
         values = {name: getattr(self, name).data for name in Preferences.__dataclass_fields__ if name != "toggles"}
         values["timezone"] = values["timezone"].strip()
         values["daily_time"] = values["daily_time"].strip()
         return Preferences(**values, toggles={name: getattr(self, name).data for name in ENTITY_TOGGLES})
+
+
+# One checkbox per entity toggle of the registry (WTForms picks up fields set on the class).
+for _toggle, _label in TOGGLE_LABELS.items():
+    setattr(PreferencesForm, _toggle, BooleanField(_label))
 
 
 class DigestForm(FlaskForm):
