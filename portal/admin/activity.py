@@ -16,14 +16,11 @@ from markupsafe import Markup
 from sqlalchemy import select
 from werkzeug.routing import BuildError
 
-from jobs.queues import PushReason, enqueue_pushes
 from portal.admin.base import ReadOnlyView
-from portal.audit import record_event
-from portal.engine import activity as engine_activity
-from portal.engine.retry import retry_rows
 from portal.extensions import db
 from portal.models import OpenBoxesConnection, SyncActivity, SyncRun
 from portal.models.sync import ACTIVITY_STATUSES, ENTITY_TYPES
+from portal.services import triage
 from portal.sync import advice
 from portal.sync.deeplinks import openboxes_url, quickbooks_url
 from portal.sync.entities import ActivityStatus, entity_label
@@ -97,15 +94,9 @@ def _choices(values) -> list[tuple[str, str]]:
 
 
 def retry_and_queue(ids: list[int]) -> int:
-    """Reset the rows among ``ids`` the user may retry, audit each, queue their pushes; how many."""
+    """Queue another try of the rows among ``ids`` the acting user may retry; how many."""
     tenant_id = None if current_user.is_support else current_user.tenant_id
-    reset = retry_rows(ids, tenant_id=tenant_id, requested_by=current_user.email)
-    owners = db.session.execute(select(SyncActivity.id, SyncActivity.tenant_id).where(SyncActivity.id.in_(reset)))
-    for activity_id, owner in owners:
-        record_event("activity.retried", tenant_id=owner, details={"activity_id": activity_id})
-    db.session.commit()
-    enqueue_pushes(reset, PushReason.RETRY)
-    return len(reset)
+    return triage.retry_activities(ids, tenant_id, current_user.email)
 
 
 def _flash_retried(count: int) -> None:
@@ -178,11 +169,8 @@ class SyncActivityView(ReadOnlyView):
 
     @action("ignore", "Ignore", "Mark the selected rows as skipped? They will not be pushed.")
     def action_ignore(self, ids):
-        rows = [row for row in self.scoped_rows(ids) if engine_activity.mark_ignored(row, current_user.email)]
-        for row in rows:
-            record_event("activity.ignored", tenant_id=row.tenant_id, details={"activity_id": row.id})
-        db.session.commit()
-        flash(f"Ignored {len(rows)} row(s).", "success")
+        count = triage.ignore_activities(self.scoped_rows(ids), current_user.email)
+        flash(f"Ignored {count} row(s).", "success")
 
     @expose("/retry-matching/", methods=["POST"])
     def retry_matching_view(self):
