@@ -13,12 +13,13 @@ from flask_admin.contrib.sqla.filters import (
 )
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import func, select
 from werkzeug.routing import BuildError
 
 from portal.admin.base import ReadOnlyView
+from portal.admin.confirm import confirm_page, confirmed
 from portal.extensions import db
-from portal.models import OpenBoxesConnection, SyncActivity, SyncRun
+from portal.models import OpenBoxesConnection, SyncActivity, SyncRun, Tenant
 from portal.models.sync import ACTIVITY_STATUSES, ENTITY_TYPES
 from portal.services import triage
 from portal.sync import advice
@@ -175,8 +176,38 @@ class SyncActivityView(ReadOnlyView):
     @expose("/retry-matching/", methods=["POST"])
     def retry_matching_view(self):
         """Retry every Sync Failed row the list's current filters and search match (the user's rows only)."""
+        back = self.get_url(".index_view", **request.args.to_dict())
+        if not confirmed():
+            count = self.failed_matching_count()
+            return confirm_page(
+                self,
+                title=f"Retry {count} failed row(s)?",
+                lines=self.retry_matching_consequences(),
+                confirm_label=f"Retry {count} row(s)",
+                cancel_url=back,
+            )
         _flash_retried(retry_and_queue(self.failed_matching_ids()))
-        return redirect(self.get_url(".index_view", **request.args.to_dict()))
+        return redirect(back)
+
+    def retry_matching_consequences(self) -> list[str]:
+        """Which filters apply, and how many failed rows of which tenant would be queued again."""
+        args = self._get_list_extra_args()
+        applied = [f"{name} {self._filters[idx].operation()} {value}" for idx, name, value in args.filters or []]
+        if args.search:
+            applied.append(f"search “{args.search}”")
+        per_tenant = (
+            self._failed_matching_query()
+            .join(Tenant, Tenant.id == SyncActivity.tenant_id)
+            .with_entities(Tenant.name, func.count(SyncActivity.id))
+            .group_by(Tenant.name)
+            .order_by(Tenant.name)
+        )
+        tenants = ", ".join(f"{name}: {count}" for name, count in per_tenant)
+        return [
+            f"Queue another try of the Sync Failed rows matching {' and '.join(applied) or 'no filter (all rows)'}.",
+            f"Rows per tenant: {tenants or 'none'}.",
+            "Leave rows that are not Sync Failed alone. Fix the cause first, or they fail again.",
+        ]
 
     def failed_matching_ids(self) -> list[int]:
         """Ids of the Sync Failed rows matching the request's filters and search, scoped to the user."""

@@ -16,10 +16,11 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from portal.admin.base import SecureBaseView, db_int
+from portal.admin.confirm import confirm_page, confirmed, refusal_page
 from portal.extensions import db
 from portal.models import OpenBoxesConnection, QuickBooksConnection, Tenant
 from portal.services import connect as qbo_connect
-from portal.services import connect_openboxes, qbo_company
+from portal.services import connect_openboxes, enable, qbo_company
 
 
 class TenantPage(SecureBaseView):
@@ -98,6 +99,15 @@ class QuickBooksView(TenantPage):
         tenant = self.require_tenant()
         if tenant is None:
             return self.back(None)
+        if not confirmed():
+            return confirm_page(
+                self,
+                title=f"Disconnect {tenant.name} from QuickBooks?",
+                lines=qbo_connect.disconnect_consequences(tenant.id),
+                confirm_label="Disconnect",
+                cancel_url=url_for(".index", tenant=tenant.id if current_user.is_support else None),
+                danger=True,
+            )
         return self.flash_result(qbo_connect.disconnect(tenant.id), tenant)
 
     @expose("/refresh", methods=["POST"])
@@ -112,6 +122,18 @@ class QuickBooksView(TenantPage):
         tenant = self.require_tenant()
         if tenant is None:
             return self.back(None)
+        here = url_for(".index", tenant=tenant.id if current_user.is_support else None)
+        gaps = enable.setup_gaps(tenant.id)
+        if gaps:
+            return refusal_page(self, title=f"{tenant.name} cannot start syncing yet", lines=gaps, back_url=here)
+        if not confirmed():
+            return confirm_page(
+                self,
+                title=f"Start syncing {tenant.name} from now?",
+                lines=enable.start_consequences(tenant.id),
+                confirm_label="Start syncing from now",
+                cancel_url=here,
+            )
         return self.notify(tenant, qbo_connect.enable_syncing(tenant.id))
 
 

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 
 from flask import current_app
 from redis.exceptions import LockError
-from sqlalchemy import delete
+from sqlalchemy import delete, func, select
 
 from portal.audit import record_event
 from portal.clients import intuit_oauth
@@ -25,12 +25,13 @@ from portal.engine.activity import pending_rows
 from portal.engine.context import WEB_CALL_TIMEOUT_SECONDS
 from portal.engine.ports import job_queue
 from portal.extensions import db
-from portal.models import EntityLink, ProductLink, QuickBooksConnection
+from portal.models import EntityLink, ProductLink, QuickBooksConnection, SyncActivity
 from portal.models.base import utcnow
 from portal.qbo_tokens import store_token_response
 from portal.redis_conn import get_redis
 from portal.services.enable import enable_sync
 from portal.services.qbo_company import connection_of, link_count, refresh_company_facts
+from portal.sync.entities import ActivityStatus
 
 STATE_TTL_SECONDS = 900  # Intuit's codes live 10 minutes; a little longer for a slow consent page
 CLAIM_TTL_SECONDS = 86400  # a replay arriving later than this finds no state at all: refused just the same
@@ -257,6 +258,23 @@ def disconnect(tenant_id: int) -> Result:
         return _revoke_and_forget(tenant_id, connection)
     except ConnectRefused as refused:
         return Result(refused.message, refused.category, tenant_id)
+
+
+def disconnect_consequences(tenant_id: int) -> list[str]:
+    """What disconnecting will do, said before it is done."""
+    connection = connection_of(tenant_id)
+    company = (connection.company_name if connection else None) or "the QuickBooks company"
+    waiting = db.session.scalar(
+        select(func.count(SyncActivity.id)).where(
+            SyncActivity.tenant_id == tenant_id,
+            SyncActivity.status.in_((ActivityStatus.QUEUED, ActivityStatus.RETRYING, ActivityStatus.SYNCING)),
+        )
+    )
+    return [
+        f"Revoke this bridge's access to {company} at Intuit: nothing more is sent to QuickBooks.",
+        f"Keep {waiting} record(s) waiting to sync; they go out after you connect again.",
+        "Keep everything already in QuickBooks, the links and the history.",
+    ]
 
 
 def _revoke_and_forget(tenant_id: int, connection: QuickBooksConnection) -> Result:

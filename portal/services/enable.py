@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from sqlalchemy import func, select
+
 from portal.engine.openboxes import openboxes_client
 from portal.engine.poll_documents import take_po_baseline
 from portal.extensions import db
-from portal.models import Tenant
+from portal.models import AccountMapping, OpenBoxesConnection, QuickBooksConnection, SyncActivity, Tenant
 from portal.models.base import utcnow
+from portal.models.mapping import ACCOUNT_ROLES
+from portal.sync.accounts import OPTIONAL_ROLES
+from portal.sync.entities import POLLED, ActivityStatus, Target
 from portal.sync.errors import SyncError
+from portal.sync.refs import INVENTORY_PLANS, ROLE_LABELS
 
 
 def enable_sync(tenant_id: int) -> str:
@@ -25,3 +31,56 @@ def enable_sync(tenant_id: int) -> str:
     except SyncError as error:
         return f"Syncing enabled; the purchase-order baseline will be taken at the first poll ({error.message})"
     return f"Syncing enabled; {count} purchase order(s) approved before now will not be pushed"
+
+
+def setup_gaps(tenant_id: int) -> list[str]:
+    """What must be done before syncing can start, each with where to do it; empty when ready."""
+    tenant = db.session.get(Tenant, tenant_id)
+    openboxes = db.session.scalar(select(OpenBoxesConnection).filter_by(tenant_id=tenant_id))
+    quickbooks = db.session.scalar(select(QuickBooksConnection).filter_by(tenant_id=tenant_id))
+    gaps = []
+    if openboxes is None:
+        gaps.append("Connect OpenBoxes (Settings › Integrations › OpenBoxes).")
+    if quickbooks is None or quickbooks.status != "connected":
+        verb = "Reconnect" if quickbooks is not None else "Connect"
+        gaps.append(f"{verb} QuickBooks (Settings › Integrations › QuickBooks).")
+    unmapped = _unmapped_roles(tenant_id)
+    if unmapped:
+        gaps.append(f"Map the accounts for {', '.join(unmapped)} (Settings › Account mappings).")
+    if not any(getattr(tenant, spec.toggle) for spec in POLLED):
+        gaps.append("Turn on at least one kind of record to sync (Settings › Sync preferences).")
+    if quickbooks is not None and _purchase_orders_unsupported(tenant, quickbooks):
+        gaps.append(
+            f"Switch purchase orders to Bill (Settings › Sync preferences): QuickBooks Online {quickbooks.plan} "
+            "has no purchase orders."
+        )
+    return gaps
+
+
+def _unmapped_roles(tenant_id: int) -> list[str]:
+    mapped = set(db.session.scalars(select(AccountMapping.role).filter_by(tenant_id=tenant_id)))
+    return [ROLE_LABELS[role] for role in ACCOUNT_ROLES if role not in mapped and role not in OPTIONAL_ROLES]
+
+
+def _purchase_orders_unsupported(tenant: Tenant, quickbooks: QuickBooksConnection) -> bool:
+    plan_known = bool(quickbooks.plan)
+    return plan_known and quickbooks.plan not in INVENTORY_PLANS and tenant.po_target == Target.PURCHASE_ORDER
+
+
+def start_consequences(tenant_id: int) -> list[str]:
+    """What "Start syncing from now" will do, said before it is done."""
+    tenant = db.session.get(Tenant, tenant_id)
+    lines = [
+        "Start syncing from this moment: purchase orders approved, shipments shipped, and products, suppliers and "
+        "adjustments changed from now on reach QuickBooks.",
+        "Leave out for good everything approved, shipped or changed before now.",
+    ]
+    if tenant.sync_enabled_at:
+        waiting = db.session.scalar(
+            select(func.count(SyncActivity.id)).filter_by(tenant_id=tenant_id, status=ActivityStatus.QUEUED)
+        )
+        lines[1] = (
+            f"Move the starting point from {tenant.sync_enabled_at:%Y-%m-%d %H:%M} UTC to now: records from between "
+            f"then and now that were not picked up yet are left out (rows already listed stay; {waiting} are waiting)."
+        )
+    return lines

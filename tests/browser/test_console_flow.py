@@ -95,7 +95,14 @@ def connect_quickbooks(page: Page) -> None:
     expect(company_fact(page, "Plan")).to_have_text("QuickBooks Online Plus")
     expect(page.locator(".plan-warning")).to_have_count(0)
 
+
+def start_syncing(page: Page) -> None:
+    """Start syncing: refused while accounts are unmapped elsewhere; here the setup is complete, so it asks first."""
+    open_menu(page, "Settings", "QuickBooks")
     page.get_by_role("button", name="Start syncing from now").click()
+    confirmation = page.locator("#confirmation")
+    expect(confirmation).to_contain_text("Leave out for good everything approved, shipped or changed before now")
+    confirmation.get_by_role("button", name="Start syncing from now").click()
     expect(flash(page)).to_contain_text("Syncing enabled")
     expect(page.get_by_text("Syncing since")).to_be_visible()
 
@@ -154,6 +161,7 @@ def set_up_from_an_empty_tenant(page: Page) -> None:
     check_openboxes_connection(page)
     connect_quickbooks(page)
     map_accounts(page, ROLE_ACCOUNTS)
+    start_syncing(page)
     choose_daily_sync(page)
 
 
@@ -196,6 +204,8 @@ def remap_and_retry_until_synced(page: Page, qb, order: dict) -> None:
     expect(page.locator("table.model-list tbody tr")).to_have_count(1)
     expect(activity_row(page, order["orderNumber"])).to_be_visible()
     page.get_by_role("button", name="Retry all 1 failed row(s) matching this filter").click()
+    expect(page.locator("#confirmation")).to_contain_text("Rows per tenant: Acme Medical: 1.")
+    page.get_by_role("button", name="Retry 1 row(s)").click()
     expect(flash(page)).to_contain_text("Queued 1 row(s) for another try.")
 
     page.get_by_role("link", name="Reset Filters").click()
@@ -209,6 +219,8 @@ def remap_and_retry_until_synced(page: Page, qb, order: dict) -> None:
 def disconnect_quickbooks(page: Page) -> None:
     open_menu(page, "Settings", "QuickBooks")
     page.get_by_role("button", name="Disconnect").click()
+    expect(page.locator("#confirmation")).to_contain_text("Revoke this bridge's access to Sandbox Company US Plus")
+    page.locator("#confirmation").get_by_role("button", name="Disconnect").click()
     expect(flash(page)).to_contain_text("Disconnected from QuickBooks.")
     expect(page.locator(".card-header", has_text="QuickBooks Online")).to_contain_text("disconnected")
     open_menu(page, "Ledger", "Audit log")

@@ -112,6 +112,7 @@ def link_one_product(page: Page, code: str) -> None:
 def disconnect_then_reconnect(page: Page) -> None:
     open_menu(page, "Settings", "QuickBooks")
     page.get_by_role("button", name="Disconnect").click()
+    page.locator("#confirmation").get_by_role("button", name="Disconnect").click()
     expect(flash(page)).to_contain_text("Disconnected from QuickBooks.")
     expect(connection_badge(page)).to_have_text("disconnected")
 

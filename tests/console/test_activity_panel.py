@@ -250,7 +250,9 @@ def test_retry_selected_twice_queues_a_fresh_job_each_time(acme_admin, rows, db,
 
 
 def test_retry_matching_filter_retries_only_matching_failed_own_rows(acme_admin, rows, db, redis):
-    response = acme_admin.post("/admin/activity/retry-matching/?flt0_entity_equals=purchase_order")
+    response = acme_admin.post(
+        "/admin/activity/retry-matching/?flt0_entity_equals=purchase_order", data={"confirmed": "yes"}
+    )
     assert response.status_code == 302 and "flt0_entity_equals=purchase_order" in response.headers["Location"]
     assert _status(db, rows["acme_failed_po"])[0] == "queued"
     assert _status(db, rows["acme_old_failed"])[0] == "queued"
@@ -261,8 +263,10 @@ def test_retry_matching_filter_retries_only_matching_failed_own_rows(acme_admin,
 
 
 def test_retry_matching_honours_search_and_dates(acme_admin, rows, db, redis):
-    acme_admin.post("/admin/activity/retry-matching/?search=ACME-SM")
-    acme_admin.post("/admin/activity/retry-matching/?flt0_time_smaller_than=2026-02-01+00:00:00")
+    acme_admin.post("/admin/activity/retry-matching/?search=ACME-SM", data={"confirmed": "yes"})
+    acme_admin.post(
+        "/admin/activity/retry-matching/?flt0_time_smaller_than=2026-02-01+00:00:00", data={"confirmed": "yes"}
+    )
     assert _status(db, rows["acme_failed_shipment"])[0] == "queued"
     assert _status(db, rows["acme_old_failed"])[0] == "queued"
     assert _status(db, rows["acme_failed_po"])[0] == "sync_failed"
@@ -276,13 +280,24 @@ def test_list_offers_retry_matching_with_the_count_and_current_filter(acme_admin
 
 
 def test_support_retries_across_tenants_or_one_tenant(support, rows, db, redis, two_tenants):
-    support.post(f"/admin/activity/retry-matching/?flt0_tenant_equals={two_tenants['bolt'].id}")
+    support.post(
+        f"/admin/activity/retry-matching/?flt0_tenant_equals={two_tenants['bolt'].id}", data={"confirmed": "yes"}
+    )
     assert _status(db, rows["bolt_failed_po"])[0] == "queued"
     assert _status(db, rows["acme_failed_po"])[0] == "sync_failed"
-    support.post("/admin/activity/retry-matching/?flt0_entity_equals=purchase_order")
+    support.post("/admin/activity/retry-matching/?flt0_entity_equals=purchase_order", data={"confirmed": "yes"})
     assert _status(db, rows["acme_failed_po"])[0] == "queued"
     events = db.session.scalars(db.select(AuditEvent).filter_by(action="activity.retried")).all()
     assert {event.tenant_id for event in events} == {two_tenants["acme"].id, two_tenants["bolt"].id}
+
+
+def test_retry_matching_asks_first_naming_the_filter_and_the_tenants(support, rows, db, redis):
+    body = _body(support.post("/admin/activity/retry-matching/?flt0_entity_equals=purchase_order", data={}))
+    assert "Retry 3 failed row(s)?" in body
+    assert "matching Entity equals purchase_order" in body
+    assert "Rows per tenant: Acme Medical: 2, Bolt Clinics: 1." in body
+    assert _status(db, rows["acme_failed_po"])[0] == _status(db, rows["bolt_failed_po"])[0] == "sync_failed"
+    assert _queued_push_ids(redis) == []
 
 
 def test_support_retries_selected_rows_of_several_tenants(support, rows, db, redis):
@@ -315,8 +330,10 @@ def test_tenant_admin_cannot_read_another_tenants_detail_page(acme_admin, client
 def test_tenant_admin_cannot_retry_another_tenants_rows(acme_admin, rows, db, redis, two_tenants):
     theirs = rows["bolt_failed_po"]
     acme_admin.post("/admin/activity/action/", data={"action": "retry", "rowid": [theirs.id]})
-    acme_admin.post(f"/admin/activity/retry-matching/?flt0_tenant_equals={two_tenants['bolt'].id}")
-    acme_admin.post("/admin/activity/retry-matching/?search=BOLT-PO-1")
+    acme_admin.post(
+        f"/admin/activity/retry-matching/?flt0_tenant_equals={two_tenants['bolt'].id}", data={"confirmed": "yes"}
+    )
+    acme_admin.post("/admin/activity/retry-matching/?search=BOLT-PO-1", data={"confirmed": "yes"})
     assert _status(db, theirs) == ("sync_failed", 1)
     assert _queued_push_ids(redis) == []
 

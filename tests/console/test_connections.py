@@ -12,6 +12,7 @@ import requests
 from rq import Queue
 
 from devtools.sandboxes import QuickBooksSandbox
+from devtools.seed import map_accounts
 from portal.models import (
     AuditEvent,
     EntityLink,
@@ -249,7 +250,7 @@ def test_disconnect_revokes_stops_pushes_and_keeps_history(acme, auth, qbo, db, 
     old_token = connection(db, acme).access_token
     db.session.add(EntityLink(tenant=acme, realm_id=PLUS_REALM, entity_type="supplier", openboxes_id="s1", qbo_id="5"))
     synced = queued_row(db, acme, "PO-1", status="synced")
-    body = text(auth.post("/admin/quickbooks/disconnect", data={}, follow_redirects=True))
+    body = text(auth.post("/admin/quickbooks/disconnect", data={"confirmed": "yes"}, follow_redirects=True))
     assert "Disconnected from QuickBooks." in body
     stored = connection(db, acme)
     assert (stored.status, stored.access_token, stored.refresh_token) == ("disconnected", None, None)
@@ -289,7 +290,7 @@ def test_reconnect_after_needs_reconnect_requeues_queued_rows(acme, auth, qbo, d
 
 
 def test_disconnect_without_connection_changes_nothing(acme, auth, db):
-    body = text(auth.post("/admin/quickbooks/disconnect", data={}, follow_redirects=True))
+    body = text(auth.post("/admin/quickbooks/disconnect", data={"confirmed": "yes"}, follow_redirects=True))
     assert "nothing to disconnect" in body
     assert events(db, "quickbooks.disconnected") == []
 
@@ -350,17 +351,58 @@ def test_openboxes_private_address_refused_when_the_installation_forbids_it(acme
 # --- starting to sync ----------------------------------------------------------------------------------
 
 
-def test_start_syncing_from_now_sets_the_cutoff_and_says_so(acme, auth, ob, db):
+def test_start_syncing_from_now_sets_the_cutoff_and_says_so(acme, auth, ob, qbo, db):
     auth.post("/admin/openboxes/save", data=openboxes_form(ob))
+    connect_quickbooks(acme, qbo)
+    map_accounts(acme)
     db.session.get(Tenant, acme.id).sync_enabled_at = None
     db.session.commit()
     assert "Syncing has not started" in text(auth.client.get("/admin/quickbooks/"))
-    body = text(auth.post("/admin/quickbooks/enable", data={}, follow_redirects=True))
+    body = text(auth.post("/admin/quickbooks/enable", data={"confirmed": "yes"}, follow_redirects=True))
     assert "Syncing enabled; 0 purchase order(s) approved before now will not be pushed" in body
     db.session.expire_all()
     enabled = db.session.get(Tenant, acme.id).sync_enabled_at
     assert enabled is not None and f"Syncing since {enabled:%Y-%m-%d %H:%M} UTC" in body
     assert events(db, "sync.enabled")[0].tenant_id == acme.id
+
+
+def test_start_syncing_asks_first_and_says_what_is_left_out(acme, auth, ob, qbo, db):
+    auth.post("/admin/openboxes/save", data=openboxes_form(ob))
+    connect_quickbooks(acme, qbo)
+    map_accounts(acme)
+    db.session.get(Tenant, acme.id).sync_enabled_at = None
+    db.session.commit()
+    page = auth.post("/admin/quickbooks/enable", data={})
+    body = text(page)
+    assert page.status_code == 200 and "Start syncing Acme Medical from now?" in body
+    assert "Leave out for good everything approved, shipped or changed before now" in body
+    assert 'name="confirmed" value="yes"' in page.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Tenant, acme.id).sync_enabled_at is None and events(db, "sync.enabled") == []
+
+
+def test_start_syncing_is_refused_until_the_setup_is_complete(acme, auth, qbo, db):
+    """Nothing connected, nothing mapped, and an Essentials company with purchase orders as PurchaseOrder."""
+    db.session.get(Tenant, acme.id).sync_enabled_at = None
+    connect_quickbooks(acme, qbo, realm=ESSENTIALS_REALM).plan = "Essentials"
+    db.session.commit()
+    body = text(auth.post("/admin/quickbooks/enable", data={"confirmed": "yes"}, follow_redirects=True))
+    assert "Acme Medical cannot start syncing yet" in body
+    assert "Connect OpenBoxes (Settings › Integrations › OpenBoxes)." in body
+    assert "Map the accounts for " in body and "Accounts payable" in body
+    assert "Switch purchase orders to Bill" in body and "Essentials has no purchase orders" in body
+    db.session.expire_all()
+    assert db.session.get(Tenant, acme.id).sync_enabled_at is None and events(db, "sync.enabled") == []
+
+
+def test_disconnect_asks_first_naming_the_company_and_the_waiting_rows(acme, auth, qbo, db):
+    stored = connect_quickbooks(acme, qbo)
+    stored.company_name = "Acme Books"
+    db.session.commit()
+    body = text(auth.post("/admin/quickbooks/disconnect", data={}))
+    assert "Disconnect Acme Medical from QuickBooks?" in body
+    assert "Revoke this bridge's access to Acme Books at Intuit" in body and "Keep 0 record(s) waiting" in body
+    assert connection(db, acme).status == "connected" and events(db, "quickbooks.disconnected") == []
 
 
 # --- isolation ----------------------------------------------------------------------------------------
@@ -388,7 +430,7 @@ def test_tenant_admin_cannot_see_another_tenants_connections(bolt_connected, acm
 def test_tenant_admin_cannot_act_on_another_tenants_quickbooks(bolt_connected, acme, auth, db, action):
     before = connection(db, bolt_connected)
     state = (before.status, before.access_token, before.company_name, bolt_connected.sync_enabled_at)
-    auth.post(f"/admin/quickbooks/{action}", data={"tenant": bolt_connected.id})
+    auth.post(f"/admin/quickbooks/{action}", data={"tenant": bolt_connected.id, "confirmed": "yes"})
     after = connection(db, bolt_connected)
     assert (after.status, after.access_token, after.company_name, after.tenant.sync_enabled_at) == state
 
@@ -416,7 +458,7 @@ def test_support_sees_every_tenant_and_acts_on_the_one_picked(bolt_connected, tw
     assert 'value="boltmark-sync"' in auth.client.get(f"/admin/openboxes/?tenant={bolt_connected.id}").get_data(True)
     body = text(auth.client.get(f"/admin/quickbooks/?tenant={bolt_connected.id}"))
     assert "Tenant: Bolt Clinics" in body and "boltmark Books" in body
-    auth.post("/admin/quickbooks/disconnect", data={"tenant": bolt_connected.id})
+    auth.post("/admin/quickbooks/disconnect", data={"tenant": bolt_connected.id, "confirmed": "yes"})
     assert connection(db, bolt_connected).status == "disconnected"
     acme = two_tenants["acme"]
     connect_through_consent(auth, realm=ESSENTIALS_REALM, tenant=acme.id)
@@ -427,7 +469,7 @@ def test_support_sees_every_tenant_and_acts_on_the_one_picked(bolt_connected, tw
 
 def test_support_without_a_tenant_is_asked_to_choose_one(two_tenants, qbo_app, auth, db):
     auth.login("help@bridge.test")
-    body = text(auth.post("/admin/quickbooks/disconnect", data={}, follow_redirects=True))
+    body = text(auth.post("/admin/quickbooks/disconnect", data={"confirmed": "yes"}, follow_redirects=True))
     assert "Choose a tenant first." in body
 
 

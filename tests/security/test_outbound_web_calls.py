@@ -33,7 +33,7 @@ def test_disconnect_during_a_token_refresh_is_refused_plainly(acme, qbo, db, red
     refresh = redis.lock(f"qbo-refresh:{stored.id}", timeout=LOCK_TIMEOUT_SECONDS)
     assert refresh.acquire(blocking=False)  # a worker is renewing the tokens right now
     try:
-        body = text(auth.post("/admin/quickbooks/disconnect", data={}, follow_redirects=True))
+        body = text(auth.post("/admin/quickbooks/disconnect", data={"confirmed": "yes"}, follow_redirects=True))
     finally:
         refresh.release()
     assert "QuickBooks tokens are being renewed right now; nothing was changed. Try again in a minute." in body
