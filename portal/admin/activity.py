@@ -22,6 +22,7 @@ from portal.extensions import db
 from portal.models import OpenBoxesConnection, SyncActivity, SyncRun, Tenant
 from portal.models.sync import ACTIVITY_STATUSES, ENTITY_TYPES
 from portal.services import triage
+from portal.services.stats import run_outcomes
 from portal.sync import advice
 from portal.sync.deeplinks import openboxes_url, quickbooks_url
 from portal.sync.entities import ActivityStatus, entity_label
@@ -53,19 +54,44 @@ def status_label(status: str) -> str:
     return status.replace("_", " ").title()
 
 
+def _utc_time(view, context, model, name):
+    moment = getattr(model, name)
+    return f"{moment:%Y-%m-%d %H:%M:%S} UTC" if moment else ""
+
+
+RUN_COUNTS = ("synced", "failed", "skipped", "waiting")
+
+
+def _run_count(view, context, model, name):
+    return getattr(model, "row_counts", {}).get(name, 0)
+
+
 class SyncRunView(ReadOnlyView):
-    column_list = ["tenant", "trigger", "started_at", "finished_at", "fetched", "synced", "failed", "skipped"]
+    """Each poll; its counts are where the rows it found stand now (pushes finish after the poll)."""
+
+    column_list = ["tenant", "trigger", "started_at", "finished_at", "fetched", *RUN_COUNTS]
     column_default_sort = ("started_at", True)
+    column_labels = {"failed": "Sync Failed", "waiting": "Still waiting"}
+    column_descriptions = {"waiting": "Queued, being pushed or waiting to retry"}
+    column_formatters = {
+        "started_at": _utc_time,
+        "finished_at": _utc_time,
+        **dict.fromkeys(RUN_COUNTS, _run_count),
+    }
+    column_formatters_export = column_formatters
+
+    def get_list(self, *args, **kwargs):
+        count, runs = super().get_list(*args, **kwargs)
+        if kwargs.get("execute", True):
+            counts = run_outcomes([run.id for run in runs])
+            for run in runs:
+                run.row_counts = counts.get(run.id, {})
+        return count, runs
 
 
 def _status_badge(view, context, model, name):
     colour = STATUS_COLOURS.get(model.status, "info")
     return Markup('<span class="badge badge-{}">{}</span>').format(colour, status_label(model.status))
-
-
-def _utc_time(view, context, model, name):
-    moment = getattr(model, name)
-    return f"{moment:%Y-%m-%d %H:%M:%S} UTC" if moment else ""
 
 
 def _entity_label(view, context, model, name):

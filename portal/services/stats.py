@@ -115,6 +115,16 @@ def top_failure_reasons(tenant_id: int | None, limit: int = TOP_REASONS) -> list
     return [(text or "No reason recorded", number) for text, number in db.session.execute(query)]
 
 
+RUN_OUTCOMES = {
+    ActivityStatus.SYNCED: "synced",
+    ActivityStatus.SYNC_FAILED: "failed",
+    ActivityStatus.SKIPPED: "skipped",
+    ActivityStatus.QUEUED: "waiting",
+    ActivityStatus.SYNCING: "waiting",
+    ActivityStatus.RETRYING: "waiting",
+}
+
+
 def last_run(tenant_id: int | None) -> SyncRun | None:
     query = _scoped(select(SyncRun), SyncRun, tenant_id).order_by(SyncRun.started_at.desc(), SyncRun.id.desc())
     return db.session.scalars(query.limit(1)).first()
@@ -127,6 +137,19 @@ def run_counts(run: SyncRun | None) -> dict[str, int]:
     query = select(SyncActivity.status, func.count()).where(SyncActivity.run_id == run.id)
     found = dict(db.session.execute(query.group_by(SyncActivity.status)).all())
     return {status: found.get(status, 0) for status in ACTIVITY_STATUSES}
+
+
+def run_outcomes(run_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Per run, its rows synced, failed, skipped and still waiting, in one query."""
+    query = (
+        select(SyncActivity.run_id, SyncActivity.status, func.count())
+        .where(SyncActivity.run_id.in_(run_ids))
+        .group_by(SyncActivity.run_id, SyncActivity.status)
+    )
+    outcomes: dict[int, dict[str, int]] = {run_id: dict.fromkeys(RUN_OUTCOMES.values(), 0) for run_id in run_ids}
+    for run_id, status, count in db.session.execute(query):
+        outcomes[run_id][RUN_OUTCOMES[status]] += count
+    return outcomes
 
 
 def connections(tenant_id: int) -> Connections:
