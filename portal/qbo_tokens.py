@@ -19,7 +19,7 @@ from portal.clients.quickbooks import AccessToken
 from portal.extensions import db
 from portal.metrics import record_token_refresh
 from portal.models import QuickBooksConnection
-from portal.sync.errors import NeedsReconnect, Transient
+from portal.sync.errors import NeedsReconnect, Transient, describe_not_connected
 
 REFRESH_MARGIN_SECONDS = 120
 JOB_LOCK_WAIT_SECONDS = 70  # longer than the lock's own timeout: a crashed holder's lock expires first
@@ -80,7 +80,7 @@ class DbTokenProvider:
     def _connection(self, session: Session) -> QuickBooksConnection:
         connection = session.get(QuickBooksConnection, self.connection_id)
         if connection is None or connection.status != "connected":
-            raise NeedsReconnect("QuickBooks is not connected for this tenant: connect QuickBooks, then retry")
+            raise NeedsReconnect(describe_not_connected(connection.status if connection else None))
         return connection
 
     def _refresh_now(self) -> AccessToken:

@@ -286,7 +286,7 @@ class SyncActivityView(ReadOnlyView):
             return "Fix it in the QuickBooks company (see the reason)", None
         if fix == advice.SUPPORT:
             return "Contact support with this page's address", None
-        return "Nothing to change first", None
+        return "Retry: the cause was passing, nothing needs changing", None
 
 
 def register(console) -> None:

@@ -16,7 +16,7 @@ from portal.extensions import db
 from portal.models import SyncActivity
 from portal.models.base import utcnow
 from portal.sync.entities import ActivityStatus
-from portal.sync.errors import SyncError
+from portal.sync.errors import SyncError, describe_given_up
 
 PENDING = (ActivityStatus.QUEUED, ActivityStatus.RETRYING)
 
@@ -99,6 +99,12 @@ def mark_failed(row: SyncActivity, error: SyncError) -> None:
     """Sync Failed: shown in the panel with the plain-language reason; retried only by a person."""
     row.status = ActivityStatus.SYNC_FAILED
     _note_error(row, error)
+
+
+def mark_given_up(row: SyncActivity, error: SyncError) -> None:
+    """Sync Failed after a passing problem outlasted every retry: the reason says so (no "will retry")."""
+    mark_failed(row, error)
+    row.message = describe_given_up(error.message, row.attempts)
 
 
 def mark_retrying(row: SyncActivity, error: SyncError, at: datetime) -> None:

@@ -15,7 +15,7 @@ from portal.metrics import record_qbo_call
 from portal.models import AccountMapping, QuickBooksConnection, Tenant
 from portal.qbo_tokens import DbTokenProvider
 from portal.redis_conn import get_redis
-from portal.sync.errors import NeedsReconnect
+from portal.sync.errors import NeedsReconnect, describe_not_connected
 from portal.sync.refs import Account, Refs
 
 INVENTORY_START_LEAD_DAYS = 365
@@ -66,7 +66,7 @@ def load_context(tenant_id: int) -> SyncContext:
     tenant = db.session.get(Tenant, tenant_id)
     connection = db.session.scalar(select(QuickBooksConnection).filter_by(tenant_id=tenant_id))
     if connection is None or connection.status != "connected":
-        raise NeedsReconnect("QuickBooks is not connected for this tenant: connect QuickBooks, then retry")
+        raise NeedsReconnect(describe_not_connected(connection.status if connection else None))
     config = current_app.config
     redis = get_redis()
     client = QuickBooksClient(

@@ -226,7 +226,7 @@ def _handle_failure(row: SyncActivity, error: SyncError) -> PushDecision:
     if isinstance(error, Transient | AuthExpired | Conflict):
         delay = retry_delay(row.attempts, current_app.config["SYNC_RETRY_DELAYS"])
         if delay is None:
-            activity.mark_failed(row, error)
+            activity.mark_given_up(row, error)
             return PushDecision(ActivityStatus.SYNC_FAILED)
         activity.mark_retrying(row, error, activity.due_at(delay))
         return PushDecision(ActivityStatus.RETRYING, delay)

@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from typing import ClassVar, Self
 
 
@@ -210,3 +211,28 @@ def describe_no_multicurrency(what: str, currency: str | None) -> str:
         f"{what} is in {currency} but the QuickBooks company does not use multicurrency: "
         "turn on multicurrency in QuickBooks (or use the home currency in OpenBoxes), then retry"
     )
+
+
+_WILL_RETRY = re.compile(r"[;:,]?\s*(the sync )?will retry\.?$", re.IGNORECASE)
+
+
+def describe_given_up(message: str, attempts: int) -> str:
+    """A passing problem's reason once the retries are spent: no "will retry" left in it.
+
+    >>> describe_given_up("QuickBooks answered HTTP 503: will retry", 4)
+    'QuickBooks answered HTTP 503. Gave up after 4 attempts: retry this row once QuickBooks answers again'
+    >>> describe_given_up("OpenBoxes timed out; the sync will retry", 4)
+    'OpenBoxes timed out. Gave up after 4 attempts: retry this row once OpenBoxes answers again'
+    """
+    reason = _WILL_RETRY.sub("", message.strip()).rstrip(" .;:,")
+    system = "OpenBoxes" if "openboxes" in reason.lower() else "QuickBooks"
+    return f"{reason}. Gave up after {attempts} attempts: retry this row once {system} answers again"
+
+
+def describe_not_connected(status: str | None) -> str:
+    """Why QuickBooks cannot be called for a tenant, by its connection's status (None: no connection)."""
+    if status == "needs_reconnect":
+        return "QuickBooks needs reconnecting: it no longer accepts this connection's tokens. Reconnect, then retry"
+    if status == "disconnected":
+        return "QuickBooks was disconnected for this tenant: connect QuickBooks again, then retry"
+    return "QuickBooks is not connected for this tenant: connect QuickBooks, then retry"

@@ -310,7 +310,7 @@ def test_detail_page_explains_the_failure_fixes_retries_and_links_to_openboxes(p
 def test_detail_page_ignores_a_row_and_links_a_synced_row_to_quickbooks(page, live_server, activity):
     sign_in(page, live_server, ACME_ADMIN)
     detail = open_detail(page, "ACME-SM-1")
-    expect(detail.locator("#fix")).to_contain_text("Nothing to change first")
+    expect(detail.locator("#fix")).to_contain_text("Retry: the cause was passing, nothing needs changing")
     detail.get_by_role("button", name="Ignore (do not push)").click()
     expect(flash(page)).to_contain_text("Ignored 1 row(s).")
     expect(detail.locator("h1 .badge")).to_have_text("Skipped")

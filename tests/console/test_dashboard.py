@@ -102,6 +102,9 @@ def test_connections_and_needs_reconnect_banner(two_tenants, acme_rows, auth, cl
     body = _body(client.get("/admin/"))
     assert 'id="needs-reconnect"' in body
     assert '<a href="/admin/quickbooks/" class="btn btn-light text-danger btn-sm ml-3">Reconnect QuickBooks</a>' in body
+    assert "renewed automatically" not in body and "records wait until you" in body  # no contradiction
+    products = _body(client.get("/admin/product_links/"))
+    assert "QuickBooks needs reconnecting" in products and "not connected" not in products
 
 
 def test_expired_refresh_token_needs_reconnect():

@@ -69,7 +69,8 @@ def test_server_errors_four_times_is_sync_failed_after_four_attempts(tenant, ob,
         _run_due_retry(redis, row)
     row = _po_row(db)
     assert (row.status, row.attempts) == ("sync_failed", 4)
-    assert "will retry" not in row.message or row.error_category == "transient"
+    assert "will retry" not in row.message  # it does not: it gave up, and says what to do
+    assert row.message.endswith("Gave up after 4 attempts: retry this row once QuickBooks answers again")
     assert qb.objects("PurchaseOrder") == []
 
 

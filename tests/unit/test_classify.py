@@ -23,6 +23,7 @@ from portal.sync.errors import (
     Permanent,
     Throttled,
     Transient,
+    describe_given_up,
 )
 from sandbox.quickbooks import faults
 
@@ -229,3 +230,29 @@ def test_classify_token_response(status, text, kind, code):
         assert error is None
         return
     assert type(error) is kind and error.code == code and error.message
+
+
+@pytest.mark.parametrize(
+    ("message", "attempts", "expected"),
+    [
+        (
+            "QuickBooks answered HTTP 503: will retry",
+            4,
+            "QuickBooks answered HTTP 503. Gave up after 4 attempts: retry this row once QuickBooks answers again",
+        ),
+        (
+            "Could not reach OpenBoxes at https://ob.example.org; the sync will retry",
+            4,
+            "Could not reach OpenBoxes at https://ob.example.org. Gave up after 4 attempts: retry this row once "
+            "OpenBoxes answers again",
+        ),
+        (
+            "QuickBooks changed the record meanwhile",
+            2,
+            "QuickBooks changed the record meanwhile. Gave up after 2 attempts: "
+            "retry this row once QuickBooks answers again",
+        ),
+    ],
+)
+def test_a_passing_problem_that_outlasted_the_retries_no_longer_promises_one(message, attempts, expected):
+    assert describe_given_up(message, attempts) == expected
