@@ -71,7 +71,14 @@ def live_accounts(tenant_id: int, *, refresh: bool = False, ctx: SyncContext | N
     accounts = cached_list(ctx.tenant_id, ctx.realm, "accounts", fetch, refresh)
     if fresh:
         update_mapping_flags(tenant_id, accounts)
-    return accounts
+        return accounts
+    return _without_known_dead(tenant_id, accounts)
+
+
+def _without_known_dead(tenant_id: int, accounts: list[dict]) -> list[dict]:
+    """The cached list, but a mapped account a sync has since found inactive is inactive here too."""
+    dead = {m.qbo_account_id for m in tenant_mappings(tenant_id).values() if not m.account_active}
+    return [{**account, "active": False} if account["id"] in dead else account for account in accounts]
 
 
 def update_mapping_flags(tenant_id: int, accounts: list[dict]) -> None:
@@ -109,10 +116,11 @@ def checked_account(accounts: list[dict], role: str, account_id: str) -> dict:
 def save_mappings(tenant_id: int, chosen: Mapping[str, str]) -> list[str]:
     """Map each role in ``chosen`` (role → account id) and return the roles that changed.
 
-    Every choice is checked against the live list first; one refused choice saves nothing. An empty
-    choice unmaps an optional role (deposit) and leaves a required one as it is.
+    Every choice is checked against a fresh read of the accounts (one query: the cached list may still
+    offer an account deactivated since); one refused choice saves nothing. An empty choice unmaps an
+    optional role (deposit) and leaves a required one as it is.
     """
-    accounts = live_accounts(tenant_id)
+    accounts = live_accounts(tenant_id, refresh=True)
     picked = {role: checked_account(accounts, role, value) for role, value in chosen.items() if value}
     current = tenant_mappings(tenant_id)
     changed = [role for role, account in picked.items() if _apply(tenant_id, current.get(role), role, account)]

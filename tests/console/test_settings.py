@@ -201,6 +201,25 @@ def test_a_mapped_account_made_inactive_is_flagged_on_refresh(admin, client, db,
     assert options(page, "account_inventory_asset") == {}  # the inactive account is not offered again
 
 
+def test_an_account_deactivated_while_the_list_is_cached_is_neither_offered_nor_saved(admin, client, db, tenant, qb):
+    """The sync found A/P inactive (the 10-minute cache still lists it active); saving re-checks QuickBooks."""
+    client.get("/admin/mappings/")  # the list is cached now
+    qb.control("POST", f"/companies/{PLUS_REALM}/account/5/inactivate")
+    qb.control("POST", f"/companies/{PLUS_REALM}/account/11/inactivate")  # not mapped: only QuickBooks knows
+    mapping = db.session.scalar(db.select(AccountMapping).filter_by(tenant_id=tenant.id, role="accounts_payable"))
+    mapping.account_active = False  # as a sync's failure diagnosis leaves it
+    db.session.commit()
+    assert options(body(client.get("/admin/mappings/")), "account_accounts_payable") == {}
+
+    admin.post("/admin/mappings/save/", data={"account_accounts_payable": "5"})
+    assert "Nothing saved: QuickBooks account id 5 is not an active account" in body(client.get("/admin/mappings/"))
+    admin.post("/admin/mappings/save/", data={"account_inventory_purchases": "11"})
+    assert "Nothing saved: QuickBooks account id 11 is not an active account" in body(client.get("/admin/mappings/"))
+    db.session.expire_all()
+    rows = {m.role: m for m in db.session.scalars(db.select(AccountMapping).filter_by(tenant_id=tenant.id))}
+    assert (rows["accounts_payable"].account_active, rows["inventory_purchases"].qbo_account_id) == (False, "9")
+
+
 def test_the_raw_mapping_form_follows_the_picker_rule(admin, db, tenant):
     admin.post(
         "/admin/mappings/edit/?id=" + str(_mapping_id(db, tenant, "inventory_asset")),
