@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from jobs.queues import enqueue_ping
 from portal.admin.activity import (
+    ACCOUNT_MAPPINGS,
     OPENBOXES_SETTINGS,
     QUICKBOOKS_SETTINGS,
     STATUS_COLOURS,
@@ -21,7 +22,7 @@ from portal.admin.activity import (
 )
 from portal.admin.base import SecureMixin
 from portal.models import Tenant
-from portal.services import stats
+from portal.services import enable, stats
 from portal.services.digest import tenant_admin_emails
 from portal.sync.digest import webhook_host
 
@@ -118,15 +119,32 @@ def digest_status(tenant: Tenant | None) -> str | None:
     return f"{', '.join(channels)}; last sent {last}"
 
 
+SETUP_PAGES = {
+    "openboxes": OPENBOXES_SETTINGS,
+    "quickbooks": QUICKBOOKS_SETTINGS,
+    "accounts": ACCOUNT_MAPPINGS,
+    "preferences": SYNC_PREFERENCES,
+    "start": QUICKBOOKS_SETTINGS,
+}
+
+
+def setup_url(place: str) -> str:
+    """The console page where a setup step is done."""
+    return console_url(*SETUP_PAGES[place])
+
+
 class HomeView(SecureMixin, AdminIndexView):
     """The dashboard: a tenant admin sees their tenant; support staff see every tenant."""
 
     @expose("/")
     def index(self):
         figures = stats.dashboard(None if current_user.is_support else current_user.tenant_id)
+        steps = enable.setup_steps(figures.tenant.id) if figures.tenant else []
         return self.render(
             self._template,
             figures=figures,
+            setup=steps if not all(step.done for step in steps) else [],
+            setup_url=setup_url,
             chart=build_chart(figures.days),
             panel_url=panel_url,
             local_time=local_time,

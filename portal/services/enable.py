@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import func, select
 
 from portal.engine.openboxes import openboxes_client
@@ -33,28 +35,58 @@ def enable_sync(tenant_id: int) -> str:
     return f"Syncing enabled; {count} purchase order(s) approved before now will not be pushed"
 
 
-def setup_gaps(tenant_id: int) -> list[str]:
-    """What must be done before syncing can start, each with where to do it; empty when ready."""
+@dataclass(frozen=True)
+class SetupStep:
+    """One step from an empty tenant to syncing; ``place`` names the console page where it is done."""
+
+    label: str
+    done: bool
+    todo: str  # what to do, when not done
+    place: str  # "openboxes", "quickbooks", "accounts", "preferences" or "start"
+
+
+def setup_steps(tenant_id: int) -> list[SetupStep]:
+    """The setup checklist in order: OpenBoxes, QuickBooks, accounts, what to sync, then start."""
     tenant = db.session.get(Tenant, tenant_id)
     openboxes = db.session.scalar(select(OpenBoxesConnection).filter_by(tenant_id=tenant_id))
     quickbooks = db.session.scalar(select(QuickBooksConnection).filter_by(tenant_id=tenant_id))
-    gaps = []
-    if openboxes is None:
-        gaps.append("Connect OpenBoxes (Settings › Integrations › OpenBoxes).")
-    if quickbooks is None or quickbooks.status != "connected":
-        verb = "Reconnect" if quickbooks is not None else "Connect"
-        gaps.append(f"{verb} QuickBooks (Settings › Integrations › QuickBooks).")
+    connected = quickbooks is not None and quickbooks.status == "connected"
     unmapped = _unmapped_roles(tenant_id)
-    if unmapped:
-        gaps.append(f"Map the accounts for {', '.join(unmapped)} (Settings › Account mappings).")
-    if not any(getattr(tenant, spec.toggle) for spec in POLLED):
-        gaps.append("Turn on at least one kind of record to sync (Settings › Sync preferences).")
-    if quickbooks is not None and _purchase_orders_unsupported(tenant, quickbooks):
-        gaps.append(
+    unsupported = quickbooks is not None and _purchase_orders_unsupported(tenant, quickbooks)
+    verb = "Reconnect" if quickbooks is not None else "Connect"
+    return [
+        SetupStep("Connect OpenBoxes", openboxes is not None, "Connect OpenBoxes (Settings › OpenBoxes).", "openboxes"),
+        SetupStep("Connect QuickBooks", connected, f"{verb} QuickBooks (Settings › QuickBooks).", "quickbooks"),
+        SetupStep(
+            "Map the accounts",
+            not unmapped,
+            f"Map the accounts for {', '.join(unmapped)} (Settings › Account mappings).",
+            "accounts",
+        ),
+        SetupStep(
+            "Choose what to sync",
+            any(getattr(tenant, spec.toggle) for spec in POLLED) and not unsupported,
+            _preferences_todo(tenant, quickbooks, unsupported),
+            "preferences",
+        ),
+        SetupStep(
+            "Start syncing", tenant.sync_enabled_at is not None, "Start syncing (Settings › QuickBooks).", "start"
+        ),
+    ]
+
+
+def _preferences_todo(tenant: Tenant, quickbooks: QuickBooksConnection | None, unsupported: bool) -> str:
+    if unsupported:
+        return (
             f"Switch purchase orders to Bill (Settings › Sync preferences): QuickBooks Online {quickbooks.plan} "
             "has no purchase orders."
         )
-    return gaps
+    return "Turn on at least one kind of record to sync (Settings › Sync preferences)."
+
+
+def setup_gaps(tenant_id: int) -> list[str]:
+    """What must be done before syncing can start, each with where to do it; empty when ready."""
+    return [step.todo for step in setup_steps(tenant_id) if not step.done and step.place != "start"]
 
 
 def _unmapped_roles(tenant_id: int) -> list[str]:

@@ -125,9 +125,18 @@ RUN_OUTCOMES = {
 }
 
 
-def last_run(tenant_id: int | None) -> SyncRun | None:
+def last_run(tenant_id: int | None, busy: bool = False) -> SyncRun | None:
+    """The newest run (``busy``: the newest that fetched at least one record)."""
     query = _scoped(select(SyncRun), SyncRun, tenant_id).order_by(SyncRun.started_at.desc(), SyncRun.id.desc())
+    if busy:
+        query = query.where(SyncRun.fetched > 0)
     return db.session.scalars(query.limit(1)).first()
+
+
+def last_synced_at(tenant_id: int | None) -> datetime | None:
+    """When a row last reached QuickBooks."""
+    query = _scoped(select(func.max(SyncActivity.updated_at)), SyncActivity, tenant_id)
+    return db.session.scalar(query.where(SyncActivity.status == ActivityStatus.SYNCED))
 
 
 def run_counts(run: SyncRun | None) -> dict[str, int]:
@@ -195,6 +204,9 @@ class Dashboard:
     connections: Connections | None = None
     tenants: list[TenantSummary] = field(default_factory=list)
     zone: str = "UTC"  # the zone whose days the chart counts
+    last_synced_at: datetime | None = None  # the newest row that reached QuickBooks
+    last_busy_run: SyncRun | None = None  # the newest run that found something (real-time mode polls often)
+    last_busy_run_counts: dict[str, int] = field(default_factory=dict)
 
 
 def dashboard(tenant_id: int | None) -> Dashboard:
@@ -205,6 +217,9 @@ def dashboard(tenant_id: int | None) -> Dashboard:
     figures = Dashboard(status_counts(tenant_id), days, top_failure_reasons(tenant_id), None, tenant=tenant, zone=zone)
     figures.last_run = last_run(tenant_id)
     figures.last_run_counts = run_counts(figures.last_run)
+    figures.last_synced_at = last_synced_at(tenant_id)
+    figures.last_busy_run = last_run(tenant_id, busy=True)
+    figures.last_busy_run_counts = run_counts(figures.last_busy_run)
     if tenant is None:
         figures.tenants = tenant_summaries()
     else:

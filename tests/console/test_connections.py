@@ -388,7 +388,7 @@ def test_start_syncing_is_refused_until_the_setup_is_complete(acme, auth, qbo, d
     db.session.commit()
     body = text(auth.post("/admin/quickbooks/enable", data={"confirmed": "yes"}, follow_redirects=True))
     assert "Acme Medical cannot start syncing yet" in body
-    assert "Connect OpenBoxes (Settings › Integrations › OpenBoxes)." in body
+    assert "Connect OpenBoxes (Settings › OpenBoxes)." in body
     assert "Map the accounts for " in body and "Accounts payable" in body
     assert "Switch purchase orders to Bill" in body and "Essentials has no purchase orders" in body
     db.session.expire_all()

@@ -7,7 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from portal.models import QuickBooksConnection, SyncRun
+from devtools.seed import map_accounts
+from portal.models import OpenBoxesConnection, QuickBooksConnection, SyncRun
 from portal.models.base import utcnow
 from portal.services import stats
 from tests.console.test_activity_panel import INACTIVE_AP, NOT_LINKED, make_activity
@@ -236,3 +237,42 @@ def test_sync_runs_list_counts_where_the_runs_rows_stand_and_times_to_the_second
     assert f"{acme_rows.started_at:%Y-%m-%d %H:%M:%S} UTC" in body and "Still waiting" in body
     csv = client.get("/admin/runs/export/csv/").get_data(as_text=True)
     assert csv.splitlines()[1].endswith(",7,3,1,0,1")
+
+
+def test_a_new_tenant_gets_the_setup_checklist_with_links_to_each_step(two_tenants, auth, client, db):
+    acme = two_tenants["acme"]
+    acme.sync_enabled_at = None
+    db.session.commit()
+    auth.login("admin@acme.test")
+    body = _body(client.get("/admin/"))
+    steps = re.findall(r'data-step="(\w+)" data-done="(\w+)"', body)
+    assert steps == [("openboxes", "no"), ("quickbooks", "no"), ("accounts", "no"), ("preferences", "yes")] + [
+        ("start", "no")
+    ]
+    assert '<a href="/admin/openboxes/">Connect OpenBoxes</a>' in body
+    assert '<a href="/admin/mappings/">Map the accounts</a>: Map the accounts for Inventory purchases' in body
+    assert 'id="health"' not in body
+
+
+def test_home_says_whether_it_works_and_shows_the_last_run_that_found_records(two_tenants, acme_rows, auth, client, db):
+    """Set up and syncing: no checklist; the newest synced row and the failures; an empty real-time poll since."""
+    acme = two_tenants["acme"]
+    db.session.add(QuickBooksConnection(tenant=acme, realm_id="r1", status="connected"))
+    db.session.add(
+        OpenBoxesConnection(tenant=acme, base_url="https://ob.test", username="u", password="p", location_id="L")
+    )
+    map_accounts(acme)
+    later = _days_ago(0) + timedelta(hours=1)
+    db.session.add(SyncRun(tenant=acme, trigger="realtime", fetched=0, started_at=later, finished_at=later))
+    db.session.commit()
+    auth.login("admin@acme.test")
+    body = _body(client.get("/admin/"))
+    assert 'id="setup-checklist"' not in body
+    newest = _days_ago(0).strftime("%Y-%m-%d %H:%M")
+    assert f"Last record reached QuickBooks {newest} UTC." in body
+    assert (
+        '<a href="/admin/activity/?flt0_status_equals=sync_failed" class="text-danger">4 record(s) need attention</a>'
+        in body
+    )
+    assert "Last run that found records:" in body and "7 fetched; now 3 synced" in body
+    assert 'id="last-checked">Last checked ' in body and ": nothing new." in body
