@@ -22,6 +22,7 @@ from portal.security_headers import csp_nonce
 AREAS = (activity, settings, preferences, connections, views)
 SWATCH = "flatly"
 SWATCH_CSS = Path(flask_admin.__file__).parent / f"static/bootstrap/bootstrap4/swatch/{SWATCH}/bootstrap.min.css"
+FAVICON = Path(__file__).parents[1] / "static" / "favicon.svg"
 REMOTE_IMPORT = re.compile(r"@import url\(https?://[^)]*\);")
 
 
@@ -43,6 +44,16 @@ def expose_flask_admin_templates(app, console: Admin) -> None:
     app.jinja_loader = ChoiceLoader([app.jinja_loader, originals])
 
 
+def declare_language(response: Response) -> Response:
+    """``<html lang="en">`` on the console's pages: Flask-Admin's base template writes a bare ``<html>``
+    outside any block, and screen readers need the language to pronounce the page."""
+    if response.mimetype == "text/html" and not response.direct_passthrough:
+        body = response.get_data()
+        if b"<html>" in body[:200]:
+            response.set_data(body.replace(b"<html>", b'<html lang="en">', 1))
+    return response
+
+
 def init_app(app) -> None:
     console = Admin(
         app,
@@ -55,10 +66,17 @@ def init_app(app) -> None:
     for area in AREAS:
         area.register(console)
     expose_flask_admin_templates(app, console)
+    app.after_request(declare_language)
 
     @app.route("/theme/bootstrap.min.css")
     def theme_css():
         response = Response(local_swatch_css(), mimetype="text/css")
+        response.cache_control.public, response.cache_control.max_age = True, 86400
+        return response
+
+    @app.route("/favicon.ico")
+    def favicon():
+        response = Response(FAVICON.read_bytes(), mimetype="image/svg+xml")
         response.cache_control.public, response.cache_control.max_age = True, 86400
         return response
 

@@ -276,3 +276,12 @@ def test_home_says_whether_it_works_and_shows_the_last_run_that_found_records(tw
     )
     assert "Last run that found records:" in body and "7 fetched; now 3 synced" in body
     assert 'id="last-checked">Last checked ' in body and ": nothing new." in body
+
+
+def test_pages_declare_their_language_and_the_favicon_is_served_from_the_app(two_tenants, auth, client):
+    auth.login("admin@acme.test")
+    page = client.get("/admin/").get_data(as_text=True)
+    assert page.lstrip().startswith("<!DOCTYPE html>") and '<html lang="en">' in page
+    assert '<main id="main"' in page and 'href="#main"' in page and 'aria-label="Main menu"' in page
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"

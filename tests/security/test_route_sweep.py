@@ -47,6 +47,7 @@ PUBLIC = {
     "health.healthz": "the uptime check: database, Redis, worker and clock status, nothing per tenant",
     "root": "a redirect to the console home, which asks for a login",
     "theme_css": "the console's stylesheet, served from the app for the Content-Security-Policy",
+    "favicon": "the app's icon",
 }
 # (endpoint, method) pairs the signed-in sweeps leave out, and why.
 NOT_SWEPT = {

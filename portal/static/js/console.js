@@ -23,3 +23,20 @@
     }
   }, true);
 })();
+
+// Flask-Admin's row checkboxes carry only a title; a screen reader needs a name (and the first column says whose).
+(function () {
+  "use strict";
+  document.querySelectorAll("input.action-checkbox, input.action-rowtoggle").forEach(function (box) {
+    if (!box.hasAttribute("aria-label")) {
+      var row = box.closest("tr");
+      var cells = row ? row.querySelectorAll("td:not(.list-checkbox-column):not(.list-buttons-column)") : [];
+      var name = cells.length ? cells[0].textContent.trim() : "";
+      box.setAttribute("aria-label", box.title + (name ? ": " + name : ""));
+    }
+  });
+  // Column help icons are links with no text of their own.
+  document.querySelectorAll("a.fa-question-circle[title]").forEach(function (link) {
+    link.setAttribute("aria-label", link.title);
+  });
+})();

@@ -1,0 +1,62 @@
+"""Accessibility: axe-core (axe-playwright-python) finds no serious or critical violation on any console page,
+for a tenant admin and for support, on a laptop screen and on a phone."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page
+
+from tests.browser.conftest import sign_in
+from tests.console.test_activity_panel import make_activity
+from tests.factories import seed_tenant_rows
+from tests.security.web_helpers import CONSOLE_PAGES
+
+pytestmark = pytest.mark.browser
+
+VIEWPORTS = {"laptop": {"width": 1366, "height": 900}, "phone": {"width": 390, "height": 844}}
+BLOCKING = ("serious", "critical")
+
+
+@pytest.fixture
+def console_rows(two_tenants, db, redis):
+    acme = two_tenants["acme"]
+    seed_tenant_rows(acme, "acme")
+    make_activity(db, acme, "ACME-PO-9")
+    db.session.commit()
+    return two_tenants
+
+
+def blocking_violations(page: Page) -> list[str]:
+    """axe's serious and critical findings on the current page, one line per rule with where it failed."""
+    found = Axe().run(page).response["violations"]
+    return [
+        f"{page.url} {rule['id']} ({rule['impact']}): {rule['help']} at {[n['target'] for n in rule['nodes']][:3]}"
+        for rule in found
+        if rule["impact"] in BLOCKING
+    ]
+
+
+def console_pages(tenant_id: int, support: bool) -> list[str]:
+    pages = [*CONSOLE_PAGES, f"/admin/preferences/progress/?since={int(time.time())}", "/admin/activity/details/?id=1"]
+    if support:
+        pages = [path + ("&" if "?" in path else "?") + f"tenant={tenant_id}" for path in pages]
+    return pages
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+@pytest.mark.parametrize("email", ["admin@acme.test", "help@bridge.test"])
+def test_every_console_page_has_no_serious_accessibility_violation(
+    page: Page, live_server, console_rows, email, viewport
+):
+    page.set_viewport_size(VIEWPORTS[viewport])
+    page.goto(live_server.url("/auth/login"))
+    problems = blocking_violations(page)
+    sign_in(page, live_server, email)
+    for path in console_pages(console_rows["acme"].id, email.startswith("help")):
+        page.goto(live_server.url(path))
+        page.wait_for_load_state("load")
+        problems += blocking_violations(page)
+    assert problems == [], "\n".join(problems)
