@@ -404,7 +404,7 @@ def test_tenant_admin_cannot_read_another_tenants_pages(bolt, tenant, auth, clie
         page = body(client.get(f"{url}?tenant={tenant.id}"))
         assert "Bolt Clinics" in page and "Acme Medical" not in page, url
     mappings = body(client.get(f"/admin/mappings/?tenant={tenant.id}"))
-    assert mappings.count("not mapped</span>") == 5  # Bolt maps one role; Acme maps all six
+    assert mappings.count("not mapped</span>") == 6  # Bolt maps one role of seven; Acme maps all
     products = body(client.get(f"/admin/product_links/?tenant={tenant.id}"))
     assert "BOLT-1" in products and "GZ-1" not in products
 
