@@ -148,3 +148,24 @@ def test_a_value_the_books_cannot_take_fails_naming_the_line_and_writes_nothing(
     assert row.status == "sync_failed", row.message
     assert reason in row.message
     assert qb.objects(target) == []
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_a_changed_adjustment_is_a_new_version_of_the_order(tenant, ob, qb, db, redis, target):
+    _target(tenant, db, target)
+    supplier = ob.supplier("Gauze & Co", code="GZ1")
+    gauze = ob.product("Sterile gauze 10cm", "GZ-10", "7.80")
+    order = ob.purchase_order(supplier["id"], [(gauze["id"], 10, "7.30")])  # 73.00
+    freight = _adjust(ob, order["id"], amount="20", description="Freight")
+    first = _synced_document(tenant, ob, qb, db, redis, target, order["id"])
+    assert Decimal(str(first["TotalAmt"])) == Decimal("93.00")
+
+    ob.control("POST", f"/purchase-orders/{order['id']}/adjustments/{freight['id']}/cancel")
+    _adjust(ob, order["id"], percentage="-5", description="Discount")  # 73.00 − 3.65
+    sync(tenant, redis, slot="second")
+
+    rows = activities(db, entity_type="purchase_order")
+    assert [row.status for row in rows] == ["synced", "synced"], [row.message for row in rows]
+    assert rows[0].version != rows[1].version
+    [document] = qb.objects(target)
+    assert Decimal(str(document["TotalAmt"])) == Decimal("69.35") == _openboxes_total(ob, order["id"])

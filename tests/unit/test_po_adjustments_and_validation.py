@@ -208,3 +208,9 @@ def test_an_unreadable_adjustment_fails_naming_it():
     with pytest.raises(Permanent) as raised:
         po([order_item()], [adj(amount="lots")])
     assert "adjustment 1 'Freight' has an unreadable amount" in raised.value.message
+
+
+def test_a_rounding_cent_taken_by_the_last_charge_is_stated_on_the_line():
+    mapped = po([order_item(quantity=1, unitPrice="0.10")], [adj(percentage="5"), adj(percentage="5")])
+    last = charge_lines(mapped)[-1]
+    assert last["Description"] == "Freight: 5% of 0.10 (incl. -0.01 rounding to match the OpenBoxes total)"
