@@ -355,7 +355,8 @@ class OpenBoxesClient:
             Adjustments oldest first, canceled ones included: ``id``, ``description``, ``type``
             (``{id, name, code}`` or None), ``orderItem`` (``{id}`` or None: None means the whole
             order), ``percentage`` and ``amount`` as Decimals or None (for a percentage adjustment
-            OpenBoxes reports a computed ``amount``), ``isCanceled``, ``comments``, ``budgetCode``.
+            OpenBoxes reports a computed ``amount``; a value that is not a number is passed on as
+            sent, for the mapper to name), ``isCanceled``, ``comments``, ``budgetCode``.
 
         Raises:
             OpenBoxesServerError: Also for an unknown order id (OpenBoxes answers 500).
