@@ -140,7 +140,7 @@ def test_mapping_picker_offers_only_suitable_live_accounts(admin, client, qbo):
 
 def test_freight_and_other_charges_is_an_optional_expense_role(admin, client, db, tenant):
     page = body(client.get("/admin/mappings/"))
-    assert "Freight and other charges on purchase orders</label> <small class=\"text-muted\">(optional)" in page
+    assert 'Freight and other charges on purchase orders</label> <small class="text-muted">(optional)' in page
     assert list(options(page, "account_purchase_charges").values()) == [
         "5000 - Cost of Goods Sold",
         "5100 - Inventory Shrinkage",
