@@ -64,6 +64,7 @@ from portal.clients.openboxes_payloads import (
     iso,
     mdy,
     normalize,
+    order_adjustment,
     parse_server_context,
     walk_pages,
     with_addresses,
@@ -346,6 +347,22 @@ class OpenBoxesClient:
         items = self._normalized(expect(self._get_json(path), path, list))
         separator = decimal_separator(self.server_context().locale)
         return [with_prices(item, separator, self.username) for item in items]
+
+    def purchase_order_adjustments(self, order_id: str) -> list[Record]:
+        """Order adjustments (``GET /openboxes/order/getOrderAdjustments/{id}``, a UI endpoint).
+
+        Returns:
+            Adjustments oldest first, canceled ones included: ``id``, ``description``, ``type``
+            (``{id, name, code}`` or None), ``orderItem`` (``{id}`` or None: None means the whole
+            order), ``percentage`` and ``amount`` as Decimals or None (for a percentage adjustment
+            OpenBoxes reports a computed ``amount``; a value that is not a number is passed on as
+            sent, for the mapper to name), ``isCanceled``, ``comments``, ``budgetCode``.
+
+        Raises:
+            OpenBoxesServerError: Also for an unknown order id (OpenBoxes answers 500).
+        """
+        path = f"/order/getOrderAdjustments/{order_id}"
+        return [order_adjustment(row) for row in self._normalized(expect(self._get_json(path), path, list))]
 
     # ---- outbound shipments ------------------------------------------------------------------------
 

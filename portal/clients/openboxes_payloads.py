@@ -238,6 +238,33 @@ def with_prices(item: Record, separator: str, username: str) -> Record:
     return {**item, **prices}
 
 
+def order_adjustment(row: Record) -> Record:
+    """A getOrderAdjustments element reduced to what the books need (the embedded order is dropped)."""
+    kind, item = row.get("type"), row.get("orderItem")
+    return {
+        "id": row.get("id"),
+        "description": row.get("description"),
+        "type": {k: kind.get(k) for k in ("id", "name", "code")} if isinstance(kind, dict) else kind,
+        "orderItem": {"id": item.get("id")} if isinstance(item, dict) else ({"id": item} if item else None),
+        "percentage": _number(row.get("percentage")),
+        "amount": _number(row.get("amount")),
+        "isCanceled": bool(row.get("isCanceled")),
+        "comments": row.get("comments"),
+        "budgetCode": row.get("budgetCode"),
+    }
+
+
+def _number(value: Any) -> Any:
+    """A Decimal for a number; anything else is passed on as sent, for the mapper to name the fix."""
+    if value is None or value == "" or isinstance(value, bool):
+        return None if value in (None, "") else value
+    try:
+        number = Decimal(str(value))
+    except ArithmeticError:
+        return value
+    return number if number.is_finite() else value
+
+
 def with_addresses(organization: Record, locations: list[Record]) -> Record:
     """The organization plus its ``locations`` and one ``address`` (the default location's first)."""
     default_id = (organization.get("defaultLocation") or {}).get("id")

@@ -44,7 +44,7 @@ class ProductCache:
         return self.products[product_id]
 
     def for_ids(self, product_ids) -> dict[str, dict]:
-        return {pid: self.get(pid) for pid in sorted(set(product_ids)) if pid}
+        return {pid: self.get(pid) for pid in sorted({pid for pid in product_ids if pid})}
 
 
 def _commit_then_save(tenant: Tenant, entity: str, state: dict, rows: list) -> list:
@@ -115,7 +115,8 @@ def _ordered_before_enabling(row: dict, tenant: Tenant) -> bool:
 def _record_purchase_order(tenant: Tenant, client, listed: dict, products: ProductCache, run_id: int):
     order = jsonable(client.purchase_order(listed["id"]))
     items = jsonable(client.purchase_order_items(listed["id"]))
-    version = content_hash({"order": order, "items": items})
+    adjustments = jsonable(client.purchase_order_adjustments(listed["id"]))
+    version = content_hash({"order": order, "items": items, **({"adjustments": adjustments} if adjustments else {})})
     if _has_version(tenant.id, "purchase_order", order["id"], version):
         return None
     origin = order.get("origin") or {}
@@ -127,6 +128,7 @@ def _record_purchase_order(tenant: Tenant, client, listed: dict, products: Produ
         products=products.for_ids((item.get("product") or {}).get("id") for item in items),
         approved_at=_first_seen(tenant.id, Entity.PURCHASE_ORDER, order["id"]),
         exchange_rate=exchange_rate_from_totals(listed.get("total"), listed.get("totalNormalized")),
+        adjustments=adjustments,
     )
     return activity.record_version(
         tenant.id,

@@ -23,7 +23,12 @@ from portal.extensions import db
 from portal.logs import log_context
 from portal.models import SyncActivity
 from portal.sync.backoff import retry_delay
-from portal.sync.documents import adjustment_to_journal_entry, purchase_order_to_qbo, shipment_to_qbo
+from portal.sync.documents import (
+    adjustment_to_journal_entry,
+    check_purchase_order,
+    purchase_order_to_qbo,
+    shipment_to_qbo,
+)
 from portal.sync.entities import ActivityStatus, Entity
 from portal.sync.errors import (
     AuthExpired,
@@ -111,9 +116,10 @@ def push_purchase_order(ctx: SyncContext, row: SyncActivity) -> tuple[dict, Deci
     snap = PurchaseOrderSnapshot.from_json(row.snapshot)
     organization, location = snap.organization, snap.location
     home = ctx.connection.home_currency or "USD"
-    currency = next((item["currencyCode"] for item in snap.items if item.get("currencyCode")), home)
-    key = vendor_key(str(organization["id"]), currency, home)
     base = ctx.refs()
+    # A value the books cannot take fails here, before a vendor or item is written.
+    currency = check_purchase_order(snap.order, snap.items, snap.adjustments, base).currency
+    key = vendor_key(str(organization["id"]), currency, home)
     vendor = ensure_named(
         ctx,
         "supplier",
@@ -128,6 +134,7 @@ def push_purchase_order(ctx: SyncContext, row: SyncActivity) -> tuple[dict, Deci
         snap.items,
         refs,
         approved_at=snap.approved_at,
+        adjustments=snap.adjustments,
         exchange_rate=snap.exchange_rate,
         version=row.version,
     )

@@ -15,6 +15,7 @@ ACCOUNT_ROLES = (
     "outbound_revenue",
     "inventory_adjustments",
     "deposit",
+    "purchase_charges",
 )
 LINK_METHODS = ("auto_created", "matched_sku", "manual")
 

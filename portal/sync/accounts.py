@@ -17,8 +17,10 @@ SUITABLE_TYPES: dict[str, tuple[tuple[str, str | None], ...]] = {
     "outbound_revenue": (("Income", None),),
     "inventory_adjustments": (("Cost of Goods Sold", None), ("Expense", None)),
     "deposit": (("Bank", None), ("Other Current Asset", None)),
+    "purchase_charges": (("Expense", None), ("Cost of Goods Sold", None), ("Other Expense", None)),
 }
-OPTIONAL_ROLES = frozenset({"deposit"})
+# Freight and other charges are needed only by orders that carry adjustments; such an order fails until mapped.
+OPTIONAL_ROLES = frozenset({"deposit", "purchase_charges"})
 
 
 def compact_account(account: Mapping) -> dict:

@@ -8,20 +8,28 @@ the event's local date in the tenant's zone, and a PrivateNote ending with the m
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 
 from portal.sync.dates import parse_openboxes_datetime, txn_date
-from portal.sync.errors import Permanent, SkipRecord, describe_no_multicurrency, describe_record
+from portal.sync.errors import (
+    MissingReference,
+    Permanent,
+    SkipRecord,
+    describe_no_multicurrency,
+    describe_record,
+)
 from portal.sync.identity import adjustment_key, doc_number, marker
 from portal.sync.mappers import Mapped
-from portal.sync.money import Line, cents, json_number, line_amount, parse_money, to_decimal
+from portal.sync.money import CENT, Line, cents, json_number, line_amount, parse_money, to_decimal
 from portal.sync.names import clean_text
-from portal.sync.refs import Refs
+from portal.sync.refs import CHARGES_ROLE, ROLE_LABELS, Refs
 
 APPROVED_PO_STATUSES = frozenset({"PLACED", "PARTIALLY_RECEIVED", "RECEIVED", "COMPLETED"})
 SHIPPED_STATUSES = frozenset({"SHIPPED", "PARTIALLY_RECEIVED", "RECEIVED"})
 EXPENSE_DETAIL = "ItemBasedExpenseLineDetail"
+ACCOUNT_EXPENSE_DETAIL = "AccountBasedExpenseLineDetail"
 SALES_DETAIL = "SalesItemLineDetail"
 JOURNAL_DETAIL = "JournalEntryLineDetail"
 NOTE_MAX = 4000
@@ -40,6 +48,7 @@ def purchase_order_to_qbo(
     refs: Refs,
     *,
     approved_at: datetime,
+    adjustments: Sequence[Mapping] = (),
     exchange_rate: Decimal | None = None,
     version: str = "",
     decimal_separator: str = ".",
@@ -53,31 +62,30 @@ def purchase_order_to_qbo(
             ``orderItemStatusCode``, ``quantity``, ``product``).
         refs: Links, mappings and options.
         approved_at: When the order was approved (placed); its local date is the TxnDate.
+        adjustments: ``order/getOrderAdjustments/{id}`` elements; each one not canceled becomes an
+            account line on the ``purchase_charges`` account (a discount a negative one).
         exchange_rate: Home units per order-currency unit, required for a foreign currency.
         version: Content hash of the record version (goes into the marker).
         decimal_separator: The integration user's locale decimal separator.
 
     Raises:
         SkipRecord: Not approved, or no line left after dropping canceled and zero-quantity lines.
-        Permanent: Foreign currency without multicurrency or rate, unreadable price, missing links.
+        Permanent: A value the books cannot take (no number, no currency, a line without product or
+            unit price, a negative or unreadable quantity or price), foreign currency without
+            multicurrency or rate, an adjustment without a mapped account, missing links.
     """
-    number = str(order.get("orderNumber") or order["id"])
-    what = f"Purchase order {number}"
-    status = enum_name(order.get("status"))
-    if status not in APPROVED_PO_STATUSES:
-        raise SkipRecord(f"{what} is not approved (status {status})")
-    lines = [_po_line(what, item, refs, decimal_separator) for item in items if _po_line_counts(item)]
-    if not lines:
-        raise SkipRecord(f"{what} has no lines to push (all canceled or zero quantity)")
-    currency = _order_currency(what, items, refs)
-    currency_fields = _currency_fields(what, currency, exchange_rate, refs)
+    checked = check_purchase_order(order, items, adjustments, refs, decimal_separator)
+    what = checked.what
+    currency_fields = _currency_fields(what, checked.currency, exchange_rate, refs)
     supplier_id, supplier_name = _supplier(order)
+    lines = [_po_line(line, refs) for line in checked.lines]
+    lines += _charge_lines(checked, sum((amount for _, amount in lines), Decimal(0)), refs)
     payload = {
-        "VendorRef": refs.vendor_ref(supplier_id, supplier_name, currency),
+        "VendorRef": refs.vendor_ref(supplier_id, supplier_name, checked.currency),
         "APAccountRef": refs.account("accounts_payable"),
-        "DocNumber": doc_number(number),
+        "DocNumber": doc_number(checked.number),
         "TxnDate": txn_date(approved_at, refs.timezone),
-        "PrivateNote": _note(f"OpenBoxes purchase order {number}", "purchase_order", str(order["id"]), version),
+        "PrivateNote": _note(f"OpenBoxes purchase order {checked.number}", "purchase_order", str(order["id"]), version),
         "Line": [line for line, _ in lines],
     }
     payload.update(currency_fields)
@@ -85,27 +93,137 @@ def purchase_order_to_qbo(
     return Mapped(refs.po_target, payload, {"DocNumber": payload["DocNumber"]}, total)
 
 
-def _po_line_counts(item: Mapping) -> bool:
-    """Canceled lines and lines with quantity 0 are left out (OpenBoxes excludes them from totals too)."""
-    if enum_name(item.get("orderItemStatusCode")) == "CANCELED":
-        return False
-    quantity = to_decimal(item.get("quantity"))
-    return quantity is not None and quantity != 0
+def check_purchase_order(
+    order: Mapping,
+    items: Sequence[Mapping],
+    adjustments: Sequence[Mapping],
+    refs: Refs,
+    decimal_separator: str = ".",
+) -> CheckedOrder:
+    """The order's lines and charges, or the first value the books cannot take (before anything is written).
+
+    Raises:
+        SkipRecord: Not approved, or no line left after dropping canceled and zero-quantity lines.
+        Permanent: See :func:`purchase_order_to_qbo`.
+    """
+    number = order.get("orderNumber")
+    what = f"Purchase order {number or order.get('id')}"
+    status = enum_name(order.get("status"))
+    if status not in APPROVED_PO_STATUSES:
+        raise SkipRecord(f"{what} is not approved (status {status})")
+    if not number or not str(number).strip():
+        raise books_cannot_take(what, "has no order number", "give the order a number")
+    priced = [_checked_line(what, i, item, decimal_separator) for i, item in enumerate(items, 1)]
+    open_lines = [line for line in priced if line is not None]
+    if not any(line.qty != 0 for line in open_lines):
+        raise SkipRecord(f"{what} has no lines to push (all canceled or zero quantity)")
+    currency = _order_currency(what, order, items)
+    charges = order_charges(what, adjustments, open_lines)
+    if charges and refs.accounts.get(CHARGES_ROLE) is None:
+        raise MissingReference(describe_unmapped_charges(what, charges[0].label))
+    return CheckedOrder(what, str(number), currency, [line for line in open_lines if line.qty != 0], charges)
 
 
-def _po_line(what: str, item: Mapping, refs: Refs, decimal_separator: str) -> tuple[dict, Decimal]:
-    product = item.get("product") or {}
-    try:
-        price = parse_money(item.get("unitPrice"), decimal_separator)
-        line = line_amount(item.get("quantity"), price.amount if price else 0)
-    except ValueError as exc:
-        name = describe_record("product", product.get("productCode"), product.get("name"))
-        message = (
-            f"{what} has an unreadable quantity or unit price on the line for {name}: "
-            "correct it in OpenBoxes, then retry"
+@dataclass(frozen=True)
+class PoLine:
+    """One open purchase-order line, checked: its position, product, quantity and exact unit price."""
+
+    index: int
+    item_id: str | None
+    product: Mapping
+    qty: Decimal
+    price: Decimal
+
+    @property
+    def subtotal(self) -> Decimal:
+        """quantity × unitPrice, unrounded (as OpenBoxes' ``OrderItem.getSubtotal``)."""
+        return self.qty * self.price
+
+
+@dataclass(frozen=True)
+class Charge:
+    """One non-canceled order adjustment: its label and exact (unrounded) value."""
+
+    label: str
+    value: Decimal
+
+
+@dataclass(frozen=True)
+class CheckedOrder:
+    what: str
+    number: str
+    currency: str
+    lines: list[PoLine]
+    charges: list[Charge]
+
+    @property
+    def exact_total(self) -> Decimal:
+        """OpenBoxes' ``Order.getTotal``: subtotal of open lines plus non-canceled adjustments, unrounded."""
+        return sum((line.subtotal for line in self.lines), Decimal(0)) + sum(
+            (charge.value for charge in self.charges), Decimal(0)
         )
-        raise Permanent(message) from exc
-    return _item_line(EXPENSE_DETAIL, refs.item_ref(product), line, product), line.amount
+
+
+def books_cannot_take(subject: str, problem: str, fix: str) -> Permanent:
+    """The one wording for a value QuickBooks cannot take: what, what is wrong, and the fix in OpenBoxes."""
+    return Permanent(f"{subject} {problem}: {fix} in OpenBoxes, then retry")
+
+
+def _line_label(index: int, product: Mapping) -> str:
+    """``line 2 (ABC-1 Gauze)``: how messages point at a purchase-order line."""
+    label = " ".join(str(p) for p in (product.get("productCode"), product.get("name")) if p)
+    return f"line {index} ({label})" if label else f"line {index}"
+
+
+def _checked_line(what: str, index: int, item: Mapping, separator: str) -> PoLine | None:
+    """The line checked, or None when it is canceled (OpenBoxes leaves canceled lines out of totals)."""
+    if enum_name(item.get("orderItemStatusCode")) == "CANCELED":
+        return None
+    product = item.get("product") or {}
+    where = _line_label(index, product)
+    qty = _line_number(what, where, item.get("quantity"), "quantity")
+    if qty == 0:
+        return PoLine(index, item.get("id"), product, qty, Decimal(0))
+    if not product.get("id"):
+        raise books_cannot_take(f"{what}:", f"{where} has no product", f"choose the product on {where} or cancel it")
+    price = _line_number(what, where, _price(item.get("unitPrice"), separator), "unit price")
+    return PoLine(index, item.get("id"), product, qty, price)
+
+
+def _price(value: object, separator: str) -> object:
+    try:
+        money = parse_money(value, separator)
+    except ValueError:
+        return value  # _line_number words it
+    return None if money is None else money.amount
+
+
+def _line_number(what: str, where: str, value: object, field: str) -> Decimal:
+    """A line's quantity or unit price as a Decimal ≥ 0, else Permanent naming the line and the fix."""
+    try:
+        number = to_decimal(value)
+    except ValueError:
+        raise books_cannot_take(
+            f"{what}:", f"{where} has an unreadable {field} ({value!r})", f"correct the {field} on {where}"
+        ) from None
+    if number is None:
+        raise books_cannot_take(f"{what}:", f"{where} has no {field}", f"set a {field} on {where}")
+    if number < 0:
+        raise books_cannot_take(
+            f"{what}:", f"{where} has a negative {field} ({number})", f"correct the {field} on {where}"
+        )
+    return number
+
+
+def _po_line(line: PoLine, refs: Refs) -> tuple[dict, Decimal]:
+    try:
+        amounts = line_amount(line.qty, line.price)
+    except ValueError as exc:
+        where = _line_label(line.index, line.product)
+        raise books_cannot_take(
+            f"Purchase order line {where}:", f"is too large for QuickBooks ({exc})", "correct it"
+        ) from exc
+    return _item_line(EXPENSE_DETAIL, refs.item_ref(line.product), amounts, line.product), amounts.amount
 
 
 def _item_line(detail_type: str, item_ref: dict, line: Line, product: Mapping) -> dict:
@@ -117,11 +235,16 @@ def _item_line(detail_type: str, item_ref: dict, line: Line, product: Mapping) -
     return body
 
 
-def _order_currency(what: str, items: Sequence[Mapping], refs: Refs) -> str:
+def _order_currency(what: str, order: Mapping, items: Sequence[Mapping]) -> str:
+    """The one currency of the order's lines (or the order); none at all is not guessed."""
     codes = {str(item["currencyCode"]) for item in items if item.get("currencyCode")}
     if len(codes) > 1:
         raise Permanent(f"{what} mixes currencies ({', '.join(sorted(codes))}): use one currency per order, then retry")
-    return codes.pop() if codes else refs.home_currency
+    if not codes and order.get("currencyCode"):
+        codes.add(str(order["currencyCode"]))
+    if not codes:
+        raise books_cannot_take(what, "has no currency", "set the order's currency")
+    return codes.pop()
 
 
 def _currency_fields(what: str, currency: str, rate: Decimal | None, refs: Refs) -> dict:
@@ -151,6 +274,94 @@ def _supplier(order: Mapping) -> tuple[str, str | None]:
 def _note(text: str, entity: str, openboxes_id: str, version: str) -> str:
     tag = marker(entity, openboxes_id, version)
     return f"{clean_text(text, NOTE_MAX - len(tag) - 1)} {tag}"
+
+
+# --- order adjustments (freight, discounts) ---------------------------------------------------
+
+
+def describe_unmapped_charges(what: str, label: str) -> str:
+    """Message for an order adjustment with no account to post it to."""
+    return (
+        f"{what} has an adjustment ({label}) but no QuickBooks account is mapped for {ROLE_LABELS[CHARGES_ROLE]}: "
+        "map it under Settings → Account mappings, then retry"
+    )
+
+
+def order_charges(what: str, adjustments: Sequence[Mapping], lines: Sequence[PoLine]) -> list[Charge]:
+    """The non-canceled, non-zero adjustments valued as OpenBoxes values them.
+
+    ``OrderAdjustment.getTotalAdjustments``: ``amount ?: percentage/100 × base``, the base being the
+    order line's subtotal for a line adjustment, else the order subtotal (open lines, quantity ×
+    unitPrice, unrounded). Adjustments of canceled lines drop out, as the line does.
+    """
+    by_item = {str(line.item_id): line for line in lines}
+    subtotal = sum((line.subtotal for line in lines), Decimal(0))
+    charges = []
+    for index, adjustment in enumerate(adjustments, 1):
+        if adjustment.get("isCanceled") or adjustment.get("canceled"):
+            continue
+        item_id = _adjustment_item(adjustment)
+        if item_id is not None and item_id not in by_item:
+            continue  # its line is canceled: OpenBoxes leaves both out of the total
+        line = by_item.get(item_id) if item_id is not None else None
+        charge = _charge(what, index, adjustment, line, subtotal)
+        if charge.value != 0:
+            charges.append(charge)
+    return charges
+
+
+def _adjustment_item(adjustment: Mapping) -> str | None:
+    item = adjustment.get("orderItem")
+    if isinstance(item, Mapping):
+        item = item.get("id")
+    return None if item in (None, "") else str(item)
+
+
+def _charge(what: str, index: int, adjustment: Mapping, line: PoLine | None, subtotal: Decimal) -> Charge:
+    kind = adjustment.get("type") or adjustment.get("orderAdjustmentType") or {}
+    name = adjustment.get("description") or (kind.get("name") if isinstance(kind, Mapping) else kind) or "Adjustment"
+    label = f"adjustment {index} '{name}'"
+    try:
+        percentage, amount = to_decimal(adjustment.get("percentage")), to_decimal(adjustment.get("amount"))
+    except ValueError:
+        raise books_cannot_take(f"{what}:", f"{label} has an unreadable amount", f"correct {label}") from None
+    where = f" on {_line_label(line.index, line.product)}" if line else ""
+    # getOrderAdjustments reports a computed amount for a percentage one: the percentage decides.
+    if percentage:
+        base = line.subtotal if line else subtotal
+        return Charge(f"{name}{where}: {percentage.normalize():f}% of {cents(base)}", percentage / 100 * base)
+    return Charge(f"{name}{where}", amount or Decimal(0))
+
+
+def _charge_lines(checked: CheckedOrder, items_total: Decimal, refs: Refs) -> list[tuple[dict, Decimal]]:
+    """One account line per charge; the last absorbs the rounding so the total is OpenBoxes' total to the cent.
+
+    OpenBoxes sums unrounded values and shows the total rounded half-even to cents (Java's default).
+    """
+    if not checked.charges:
+        return []
+    amounts = [cents(charge.value) for charge in checked.charges]
+    target = checked.exact_total.quantize(CENT, rounding=ROUND_HALF_EVEN)
+    amounts[-1] = target - items_total - sum(amounts[:-1], Decimal(0))
+    account = refs.account(CHARGES_ROLE)
+    lines = []
+    for charge, amount in zip(checked.charges, amounts, strict=True):
+        note = (
+            ""
+            if amount == cents(charge.value)
+            else f" (incl. {amount - cents(charge.value):+} rounding to match the OpenBoxes total)"
+        )
+        lines.append((_account_line(account, amount, f"{charge.label}{note}"), amount))
+    return lines
+
+
+def _account_line(account: dict, amount: Decimal, description: str) -> dict:
+    return {
+        "DetailType": ACCOUNT_EXPENSE_DETAIL,
+        "Amount": json_number(amount),
+        "Description": clean_text(description, NOTE_MAX),
+        ACCOUNT_EXPENSE_DETAIL: {"AccountRef": account},
+    }
 
 
 # --- shipments -----------------------------------------------------------------------------------
@@ -224,7 +435,7 @@ def _product_price(what: str, product: Mapping, value: object) -> Decimal:
     except ValueError:
         price = None
     if price is None or price < 0:
-        raise Permanent(f"{name} has no price per unit in OpenBoxes, so {what} has no value: set its price, then retry")
+        raise books_cannot_take(name, f"has no price per unit in OpenBoxes, so {what} has no value", "set its price")
     return price
 
 

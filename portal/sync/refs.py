@@ -17,7 +17,9 @@ ROLE_LABELS = {
     "outbound_revenue": "Outbound revenue",
     "inventory_adjustments": "Inventory adjustments",
     "deposit": "Deposit account",
+    "purchase_charges": "Freight and other charges on purchase orders",
 }
+CHARGES_ROLE = "purchase_charges"
 
 
 @dataclass(frozen=True)

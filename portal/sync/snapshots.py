@@ -41,7 +41,7 @@ class ProductSnapshot:
 
 @dataclass(frozen=True)
 class PurchaseOrderSnapshot:
-    """An order with its lines, supplier, products, when it was first seen approved and its rate."""
+    """An order with its lines, adjustments, supplier, products, when it was first seen approved and its rate."""
 
     order: dict
     items: list[dict]
@@ -50,11 +50,14 @@ class PurchaseOrderSnapshot:
     location: dict | None = None
     products: dict[str, dict] = field(default_factory=dict)
     exchange_rate: Decimal | None = None
+    adjustments: list[dict] = field(default_factory=list)
 
     def to_json(self) -> dict:
         data = asdict(self)
         data["approved_at"] = self.approved_at.isoformat()
         data["exchange_rate"] = None if self.exchange_rate is None else str(self.exchange_rate)
+        if not self.adjustments:
+            del data["adjustments"]  # orders without adjustments are stored as before
         return data
 
     @classmethod
@@ -67,6 +70,7 @@ class PurchaseOrderSnapshot:
             location=data.get("location"),
             products=data["products"],
             exchange_rate=to_decimal(data.get("exchange_rate")),
+            adjustments=data.get("adjustments") or [],
         )
 
 

@@ -91,7 +91,7 @@ def order_json(state: State, order: dict) -> dict:
     items = [
         {
             "id": line["id"],
-            "product": product_json(state.store.get("product", line["productId"])),
+            "product": product_json(state.store.get("product", line["productId"])) if line["productId"] else None,
             "quantity": line["quantity"],
             "shipmentItems": [],
         }
@@ -134,11 +134,11 @@ def rollback_purchase_order(order_id: str) -> Response:
 
 def order_item_json(state: State, order: dict, line: dict, index: int, locale: str) -> dict:
     """One element of getOrderItems: prices as locale-formatted strings without a currency symbol."""
-    product = state.store.get("product", line["productId"])
-    unit_price = decimal(line["unitPrice"])
+    product = state.store.get("product", line["productId"]) if line["productId"] else None
+    unit_price = None if line["unitPrice"] is None else decimal(line["unitPrice"])
     return {
         "id": line["id"],
-        "product": product_json(product),
+        "product": product_json(product) if product else None,
         "quantity": line["quantity"],
         "quantityUom": line["quantityUom"],
         "quantityPerUom": line["quantityPerUom"],
@@ -146,8 +146,8 @@ def order_item_json(state: State, order: dict, line: dict, index: int, locale: s
         "totalQuantity": line["quantity"] * line["quantityPerUom"],
         "productPackage": None,
         "currencyCode": order["currencyCode"],
-        "unitPrice": locale_number(unit_price, locale, 4),
-        "totalPrice": locale_number(unit_price * line["quantity"], locale, 2),
+        "unitPrice": None if unit_price is None else locale_number(unit_price, locale, 4),
+        "totalPrice": None if unit_price is None else locale_number(unit_price * line["quantity"], locale, 2),
         "estimatedReadyDate": None,
         "actualReadyDate": None,
         "productSupplier": None,
@@ -156,7 +156,7 @@ def order_item_json(state: State, order: dict, line: dict, index: int, locale: s
         "dateCreated": iso_utc(line["dateCreated"]),
         "canEdit": order["status"] == "PENDING",
         "manufacturerName": None,
-        "text": f"{product['productCode'] or ''} {product['name']}".strip(),
+        "text": f"{product['productCode'] or ''} {product['name']}".strip() if product else "",
         "orderItemStatusCode": line["status"],
         "hasShipmentAssociated": line["quantityReceived"] > 0,
         "budgetCode": None,
@@ -175,3 +175,56 @@ def get_order_items(order_id: str) -> Response:
         return server_error("java.lang.NullPointerException", "Cannot get property 'orderItems' on null object")
     locale = g.ob_user["locale"]
     return json_response([order_item_json(state, order, line, i, locale) for i, line in enumerate(order["items"])])
+
+
+ADJUSTMENT_TYPES = {
+    "FREIGHT": {"id": "1", "name": "Freight", "code": "FREIGHT"},
+    "DISCOUNT": {"id": "2", "name": "Discount", "code": "DISCOUNT"},
+    "OTHER": {"id": "3", "name": "Other", "code": "OTHER"},
+}
+
+
+def _number(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def order_adjustment_json(order: dict, adjustment: dict) -> dict:
+    """One element of getOrderAdjustments, its ``amount`` computed as OpenBoxes computes it.
+
+    ``amount: it.amount ?: it.percentage ? (it.orderItem ? it.orderItem.totalAdjustments :
+    it.totalAdjustments) : 0``: for a percentage on a line, that is the sum of *all* that line's
+    adjustments, not this one's value.
+    """
+    item_id = adjustment.get("orderItemId")
+    amount = decimal(adjustment.get("amount"))
+    if not amount and adjustment.get("percentage") is not None:
+        if item_id:
+            same_line = [a for a in order["adjustments"] if a.get("orderItemId") == item_id and not a["canceled"]]
+            amount = sum((orders.adjustment_value(order, a) for a in same_line), Decimal(0))
+        else:
+            amount = orders.adjustment_value(order, adjustment)
+    return {
+        "id": adjustment["id"],
+        "type": ADJUSTMENT_TYPES.get(adjustment.get("typeCode") or ""),
+        "description": adjustment["description"],
+        "orderItem": {"id": item_id} if item_id else None,
+        "percentage": _number(None if adjustment.get("percentage") is None else decimal(adjustment["percentage"])),
+        "comments": None,
+        "budgetCode": None,
+        "amount": _number(amount),
+        "isCanceled": adjustment["canceled"],
+        "order": {"id": order["id"]},
+    }
+
+
+@bp.route("/openboxes/order/getOrderAdjustments/<order_id>", methods=["GET", "POST"])
+def get_order_adjustments(order_id: str) -> Response:
+    """OrderController.getOrderAdjustments: a bare array sorted by dateCreated, canceled ones included."""
+    state = current_state()
+    if session_location(state) is None:
+        return redirect_to("/openboxes/dashboard/chooseLocation")
+    order = state.store.get("order", order_id)
+    if order is None:
+        return server_error("java.lang.NullPointerException", "Cannot get property 'orderAdjustments' on null object")
+    rows = sorted(order.get("adjustments", []), key=lambda a: a["dateCreated"])
+    return json_response([order_adjustment_json(order, adjustment) for adjustment in rows])

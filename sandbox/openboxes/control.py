@@ -274,6 +274,20 @@ def cancel_purchase_order_line(order_id: str, line_id: str) -> Response:
     return json_response(orders.cancel_line(current_state(), order_id, line_id))
 
 
+@bp.post("/purchase-orders/<order_id>/adjustments")
+def add_purchase_order_adjustment(order_id: str) -> Response:
+    """``{"amount"|"percentage", "description"?, "orderItemId"?, "typeCode"?, "canceled"?}``."""
+    return json_response(orders.add_adjustment(current_state(), order_id, body()), 201)
+
+
+@bp.post("/purchase-orders/<order_id>/adjustments/<adjustment_id>/<action>")
+def purchase_order_adjustment_action(order_id: str, adjustment_id: str, action: str) -> Response:
+    """``cancel`` or ``restore`` one adjustment."""
+    if action not in ("cancel", "restore"):
+        raise DomainError(f"unknown action {action}; use cancel or restore")
+    return json_response(orders.cancel_adjustment(current_state(), order_id, adjustment_id, action == "cancel"))
+
+
 @bp.post("/purchase-orders/refresh-summary")
 def refresh_summary() -> Response:
     """Run the nightly full rebuild of the summary table now."""

@@ -51,6 +51,24 @@ def _order_fields(b: DemoBuilder, i: int) -> dict:
     return fields
 
 
+def _add_adjustments(b: DemoBuilder, order: dict, i: int, cases: dict[str, list[str]]) -> None:
+    """Freight, a percentage discount and a canceled charge on some orders; a line discount on others."""
+    at = order["dateCreated"]
+    if i % 16 == 9:
+        orders.add_adjustment(
+            b.state, order["id"], {"amount": "25.00", "description": "Freight", "typeCode": "FREIGHT"}, at
+        )
+        discount = {"percentage": "-5", "description": "Early payment discount", "typeCode": "DISCOUNT"}
+        orders.add_adjustment(b.state, order["id"], discount, at)
+        handling = {"amount": "10.00", "description": "Handling", "typeCode": "OTHER", "canceled": True}
+        orders.add_adjustment(b.state, order["id"], handling, at)
+        cases["po_adjustments"].append(order["id"])
+    elif i % 16 == 13:
+        line = {"percentage": "-2.5", "description": "Volume discount", "orderItemId": order["items"][0]["id"]}
+        orders.add_adjustment(b.state, order["id"], line, at)
+        cases["po_adjustments"].append(order["id"])
+
+
 def _advance_order(b: DemoBuilder, order: dict, i: int, cases: dict[str, list[str]]) -> None:
     """Move one order through its planned life (pending, placed, received, edited, canceled...)."""
     state, created = b.state, order["dateCreated"]
@@ -91,6 +109,7 @@ def build_orders(b: DemoBuilder) -> None:
         order = orders.create_order(
             b.state, fields, at=b.past(90, 3 * HOUR), username=b.rng.choice(("admin", "francoise"))
         )
+        _add_adjustments(b, order, i, cases)
         _advance_order(b, order, i, cases)
         created_orders.append(order)
     shared = b.past(20)
@@ -135,6 +154,7 @@ ORDER_NOTES = {
     "po_same_last_updated": "these orders share one lastUpdated second",
     "po_hard_case_products": "lines include products with unicode/long/special names, no code or no price",
     "po_from_same_name_supplier": "supplier named like a customer location",
+    "po_adjustments": "order adjustments: freight 25.00, -5 % discount and a canceled charge; or -2.5 % on a line",
 }
 
 

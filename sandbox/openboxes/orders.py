@@ -29,7 +29,7 @@ def _new_line(state: State, line: dict, at: int) -> dict:
         "id": state.new_id(),
         "productId": line["productId"],
         "quantity": quantity,
-        "unitPrice": str(decimal(line.get("unitPrice", "0"))),
+        "unitPrice": _price(line.get("unitPrice", "0")),
         "quantityUom": line.get("quantityUom", "EA"),
         "quantityPerUom": int(line.get("quantityPerUom", 1)),
         "status": "PENDING",
@@ -69,8 +69,11 @@ def create_order(state: State, fields: dict, at: int | None = None, username: st
         "dateCreated": at,
         "lastUpdated": at,
         "items": [_new_line(state, line, at) for line in fields.get("lines", [])],
+        "adjustments": [],
     }
     state.store.put("order", order)
+    for adjustment in fields.get("adjustments", []):
+        add_adjustment(state, order["id"], adjustment, at)
     if fields.get("place"):
         return place_order(state, order["id"], at, username)
     schedule_refresh(state, order["id"])
@@ -102,7 +105,7 @@ def edit_order(state: State, order_id: str, fields: dict, at: int | None = None)
     if order["status"] == "CANCELED":
         raise DomainError("a canceled order cannot be edited")
     now = state.clock.now_ts() if at is None else at
-    for key in ("name", "description", "currencyCode", "paymentTermId"):
+    for key in ("name", "description", "currencyCode", "paymentTermId", "orderNumber"):
         if key in fields:
             order[key] = fields[key]
     if "exchangeRate" in fields:
@@ -126,8 +129,15 @@ def _edit_line(line: dict, change: dict, at: int) -> None:
     if "quantity" in change:
         line["quantity"] = int(change["quantity"])
     if "unitPrice" in change:
-        line["unitPrice"] = str(decimal(change["unitPrice"]))
+        line["unitPrice"] = _price(change["unitPrice"])
+    if "productId" in change:  # OrderItem.product is nullable
+        line["productId"] = change["productId"]
     line["lastUpdated"] = at
+
+
+def _price(value: object) -> str | None:
+    """OrderItem.unitPrice is nullable: an explicit null stays null."""
+    return None if value is None else str(decimal(value))
 
 
 def place_order(state: State, order_id: str, at: int | None = None, username: str = "admin") -> dict:
@@ -188,10 +198,76 @@ def receipt_status(order: dict) -> str | None:
     return "RECEIVED" if done else "PARTIALLY_RECEIVED"
 
 
+def order_subtotal(order: dict) -> Decimal:
+    """Sum of quantity × unitPrice over the lines that are not canceled (``Order.getSubtotal``)."""
+    return sum((line_subtotal(line) for line in open_lines(order)), Decimal(0))
+
+
+def open_lines(order: dict) -> list[dict]:
+    return [line for line in order["items"] if line["status"] != "CANCELED"]
+
+
+def line_subtotal(line: dict) -> Decimal:
+    return line["quantity"] * decimal(line["unitPrice"])
+
+
 def order_total(order: dict) -> Decimal:
-    """Sum of quantity × unitPrice over the lines that are not canceled."""
-    lines = (line for line in order["items"] if line["status"] != "CANCELED")
-    return sum((line["quantity"] * decimal(line["unitPrice"]) for line in lines), Decimal(0))
+    """``Order.getTotal``: subtotal + adjustments of open lines + order adjustments, none canceled, unrounded."""
+    lines = {line["id"]: line for line in open_lines(order)}
+    total = order_subtotal(order)
+    for adjustment in order.get("adjustments", []):
+        item_id = adjustment.get("orderItemId")
+        if adjustment["canceled"] or (item_id and item_id not in lines):
+            continue
+        total += adjustment_value(order, adjustment)
+    return total
+
+
+def adjustment_value(order: dict, adjustment: dict) -> Decimal:
+    """``OrderAdjustment.getTotalAdjustments``: amount ?: percentage/100 × (line or order subtotal)."""
+    amount = decimal(adjustment.get("amount"))
+    if amount:
+        return amount
+    percentage = decimal(adjustment.get("percentage"))
+    if not percentage:
+        return Decimal(0)
+    item_id = adjustment.get("orderItemId")
+    base = line_subtotal(_line(order, item_id)) if item_id else order_subtotal(order)
+    return percentage / 100 * base
+
+
+def add_adjustment(state: State, order_id: str, fields: dict, at: int | None = None) -> dict:
+    """An OrderAdjustment: ``amount`` or ``percentage``, ``description``, ``orderItemId``?, ``typeCode``?."""
+    order = require(state, "order", order_id)
+    now = state.clock.now_ts() if at is None else at
+    if fields.get("amount") is None and fields.get("percentage") is None:
+        raise DomainError("an adjustment needs an amount or a percentage")
+    if fields.get("orderItemId"):
+        _line(order, fields["orderItemId"])
+    adjustment = {
+        "id": state.new_id(),
+        "amount": None if fields.get("amount") is None else str(decimal(fields["amount"])),
+        "percentage": None if fields.get("percentage") is None else str(decimal(fields["percentage"])),
+        "description": fields.get("description") or "Adjustment",
+        "orderItemId": fields.get("orderItemId"),
+        "typeCode": fields.get("typeCode"),
+        "canceled": bool(fields.get("canceled")),
+        "dateCreated": now,
+    }
+    order.setdefault("adjustments", []).append(adjustment)
+    _touch(state, order, now)
+    return adjustment
+
+
+def cancel_adjustment(state: State, order_id: str, adjustment_id: str, canceled: bool = True) -> dict:
+    """``cancelOrderAdjustment`` / ``restoreOrderAdjustment``."""
+    order = require(state, "order", order_id)
+    for adjustment in order.get("adjustments", []):
+        if adjustment["id"] == adjustment_id:
+            adjustment["canceled"] = canceled
+            _touch(state, order)
+            return adjustment
+    raise DomainError(f"order {order_id} has no adjustment {adjustment_id}")
 
 
 # --- the order_summary_mv table ------------------------------------------------------------------
@@ -285,7 +361,7 @@ def summary_row(state: State, order: dict) -> dict:
         "shippedItemsCount": len(received),
         "receivedItemsCount": len(received),
         "invoicedItemsCount": 0,
-        "total": f"{plain_money(total)} {order['currencyCode']}",
+        "total": f"{plain_money(total)} {order['currencyCode'] or ''}".strip(),
         "totalNormalized": f"{plain_money(normalized)} {state.options.currency}",
         "shipmentsCount": 1 if received else 0,
     }

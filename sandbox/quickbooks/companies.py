@@ -168,4 +168,5 @@ SUGGESTED_MAPPINGS = {
     "outbound_revenue": ("7", "4000", "Sales of Product Income"),
     "inventory_adjustments": ("10", "5100", "Inventory Shrinkage"),
     "deposit": ("1", "1000", "Checking"),
+    "purchase_charges": ("12", "6100", "Shipping and Delivery Expense"),
 }

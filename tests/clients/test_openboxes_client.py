@@ -575,3 +575,41 @@ def test_forbidden_answer_is_permanent_and_names_the_user(openboxes_sandbox, ope
         openboxes_client.products_page()
     assert isinstance(caught.value, Permanent) and caught.value.status == 403
     assert counts(openboxes_sandbox) == {LOGIN: 1, PRODUCTS: 1}
+
+
+def test_purchase_order_adjustments_are_parsed_with_canceled_ones(openboxes_sandbox, make_openboxes_client):
+    supplier = openboxes_sandbox.hard_case("supplier_unicode_names")[0]
+    product = openboxes_sandbox.control("GET", "/records/product")["records"][40]["id"]
+    lines = [{"productId": product, "quantity": 2, "unitPrice": "1234.5"}]
+    order = openboxes_sandbox.control("POST", "/purchase-orders", {"supplierId": supplier, "lines": lines})
+    control = f"/purchase-orders/{order['id']}/adjustments"
+    openboxes_sandbox.control("POST", control, {"amount": "12.5", "description": "Freight", "typeCode": "FREIGHT"})
+    line = {"percentage": "-2.5", "description": "Discount", "orderItemId": order["items"][0]["id"]}
+    openboxes_sandbox.control("POST", control, {**line, "canceled": True})
+
+    adjustments = make_openboxes_client(openboxes_sandbox).purchase_order_adjustments(order["id"])
+
+    assert adjustments == [
+        {
+            "id": adjustments[0]["id"],
+            "description": "Freight",
+            "type": {"id": "1", "name": "Freight", "code": "FREIGHT"},
+            "orderItem": None,
+            "percentage": None,
+            "amount": Decimal("12.5"),
+            "isCanceled": False,
+            "comments": None,
+            "budgetCode": None,
+        },
+        {
+            "id": adjustments[1]["id"],
+            "description": "Discount",
+            "type": None,
+            "orderItem": {"id": order["items"][0]["id"]},
+            "percentage": Decimal("-2.5"),
+            "amount": Decimal("0.0"),
+            "isCanceled": True,
+            "comments": None,
+            "budgetCode": None,
+        },
+    ]

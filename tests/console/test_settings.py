@@ -138,6 +138,24 @@ def test_mapping_picker_offers_only_suitable_live_accounts(admin, client, qbo):
     assert "2000 - Accounts Payable (A/P)" not in deposit
 
 
+def test_freight_and_other_charges_is_an_optional_expense_role(admin, client, db, tenant):
+    page = body(client.get("/admin/mappings/"))
+    assert 'Freight and other charges on purchase orders</label> <small class="text-muted">(optional)' in page
+    assert list(options(page, "account_purchase_charges").values()) == [
+        "5000 - Cost of Goods Sold",
+        "5100 - Inventory Shrinkage",
+        "6000 - Purchases",
+        "6100 - Shipping and Delivery Expense",
+    ]
+    assert admin.post("/admin/mappings/save/", data={"account_purchase_charges": "12"}).status_code == 302
+    db.session.expire_all()
+    mapping = db.session.scalar(db.select(AccountMapping).filter_by(tenant_id=tenant.id, role="purchase_charges"))
+    assert (mapping.qbo_account_id, mapping.account_name) == ("12", "Shipping and Delivery Expense")
+    assert admin.post("/admin/mappings/save/", data={"account_purchase_charges": ""}).status_code == 302
+    db.session.expire_all()
+    assert db.session.scalar(db.select(AccountMapping).filter_by(tenant_id=tenant.id, role="purchase_charges")) is None
+
+
 def test_second_page_load_makes_no_quickbooks_request_until_refreshed(admin, client, qb, qbo):
     client.get("/admin/mappings/")
     before = qbo_requests(qb)
@@ -423,7 +441,7 @@ def test_tenant_admin_cannot_read_another_tenants_pages(bolt, tenant, auth, clie
         page = body(client.get(f"{url}?tenant={tenant.id}"))
         assert "Bolt Clinics" in page and "Acme Medical" not in page, url
     mappings = body(client.get(f"/admin/mappings/?tenant={tenant.id}"))
-    assert mappings.count("not mapped</span>") == 5  # Bolt maps one role; Acme maps all six
+    assert mappings.count("not mapped</span>") == 6  # Bolt maps one role of seven; Acme maps all
     products = body(client.get(f"/admin/product_links/?tenant={tenant.id}"))
     assert "BOLT-1" in products and "GZ-1" not in products
 

@@ -245,3 +245,39 @@ def test_get_order_items_without_a_session_location_redirects_to_choose_location
     response = http.get(f"{sandbox.url}/openboxes/order/getOrderItems/{order['id']}", allow_redirects=False)
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/openboxes/dashboard/chooseLocation")
+
+
+def test_get_order_adjustments_lists_canceled_ones_and_the_total_includes_the_others(sandbox, ob, new_order):
+    order = new_order()  # 3 × 1234.50 + 2 × 10.125 = 3723.75
+    control = f"/purchase-orders/{order['id']}/adjustments"
+    sandbox.control("POST", control, {"amount": "40", "description": "Freight", "typeCode": "FREIGHT"})
+    line = order["items"][1]["id"]
+    sandbox.control("POST", control, {"percentage": "-10", "description": "Line discount", "orderItemId": line})
+    sandbox.control("POST", control, {"percentage": "5", "description": "Surcharge"})
+    handling = sandbox.control("POST", control, {"amount": "99", "description": "Handling"}).json()
+    sandbox.control("POST", f"{control}/{handling['id']}/cancel")
+
+    rows = ob.get(f"{sandbox.url}/openboxes/order/getOrderAdjustments/{order['id']}").json()
+
+    assert [(r["description"], r["amount"], r["percentage"], r["isCanceled"]) for r in rows] == [
+        ("Freight", 40.0, None, False),
+        ("Line discount", -2.025, -10.0, False),  # OpenBoxes reports the line's adjustments total
+        ("Surcharge", 186.1875, 5.0, False),  # 5 % of the order subtotal
+        ("Handling", 99.0, None, True),
+    ]
+    assert rows[0]["type"]["code"] == "FREIGHT" and rows[0]["orderItem"] is None
+    assert rows[1]["orderItem"] == {"id": line} and rows[0]["order"] == {"id": order["id"]}
+    # 3723.75 + 40 − 2.025 + 186.1875 = 3947.9125
+    assert summary_row(sandbox, ob, order["id"])["total"] == "3947.91 USD"
+
+
+def test_get_order_adjustments_of_an_unknown_order_is_a_server_error(sandbox, ob):
+    assert ob.get(f"{sandbox.url}/openboxes/order/getOrderAdjustments/nope").status_code == 500
+
+
+def test_demo_orders_carry_adjustments(sandbox):
+    ids = sandbox.hard_case("po_adjustments")
+    assert ids
+    orders = [sandbox.control("GET", f"/records/order/{i}").json() for i in ids]
+    assert any(a["canceled"] for o in orders for a in o["adjustments"])
+    assert any(a["orderItemId"] for o in orders for a in o["adjustments"])
