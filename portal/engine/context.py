@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from flask import current_app, has_request_context
@@ -30,6 +30,11 @@ class SyncContext:
     tenant: Tenant
     connection: QuickBooksConnection
     client: QuickBooksClient
+    notes: list[str] = field(default_factory=list)  # said on the row when it is synced
+
+    def note(self, text: str) -> None:
+        if text not in self.notes:
+            self.notes.append(text)
 
     def refs(self, **links: dict[str, str]) -> Refs:
         """Mapper refs with the given links (``vendors=``, ``customers=``, ``items=``)."""
