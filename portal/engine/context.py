@@ -16,6 +16,7 @@ from portal.models import AccountMapping, QuickBooksConnection, Tenant
 from portal.qbo_tokens import DbTokenProvider
 from portal.redis_conn import get_redis
 from portal.sync.errors import NeedsReconnect
+from portal.sync.names import latin1_texts
 from portal.sync.refs import Account, Refs
 
 INVENTORY_START_LEAD_DAYS = 365
@@ -35,6 +36,16 @@ class SyncContext:
     def note(self, text: str) -> None:
         if text not in self.notes:
             self.notes.append(text)
+
+    def outgoing(self, payload: dict) -> dict:
+        """The body to send: names changed to what a US company stores when the tenant chose so (noted)."""
+        if not self.tenant.transliterate_names:
+            return payload
+        changed: list[tuple[str, str]] = []
+        fixed = latin1_texts(payload, changed)
+        for before, after in changed:
+            self.note(f"Changed for QuickBooks (Western European characters only): ‘{before}’ → ‘{after}’")
+        return fixed
 
     def refs(self, **links: dict[str, str]) -> Refs:
         """Mapper refs with the given links (``vendors=``, ``customers=``, ``items=``)."""

@@ -56,10 +56,11 @@ def _create_or_adopt(ctx: SyncContext, entity: str, key: str, build, generation:
         mapped = build(clash)
         rid = request_id(ctx.realm, f"{entity}-create", key, "c" if clash else "", generation)
         try:
-            created = ctx.client.create(mapped.entity, mapped.payload, rid)
+            payload = ctx.outgoing(mapped.payload)
+            created = ctx.client.create(mapped.entity, payload, rid)
             return created, None if clash else written_fingerprint(mapped.payload)
         except Duplicate:
-            holders = ctx.client.find_by_name(mapped.payload["DisplayName"], NAME_TYPES)
+            holders = ctx.client.find_by_name(payload["DisplayName"], NAME_TYPES)
             same_type = [row for kind, row in holders if kind == mapped.entity]
             if same_type:
                 return same_type[0], None  # someone else's: its content is not known
@@ -105,12 +106,11 @@ def _create_or_match_item(ctx: SyncContext, product: dict, generation: int) -> t
     for clash in (False, True):
         mapped = product_to_item(product, refs, clash=clash)
         rid = request_id(ctx.realm, "product-create", str(product["id"]), "c" if clash else "", generation)
+        payload = ctx.outgoing(mapped.payload)
         try:
-            return ctx.client.create("Item", mapped.payload, rid), "auto_created"
+            return ctx.client.create("Item", payload, rid), "auto_created"
         except Duplicate:
-            same_sku = [
-                row for row in ctx.client.find_item(name=mapped.payload["Name"]) if sku and row.get("Sku") == sku
-            ]
+            same_sku = [row for row in ctx.client.find_item(name=payload["Name"]) if sku and row.get("Sku") == sku]
             if same_sku:
                 return same_sku[0], "matched_sku"
     raise Duplicate(f"The item name {mapped.payload['Name']!r} is taken in QuickBooks: rename one, then retry", "6240")

@@ -29,6 +29,7 @@ class Preferences:
     po_target: str = "PurchaseOrder"
     shipment_target: str = "Invoice"
     product_link_mode: str = "auto_create"
+    transliterate_names: bool = False
     toggles: dict[str, bool] = field(default_factory=dict)
 
     @classmethod

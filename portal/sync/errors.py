@@ -18,6 +18,8 @@ from __future__ import annotations
 import copy
 from typing import ClassVar, Self
 
+from portal.sync.names import refused_characters
+
 
 class SyncError(Exception):
     """Base of every typed sync failure.
@@ -209,4 +211,21 @@ def describe_no_multicurrency(what: str, currency: str | None) -> str:
     return (
         f"{what} is in {currency} but the QuickBooks company does not use multicurrency: "
         "turn on multicurrency in QuickBooks (or use the home currency in OpenBoxes), then retry"
+    )
+
+
+TRANSLITERATE_LABEL = "Change names QuickBooks cannot store"
+
+
+def describe_outside_charset(names: list[str]) -> str:
+    """Message for names a US company refused for its character set (ISO-8859-1).
+
+    >>> describe_outside_charset(["Gauze Ω✓"])[:60]
+    'QuickBooks refused ‘Ω’ and ‘✓’ in the name Gauze Ω✓: a US Qu'
+    """
+    refused = "; ".join(refused_characters(name) for name in names[:3])
+    return (
+        f"QuickBooks refused {refused}: a US QuickBooks company stores only Western European characters "
+        f"(ISO-8859-1). Rename it in OpenBoxes (or turn on “{TRANSLITERATE_LABEL}” under Sync preferences), "
+        "then retry"
     )
