@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import time
 
 import click
@@ -99,7 +100,13 @@ def _work_a_round(redis) -> None:
     """Run what is queued (and due retries) here; jobs another worker already took are not touched."""
     queues = [Queue(name, connection=redis) for name in QUEUE_NAMES]
     worker = SimpleWorker(queues, connection=redis)
-    worker.work(burst=True, with_scheduler=True, max_jobs=JOBS_PER_ROUND, logging_level="WARNING")
+    # The worker takes over Ctrl-C; between rounds it must stop this command, not a finished worker.
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        worker.work(burst=True, with_scheduler=True, max_jobs=JOBS_PER_ROUND, logging_level="WARNING")
+    finally:
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
 
 
 def _run_of_poll(job_id: str, redis) -> int | None:
