@@ -95,8 +95,11 @@ def _upsert_named(ctx: SyncContext, row: SyncActivity, entity: str, build) -> tu
         link = find_link(ctx.tenant_id, ctx.realm, entity, row.openboxes_id)
         link.content_hash = row.version
         return {"Id": qbo_id}, None
+    if link.content_hash == row.version:
+        ctx.note(UP_TO_DATE)
+        return {"Id": link.qbo_id}, None
     mapped = build(False)
-    if link.content_hash in (row.version, written_fingerprint(mapped.payload)):
+    if link.content_hash == written_fingerprint(mapped.payload):  # created on demand with this very body
         link.content_hash = row.version
         ctx.note(UP_TO_DATE)
         return {"Id": link.qbo_id}, None
