@@ -121,10 +121,11 @@ def enqueue_pushes(activity_ids: Iterable[int], reason: PushReason | str) -> Non
         enqueue_push(activity_id, PushReason(reason), now=now)
 
 
-def enqueue_poll(tenant_id: int, trigger: str, slot: str) -> None:
-    """Queue one poll of a tenant; ``slot`` (e.g. the minute) makes double clocks harmless."""
+def enqueue_poll(tenant_id: int, trigger: str, slot: str) -> str:
+    """Queue one poll of a tenant; ``slot`` (e.g. the minute) makes double clocks harmless. Returns the job id."""
     job_id = f"poll-{tenant_id}-{re.sub(r'[^A-Za-z0-9_-]', '_', slot)}"
     _enqueue_unique(get_queue("high"), "jobs.sync.poll_tenant", (tenant_id, trigger), job_id, job_timeout=900)
+    return job_id
 
 
 def enqueue_maintenance(task: Maintenance, slot: int) -> None:

@@ -22,6 +22,7 @@ from portal.services.digest import save_digest_webhook
 from portal.services.preferences import ENTITY_TOGGLES, Preferences, run_progress, save_preferences, start_sync_now
 from portal.sync.digest import check_webhook_url
 from portal.sync.entities import PO_TARGETS, SHIPMENT_TARGETS, TOGGLE_LABELS
+from portal.sync.errors import TRANSLITERATE_LABEL
 from portal.sync.schedule import check_interval, parse_daily_time, zone
 
 MODES = [
@@ -45,6 +46,10 @@ class PreferencesForm(FlaskForm):
     po_target = SelectField("Purchase orders become", choices=[(v, v) for v in PO_TARGETS])
     shipment_target = SelectField("Shipments become", choices=[(v, v) for v in SHIPMENT_TARGETS])
     product_link_mode = SelectField("A product without a link", choices=LINK_MODES)
+    transliterate_names = BooleanField(
+        f"{TRANSLITERATE_LABEL}: a US company stores Western European characters only (ISO-8859-1); "
+        "instead of failing, change the others (‘Ω’ becomes ‘?’, ‘ő’ becomes ‘o’) and say so on the record"
+    )
 
     def preferences(self) -> Preferences:
         values = {name: getattr(self, name).data for name in Preferences.__dataclass_fields__ if name != "toggles"}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from flask import current_app, has_request_context
@@ -16,6 +16,7 @@ from portal.models import AccountMapping, QuickBooksConnection, Tenant
 from portal.qbo_tokens import DbTokenProvider
 from portal.redis_conn import get_redis
 from portal.sync.errors import NeedsReconnect, describe_not_connected
+from portal.sync.names import latin1_texts
 from portal.sync.refs import Account, Refs
 
 INVENTORY_START_LEAD_DAYS = 365
@@ -30,6 +31,21 @@ class SyncContext:
     tenant: Tenant
     connection: QuickBooksConnection
     client: QuickBooksClient
+    notes: list[str] = field(default_factory=list)  # said on the row when it is synced
+
+    def note(self, text: str) -> None:
+        if text not in self.notes:
+            self.notes.append(text)
+
+    def outgoing(self, payload: dict) -> dict:
+        """The body to send: names changed to what a US company stores when the tenant chose so (noted)."""
+        if not self.tenant.transliterate_names:
+            return payload
+        changed: list[tuple[str, str]] = []
+        fixed = latin1_texts(payload, changed)
+        for before, after in changed:
+            self.note(f"Changed for QuickBooks (Western European characters only): ‘{before}’ → ‘{after}’")
+        return fixed
 
     def refs(self, **links: dict[str, str]) -> Refs:
         """Mapper refs with the given links (``vendors=``, ``customers=``, ``items=``)."""

@@ -1,5 +1,8 @@
 """Turn a refusal into a message that names the object and the fix.
 
+QuickBooks' refusal of text beyond a US company's character set (code 500, "Unsupported Operation") does not
+say which text: the names in the row's snapshot that hold such characters are named instead.
+
 QuickBooks' 610 ("something you're trying to use has been made inactive") does not say what. Only after
 such a failure do we spend one query to find which mapped account is inactive or gone, flag its mapping
 in the console, and name it with the role to remap.
@@ -13,18 +16,26 @@ from portal.clients.quickbooks import qbo_literal
 from portal.engine.context import account_label, load_context
 from portal.extensions import db
 from portal.models import AccountMapping, SyncActivity
-from portal.sync.errors import InactiveReference, SyncError, describe_inactive_reference
+from portal.sync.errors import InactiveReference, SyncError, describe_inactive_reference, describe_outside_charset
+from portal.sync.names import names_in, outside_latin1
 from portal.sync.refs import ROLE_LABELS
 
 
 def explain_failure(row: SyncActivity, error: SyncError) -> SyncError:
     """``error`` reworded with what we can find out; unchanged when there is nothing to add."""
+    if error.code == "500":
+        return _explain_charset(row, error)
     if not isinstance(error, InactiveReference):
         return error
     try:
         return _explain_inactive_account(row, error)
     except SyncError:
         return error
+
+
+def _explain_charset(row: SyncActivity, error: SyncError) -> SyncError:
+    names = [name for name in dict.fromkeys(names_in(row.snapshot or {})) if outside_latin1(name)]
+    return error.reworded(describe_outside_charset(names)) if names else error
 
 
 def _explain_inactive_account(row: SyncActivity, error: InactiveReference) -> SyncError:

@@ -39,7 +39,7 @@ def _create_document(ctx: SyncContext, row: SyncActivity, mapped: Mapped) -> dic
         if adopted is not None:
             return adopted
     try:
-        return ctx.client.create(mapped.entity, mapped.payload, activity_request_id(ctx, row))
+        return ctx.client.create(mapped.entity, ctx.outgoing(mapped.payload), activity_request_id(ctx, row))
     except Duplicate as duplicate:
         adopted = adopt_by_marker(ctx, row, mapped)
         if adopted is not None:
@@ -68,7 +68,7 @@ def update_object(
     ctx: SyncContext, entity: str, qbo_id: str, sync_token: str | None, fields: dict, row: SyncActivity
 ) -> dict:
     """Sparse update; on a stale SyncToken re-read the object once and apply the change again."""
-    body = {**fields, "Id": qbo_id, "SyncToken": sync_token or "0"}
+    body = {**ctx.outgoing(fields), "Id": qbo_id, "SyncToken": sync_token or "0"}
     try:
         return ctx.client.update(entity, body, activity_request_id(ctx, row, "-update"))
     except Conflict:

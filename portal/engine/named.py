@@ -15,7 +15,7 @@ from portal.engine.context import SyncContext
 from portal.engine.links import find_link, save_link, save_product_link
 from portal.redis_conn import get_redis
 from portal.sync.errors import Duplicate, NotLinked, describe_not_linked
-from portal.sync.identity import request_id
+from portal.sync.identity import content_hash, request_id, written_fingerprint
 from portal.sync.mappers import Mapped, product_to_item
 
 NAME_TYPES = ("Vendor", "Customer", "Employee")
@@ -44,23 +44,26 @@ def ensure_named(
         link = find_link(ctx.tenant_id, ctx.realm, entity, key)
         if link is not None:
             return link.qbo_id
-        created = _create_or_adopt(ctx, entity, key, build, generation)
-        save_link(ctx.tenant_id, ctx.realm, entity, key, created, None)
+        created, fingerprint = _create_or_adopt(ctx, entity, key, build, generation)
+        save_link(ctx.tenant_id, ctx.realm, entity, key, created, fingerprint)
         ctx.commit()
         return str(created["Id"])
 
 
-def _create_or_adopt(ctx: SyncContext, entity: str, key: str, build, generation: int) -> dict:
+def _create_or_adopt(ctx: SyncContext, entity: str, key: str, build, generation: int) -> tuple[dict, str | None]:
+    """The object and, when we created it unsuffixed, the fingerprint of what it holds (see ``written_fingerprint``)."""
     for clash in (False, True):
         mapped = build(clash)
         rid = request_id(ctx.realm, f"{entity}-create", key, "c" if clash else "", generation)
         try:
-            return ctx.client.create(mapped.entity, mapped.payload, rid)
+            payload = ctx.outgoing(mapped.payload)
+            created = ctx.client.create(mapped.entity, payload, rid)
+            return created, None if clash else written_fingerprint(mapped.payload)
         except Duplicate:
-            holders = ctx.client.find_by_name(mapped.payload["DisplayName"], NAME_TYPES)
+            holders = ctx.client.find_by_name(payload["DisplayName"], NAME_TYPES)
             same_type = [row for kind, row in holders if kind == mapped.entity]
             if same_type:
-                return same_type[0]
+                return same_type[0], None  # someone else's: its content is not known
     raise Duplicate(
         f"The name {mapped.payload['DisplayName']!r} is taken in QuickBooks by another kind of record even with "
         "the suffix: rename one of them, then retry",
@@ -90,7 +93,8 @@ def ensure_item(ctx: SyncContext, product: dict, generation: int = 0, *, allow_c
         if link is not None:
             return link.qbo_id
         item, method = _create_or_match_item(ctx, product, generation)
-        save_link(ctx.tenant_id, ctx.realm, "product", product_id, item, None)
+        # The hash the product's own row computes: that row then knows the item already holds this version.
+        save_link(ctx.tenant_id, ctx.realm, "product", product_id, item, content_hash(product))
         save_product_link(ctx.tenant_id, ctx.realm, product, item, method)
         ctx.commit()
         return str(item["Id"])
@@ -102,12 +106,11 @@ def _create_or_match_item(ctx: SyncContext, product: dict, generation: int) -> t
     for clash in (False, True):
         mapped = product_to_item(product, refs, clash=clash)
         rid = request_id(ctx.realm, "product-create", str(product["id"]), "c" if clash else "", generation)
+        payload = ctx.outgoing(mapped.payload)
         try:
-            return ctx.client.create("Item", mapped.payload, rid), "auto_created"
+            return ctx.client.create("Item", payload, rid), "auto_created"
         except Duplicate:
-            same_sku = [
-                row for row in ctx.client.find_item(name=mapped.payload["Name"]) if sku and row.get("Sku") == sku
-            ]
+            same_sku = [row for row in ctx.client.find_item(name=payload["Name"]) if sku and row.get("Sku") == sku]
             if same_sku:
                 return same_sku[0], "matched_sku"
     raise Duplicate(f"The item name {mapped.payload['Name']!r} is taken in QuickBooks: rename one, then retry", "6240")

@@ -39,6 +39,7 @@ from portal.sync.errors import (
     Throttled,
     Transient,
 )
+from portal.sync.identity import written_fingerprint
 from portal.sync.mappers import destination_to_customer, product_to_item, sparse_update, supplier_to_vendor
 from portal.sync.refs import vendor_key
 from portal.sync.snapshots import (
@@ -48,6 +49,8 @@ from portal.sync.snapshots import (
     ShipmentSnapshot,
     SupplierSnapshot,
 )
+
+UP_TO_DATE = "Already up to date in QuickBooks: nothing to send"
 
 
 @dataclass
@@ -80,6 +83,7 @@ def push_product(ctx: SyncContext, row: SyncActivity) -> tuple[dict, Decimal | N
             "SyncToken": find_link(ctx.tenant_id, ctx.realm, "product", row.openboxes_id).sync_token,
         }
     elif link.content_hash == row.version:
+        ctx.note(UP_TO_DATE)
         return {"Id": link.qbo_id}, None
     else:
         mapped = product_to_item(product, ctx.refs())
@@ -97,8 +101,13 @@ def _upsert_named(ctx: SyncContext, row: SyncActivity, entity: str, build) -> tu
         link.content_hash = row.version
         return {"Id": qbo_id}, None
     if link.content_hash == row.version:
+        ctx.note(UP_TO_DATE)
         return {"Id": link.qbo_id}, None
     mapped = build(False)
+    if link.content_hash == written_fingerprint(mapped.payload):  # created on demand with this very body
+        link.content_hash = row.version
+        ctx.note(UP_TO_DATE)
+        return {"Id": link.qbo_id}, None
     fields = sparse_update(mapped, link.qbo_id, link.sync_token or "0")
     written = update_object(ctx, mapped.entity, link.qbo_id, link.sync_token, fields, row)
     save_link(ctx.tenant_id, ctx.realm, entity, row.openboxes_id, written, row.version)
@@ -207,7 +216,7 @@ def _push_claimed(row: SyncActivity, activity_id: int) -> PushDecision:
         row.request_id = activity_request_id(ctx, row)
         db.session.commit()  # never hold a write transaction open across calls to QuickBooks
         written, amount = PUSHERS[row.entity_type](ctx, row)
-        activity.mark_synced(row, str(written["Id"]))
+        activity.mark_synced(row, str(written["Id"]), "; ".join(ctx.notes) or None)
         if amount is not None:
             row.amount = amount
         outcome = PushDecision(ActivityStatus.SYNCED)

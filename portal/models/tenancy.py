@@ -49,6 +49,8 @@ class Tenant(Timestamps, db.Model):
     po_target: Mapped[str] = mapped_column(String(16), default="PurchaseOrder")
     shipment_target: Mapped[str] = mapped_column(String(16), default="Invoice")
     product_link_mode: Mapped[str] = mapped_column(String(16), default="auto_create")
+    # Names beyond a US QuickBooks company's character set are changed to it (``to_latin1``) instead of failing.
+    transliterate_names: Mapped[bool] = mapped_column(Boolean, default=False)
     sync_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     next_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     digest_webhook_url: Mapped[str | None] = mapped_column(EncryptedText)  # its path is often the credential

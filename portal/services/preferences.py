@@ -29,6 +29,7 @@ class Preferences:
     po_target: str = "PurchaseOrder"
     shipment_target: str = "Invoice"
     product_link_mode: str = "auto_create"
+    transliterate_names: bool = False
     toggles: dict[str, bool] = field(default_factory=dict)
 
     @classmethod
@@ -108,7 +109,7 @@ def run_progress(tenant_id: int, since: int) -> dict:
     run = db.session.scalar(query)
     if run is None:
         return {"state": "waiting", "run_id": None, "fetched": 0, "pushed": 0, "failed": 0, "pending": 0, "done": False}
-    counts = _status_counts(tenant_id, run.id)
+    counts = run_status_counts(tenant_id, run.id)
     busy = counts.get(ActivityStatus.QUEUED, 0) + counts.get(ActivityStatus.SYNCING, 0)
     finished = run.finished_at is not None
     return {
@@ -124,7 +125,8 @@ def run_progress(tenant_id: int, since: int) -> dict:
     }
 
 
-def _status_counts(tenant_id: int, run_id: int) -> dict[str, int]:
+def run_status_counts(tenant_id: int, run_id: int) -> dict[str, int]:
+    """Rows of one run by status."""
     query = (
         select(SyncActivity.status, func.count())
         .filter(SyncActivity.tenant_id == tenant_id, SyncActivity.run_id == run_id)

@@ -19,6 +19,8 @@ import copy
 import re
 from typing import ClassVar, Self
 
+from portal.sync.names import refused_characters
+
 
 class SyncError(Exception):
     """Base of every typed sync failure.
@@ -236,3 +238,20 @@ def describe_not_connected(status: str | None) -> str:
     if status == "disconnected":
         return "QuickBooks was disconnected for this tenant: connect QuickBooks again, then retry"
     return "QuickBooks is not connected for this tenant: connect QuickBooks, then retry"
+
+
+TRANSLITERATE_LABEL = "Change names QuickBooks cannot store"
+
+
+def describe_outside_charset(names: list[str]) -> str:
+    """Message for names a US company refused for its character set (ISO-8859-1).
+
+    >>> describe_outside_charset(["Gauze Ω✓"])[:60]
+    'QuickBooks refused ‘Ω’ and ‘✓’ in the name Gauze Ω✓: a US Qu'
+    """
+    refused = "; ".join(refused_characters(name) for name in names[:3])
+    return (
+        f"QuickBooks refused {refused}: a US QuickBooks company stores only Western European characters "
+        f"(ISO-8859-1). Rename it in OpenBoxes (or turn on “{TRANSLITERATE_LABEL}” under Sync preferences), "
+        "then retry"
+    )

@@ -7,6 +7,8 @@ Rules (our own choices: neither QuickBooks nor OpenBoxes prescribes them):
   bookkeeping OpenBoxes bumps on every save (``lastUpdated``, ``updatedBy``): a save that changes no
   content costs nothing. ``PO_ROW_VOLATILE`` adds the PO list row's receipt/shipment counters and the
   per-page ``totalPrice``, which change on receiving without changing the document we push.
+* ``written_fingerprint`` — a vendor created on demand by a document is linked with ``w:`` + its create
+  body's hash: the supplier's own row, mapping to the same body, then needs no write.
 * ``doc_number`` — an OpenBoxes number of ≤ 21 characters without ``~`` is used as is. Anything else
   becomes its first 12 characters, ``~`` and 8 hex digits of sha256(number): 21 characters,
   deterministic, and never equal to a natural number (those never contain ``~``).
@@ -68,6 +70,14 @@ def _plain(value: object) -> str:
     if isinstance(value, datetime | date):
         return value.isoformat()
     return str(value)
+
+
+def written_fingerprint(payload: Mapping) -> str:
+    """What an EntityLink stores for an object created on demand from ``payload`` (no record version known).
+
+    ``w:`` and 62 hex digits of the payload's content hash: as long as a version hash, never equal to one.
+    """
+    return "w:" + content_hash(payload)[:62]
 
 
 def request_id(realm: str, entity: str, openboxes_id: str, version: str, generation: int = 0) -> str:

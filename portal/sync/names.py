@@ -10,6 +10,10 @@ Rules (QuickBooks sets the limits; how a name is repaired to fit them is ours):
 * ``fit_name`` — a name over the limit keeps as many leading characters as fit before
   `` ~`` + 7 hex digits of sha256(full cleaned name), so two long names sharing a prefix stay distinct
   and the same name always gives the same result.
+* Character set: a US QuickBooks company stores ISO-8859-1 only. ``outside_latin1`` names the characters
+  beyond it; ``to_latin1`` (used only when the tenant chose so) replaces each: typographic quotes and
+  dashes by their ASCII form, other letters by their NFKD base letters (``ő`` → ``o``, ``ﬁ`` → ``fi``),
+  anything else by ``?``.
 * ``with_suffix`` — the clash rules append a fixed suffix (`` (customer)``, `` (supplier)``,
   `` [CODE]``), shortening the name first so the result still fits.
 """
@@ -18,10 +22,15 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
+from collections.abc import Iterator
 
 FORBIDDEN_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
 SPACES = re.compile(r"\s+")
 HASH_DIGITS = 7
+LATIN1_LAST = 0xFF
+ASCII_FORMS = {"‘": "'", "’": "'", "‚": ",", "‛": "'", "“": '"', "”": '"', "„": '"', "‐": "-", "‑": "-", "‒": "-",
+               "–": "-", "—": "-", "―": "-", "•": "*", "…": "...", "€": "EUR", "™": "TM"}  # fmt: skip
 
 
 def utf16_len(text: str) -> int:
@@ -66,3 +75,55 @@ def _cut(text: str, limit: int) -> str:
             break
         out.append(char)
     return "".join(out).rstrip()
+
+
+def outside_latin1(text: str) -> list[str]:
+    """The distinct characters of ``text`` beyond ISO-8859-1 (what a US company cannot store), in order."""
+    return list(dict.fromkeys(char for char in text if ord(char) > LATIN1_LAST))
+
+
+def to_latin1(text: str) -> str:
+    """``text`` with every character beyond ISO-8859-1 replaced (see the module docstring)."""
+    return "".join(char if ord(char) <= LATIN1_LAST else _latin1_form(char) for char in text)
+
+
+def _latin1_form(char: str) -> str:
+    if char in ASCII_FORMS:
+        return ASCII_FORMS[char]
+    parts = unicodedata.normalize("NFKD", char)
+    kept = "".join(part for part in parts if ord(part) <= LATIN1_LAST and not unicodedata.combining(part))
+    return kept or "?"
+
+
+def latin1_texts(value: object, changed: list[tuple[str, str]]) -> object:
+    """``value`` (a JSON body) with ``to_latin1`` applied to every text; each change is appended to ``changed``."""
+    if isinstance(value, str):
+        fixed = to_latin1(value)
+        if fixed != value:
+            changed.append((value, fixed))
+        return fixed
+    if isinstance(value, dict):
+        return {key: latin1_texts(item, changed) for key, item in value.items()}
+    if isinstance(value, list):
+        return [latin1_texts(item, changed) for item in value]
+    return value
+
+
+def refused_characters(name: str) -> str:
+    """``‘Ω’ and ‘✓’ in the name Gauze Ω✓``: what a US company refuses in ``name``."""
+    quoted = [f"‘{char}’" for char in outside_latin1(name)]
+    listed = quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
+    return f"{listed} in the name {name}"
+
+
+def names_in(value: object) -> Iterator[str]:
+    """Every ``name`` text in a record (at any depth): what becomes a QuickBooks name."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key == "name" and isinstance(item, str):
+                yield item
+            else:
+                yield from names_in(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from names_in(item)

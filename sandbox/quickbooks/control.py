@@ -68,7 +68,7 @@ def _free_realm() -> str:
 
 @blueprint.patch("/companies/<realm>")
 def change_company(realm: str) -> Response:
-    """Change plan / multicurrency / name; multicurrency cannot be switched off once on."""
+    """Change plan / multicurrency / name / country; multicurrency cannot be switched off once on."""
     body, box = payload(), sandbox()
     with box.state.lock:
         company = company_or_404(realm)
@@ -81,6 +81,7 @@ def change_company(realm: str) -> Response:
         if company.multicurrency and company.plan not in MULTICURRENCY_PLANS:
             raise ValueError(f"multicurrency is not available on {company.plan}")
         company.name = body.get("name", company.name)
+        company.country = str(body.get("country", company.country)).upper()
         box.state.save_company(company)
         return jsonify(company.meta())
 

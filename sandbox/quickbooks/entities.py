@@ -10,7 +10,7 @@ from decimal import Decimal
 from . import faults, namelists
 from .clock import timestamp
 from .companies import PURCHASE_ORDER_PLANS
-from .rules import Ctx, as_number, check_fields
+from .rules import Ctx, as_number, check_charset, check_fields
 from .transactions import stock_moves, validate_transaction
 
 SYSTEM = frozenset({"Id", "SyncToken", "MetaData", "domain", "sparse", "status"})
@@ -136,6 +136,7 @@ def writable(body: dict, spec: Spec, creating: bool) -> dict:
 
 def create(ctx: Ctx, spec: Spec, body: dict) -> dict:
     """Validate and store a new object; returns the stored record."""
+    check_charset(ctx, body)
     check_fields(body, spec.name, spec.known)
     checked = spec.validate(ctx, writable(body, spec, creating=True), None)
     stamp = timestamp()
@@ -149,6 +150,7 @@ def create(ctx: Ctx, spec: Spec, body: dict) -> dict:
 
 def update(ctx: Ctx, spec: Spec, body: dict) -> dict:
     """Full or sparse update guarded by SyncToken (stale → 5010)."""
+    check_charset(ctx, body)
     check_fields(body, spec.name, spec.known)
     existing = existing_for_write(ctx, spec, body)
     for element in spec.update_requires:

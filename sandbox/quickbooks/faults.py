@@ -52,6 +52,15 @@ def invalid_string(element: str, why: str) -> QboError:
     return QboError("2040", "Invalid String", f"Invalid String : {element} {why}", element)
 
 
+def outside_charset() -> QboError:
+    """What a US company answers to text beyond ISO-8859-1: it cannot decode it, and does not say which."""
+    detail = (
+        "Operation Could not read the request: MalformedByteSequenceException: Invalid byte sequence for "
+        "the company character set ISO-8859-1 is not supported."
+    )
+    return QboError("500", "Unsupported Operation", detail)
+
+
 def bad_length(element: str, supplied: int, maximum: int, minimum: int = 0) -> QboError:
     message = "String length is either shorter or longer than supported by specification"
     detail = (

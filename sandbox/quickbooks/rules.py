@@ -52,6 +52,23 @@ def check_fields(body: dict, entity: str, known: frozenset[str]) -> None:
             raise faults.unsupported_property(entity, name)
 
 
+def check_charset(ctx: Ctx, body: object) -> None:
+    """A US company stores ISO-8859-1 only: any text beyond it is refused (500 Unsupported Operation)."""
+    if ctx.company.country == "US" and any(ord(char) > 0xFF for text in _texts(body) for char in text):
+        raise faults.outside_charset()
+
+
+def _texts(value: object):
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _texts(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _texts(item)
+
+
 def require(body: dict, element: str) -> object:
     value = body.get(element)
     if value is None or value == "" or value == [] or value == {}:

@@ -379,6 +379,17 @@ def test_bad_preferences_are_refused_with_the_reason(admin, db, tenant, field, v
     assert db.session.get(Tenant, tenant.id).sync_mode == "manual"
 
 
+def test_the_tenant_chooses_on_the_preferences_page_to_change_names_quickbooks_cannot_store(admin, client, db, tenant):
+    page = body(client.get("/admin/preferences/"))
+    assert "Change names QuickBooks cannot store" in page and 'name="transliterate_names"' in page
+    assert db.session.get(Tenant, tenant.id).transliterate_names is False  # off unless chosen
+
+    assert admin.post("/admin/preferences/", data={**GOOD_PREFS, "transliterate_names": "y"}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Tenant, tenant.id).transliterate_names is True
+    assert '<input checked class="form-check-input" id="transliterate_names"' in body(client.get("/admin/preferences/"))
+
+
 def test_saving_preferences_sets_the_tenant_and_its_next_run(admin, db, tenant):
     response = admin.post("/admin/preferences/", data=GOOD_PREFS)
     assert response.status_code == 302

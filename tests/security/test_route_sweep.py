@@ -99,6 +99,7 @@ FORM_VALUES = {
     "po_target": "Bill",
     "shipment_target": "SalesReceipt",
     "product_link_mode": "manual",
+    "transliterate_names": "y",
     "digest_webhook_url": "https://hooks.example.com/sweep",
     **{f"sync_{kind}": "" for kind in ("purchase_orders", "suppliers", "shipments", "products", "adjustments")},
 }

@@ -17,6 +17,7 @@ from portal.sync.identity import (
     marker,
     parse_marker,
     request_id,
+    written_fingerprint,
 )
 
 PRODUCT = {"id": "p1", "name": "Gauze", "pricePerUnit": 0.12, "lastUpdated": "2025-01-01T00:00:00Z", "tags": [1, 2]}
@@ -178,3 +179,11 @@ def test_marker_refuses_unsafe_parts(ident, version):
 @pytest.mark.parametrize("note", [None, "", "no marker here", "[openboxes:Bad:x:1]", "[openboxes:po:x]"])
 def test_parse_marker_none(note):
     assert parse_marker(note) is None
+
+
+def test_a_written_fingerprint_is_as_long_as_a_version_and_never_equal_to_one():
+    payload = {"DisplayName": "Gauze & Co", "CompanyName": "Gauze & Co"}
+    fingerprint = written_fingerprint(payload)
+    assert len(fingerprint) == 64 and fingerprint.startswith("w:")
+    assert fingerprint == written_fingerprint(dict(reversed(payload.items())))
+    assert fingerprint[2:] == content_hash(payload)[:62] != fingerprint

@@ -4,7 +4,19 @@ from __future__ import annotations
 
 import pytest
 
-from portal.sync.names import clean_name, clean_text, fit_name, utf16_len, with_suffix
+from portal.sync.errors import describe_outside_charset
+from portal.sync.names import (
+    clean_name,
+    clean_text,
+    fit_name,
+    latin1_texts,
+    names_in,
+    outside_latin1,
+    refused_characters,
+    to_latin1,
+    utf16_len,
+    with_suffix,
+)
 from sandbox.openboxes.demo_names import PRODUCT_NAME_OVER_100, PRODUCT_NAME_OVER_500, SUPPLIER_NAME_OVER_500
 
 
@@ -77,3 +89,45 @@ def test_with_suffix_fits(name, suffix, limit, expected_len):
 def test_clean_text_keeps_colons_and_cuts():
     assert clean_text("A: b\tc", 100) == "A: b c"
     assert clean_text("x" * 150, 100) == "x" * 100
+
+
+# --- character set (a US company stores ISO-8859-1 only) -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "refused", "latin1"),
+    [
+        ("Paracétamol 500 mg comprimé ½ ×", [], "Paracétamol 500 mg comprimé ½ ×"),
+        ("Gauze Ω✓", ["Ω", "✓"], "Gauze ??"),
+        ("Őrség – “extra” ﬁlm…", ["Ő", "–", "“", "”", "ﬁ", "…"], 'Orség - "extra" film...'),
+        ("Ω-3 fish oil 🐟🐟", ["Ω", "🐟"], "?-3 fish oil ??"),
+        ("北京", ["北", "京"], "??"),
+        ("Łódź", ["Ł", "ź"], "?ódz"),
+    ],
+)
+def test_characters_beyond_latin_1_are_named_and_changed(text, refused, latin1):
+    assert outside_latin1(text) == refused
+    assert to_latin1(text) == latin1
+    assert outside_latin1(to_latin1(text)) == []
+
+
+def test_every_text_of_a_body_is_changed_and_each_change_reported():
+    changed = []
+    body = {"Name": "Gauze Ω", "Sku": "GZ-1", "Line": [{"Description": "✓ ok"}, 3], "Active": True}
+    assert latin1_texts(body, changed) == {"Name": "Gauze ?", "Sku": "GZ-1", "Line": [{"Description": "? ok"}, 3],
+                                           "Active": True}  # fmt: skip
+    assert changed == [("Gauze Ω", "Gauze ?"), ("✓ ok", "? ok")]
+
+
+def test_the_refusal_names_the_characters_the_name_and_the_fix():
+    assert refused_characters("Gauze Ω✓") == "‘Ω’ and ‘✓’ in the name Gauze Ω✓"
+    assert refused_characters("a☃b★c✓") == "‘☃’, ‘★’ and ‘✓’ in the name a☃b★c✓"
+    message = describe_outside_charset(["Gauze Ω✓", "北京 Medical"])
+    assert message.startswith("QuickBooks refused ‘Ω’ and ‘✓’ in the name Gauze Ω✓; ‘北’ and ‘京’ in the name 北京")
+    assert "Rename it in OpenBoxes" in message and "Sync preferences" in message
+
+
+def test_names_are_found_at_any_depth_of_a_snapshot():
+    snapshot = {"order": {"origin": {"name": "Ωmega", "organization": {"name": "Ωmega Ltd"}}, "status": "PLACED"},
+                "products": {"p1": {"name": "Gauze", "description": "Ω"}}}  # fmt: skip
+    assert list(names_in(snapshot)) == ["Ωmega", "Ωmega Ltd", "Gauze"]

@@ -26,10 +26,11 @@ from tests.unit import records
 from tests.unit.records import order, order_item, product, shipment, shipment_item
 
 PLUS, ESSENTIALS, MULTICURRENCY = "9341453050000001", "9341453050000002", "9341453050000003"
+UK = "9341453050000099"
 APPROVED = datetime(2025, 3, 5, 15, 0, tzinfo=UTC)
 HARD_PRODUCT_NAMES = [
     "Ibuprofen 200mg",
-    "Ω-3 fish oil capsules 🐟",
+    "Paracétamol 500 mg comprimé",  # ISO-8859-1: what a US company stores
     "Tape: surgical, 2.5cm x 5m",
     "Gloves\tnitrile\tsize M",
     "O'Neil's \"extra\" gauze; 10 pcs: sterile",
@@ -200,7 +201,7 @@ def test_hard_case_names_and_clash_rules(sandbox_url):
     for name in (
         SUPPLIER_NAME_OVER_500,
         "Acme: East\tDivision\nSupplies",
-        "北京医疗器械有限公司",
+        "Société Générale d'Équipement Médical",
         "O'Brien & Sons Medical",
     ):
         company.create(supplier_to_vendor(records.organization(name=name), None, base))
@@ -240,3 +241,16 @@ def test_sparse_updates_are_accepted(sandbox_url):
     assert response.json()["Item"]["UnitPrice"] == 9.99
     stale = company.send(sparse_update(changed, item["Id"], item["SyncToken"]), "Item", key="stale")
     assert classify_qbo_response(stale.status_code, stale.headers, stale.text).category == "conflict"
+
+
+def test_a_us_company_refuses_text_beyond_latin_1_and_a_uk_company_stores_it(sandbox_url):
+    QuickBooksSandbox(sandbox_url).add_company(UK, "Leeds Clinic", home_currency="GBP")
+    QuickBooksSandbox(sandbox_url).change_company(UK, country="GB")
+    vendor = supplier_to_vendor(records.organization(name="北京医疗器械有限公司 ✓"), None, records.refs())
+
+    response = Company(sandbox_url, PLUS).send(vendor)
+    error = classify_qbo_response(response.status_code, response.headers, response.text)
+
+    assert (response.status_code, error.code) == (400, "500")
+    assert "ISO-8859-1" in error.detail
+    assert Company(sandbox_url, UK).create(vendor)["DisplayName"] == "北京医疗器械有限公司 ✓"
