@@ -76,6 +76,13 @@ def _form_for(tenant) -> PreferencesForm:
     return PreferencesForm(data={**data, **prefs.toggles})
 
 
+def with_row_links(progress: dict) -> dict:
+    """The run's failures, each with the address of its row's detail page (reason, fix, retry)."""
+    for failure in progress["failures"]:
+        failure["url"] = url_for("activity.details_view", id=failure["id"])
+    return progress
+
+
 class SyncPreferencesView(SecureBaseView):
     @expose("/", methods=["GET", "POST"])
     def index(self):
@@ -126,15 +133,14 @@ class SyncPreferencesView(SecureBaseView):
         tenant = chosen_tenant() or abort(404)
         since = request.args.get("since", type=int) or abort(404)
         data_url = url_for(".progress_json", tenant=request.args.get("tenant"), since=since)
-        return self.render(
-            "admin/settings/progress.html", tenant=tenant, progress=run_progress(tenant.id, since), data_url=data_url
-        )
+        progress = with_row_links(run_progress(tenant.id, since))
+        return self.render("admin/settings/progress.html", tenant=tenant, progress=progress, data_url=data_url)
 
     @expose("/progress.json")
     def progress_json(self):
         tenant = chosen_tenant() or abort(404)
         since = request.args.get("since", type=int) or abort(404)
-        return jsonify(run_progress(tenant.id, since))
+        return jsonify(with_row_links(run_progress(tenant.id, since)))
 
     def render(self, template, **kwargs):
         return super().render(template, tenant_choices=tenant_options(), **kwargs)

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from portal.audit import record_event
 from portal.engine.ports import job_queue
 from portal.extensions import db
-from portal.models import OpenBoxesConnection, SyncActivity, SyncRun, Tenant
+from portal.models import OpenBoxesConnection, QuickBooksConnection, SyncActivity, SyncRun, Tenant
 from portal.models.base import utcnow
 from portal.models.tenancy import PRODUCT_LINK_MODES, SYNC_MODES
 from portal.sync.entities import ENTITY_TOGGLES, PO_TARGETS, SHIPMENT_TARGETS, ActivityStatus
@@ -108,12 +108,25 @@ def run_progress(tenant_id: int, since: int) -> dict:
     )
     run = db.session.scalar(query)
     if run is None:
-        return {"state": "waiting", "run_id": None, "fetched": 0, "pushed": 0, "failed": 0, "pending": 0, "done": False}
+        return {
+            "state": "waiting",
+            "run_id": None,
+            "fetched": 0,
+            "pushed": 0,
+            "failed": 0,
+            "pending": 0,
+            "failures": [],
+            "done": False,
+        }
     counts = run_status_counts(tenant_id, run.id)
     busy = counts.get(ActivityStatus.QUEUED, 0) + counts.get(ActivityStatus.SYNCING, 0)
     finished = run.finished_at is not None
+    state = "polling" if not finished else ("pushing" if busy else "done")
+    if state == "pushing" and _quickbooks_unusable(tenant_id):
+        state = "needs_reconnect"  # the queued rows wait for a reconnect: no "pushing…" forever
     return {
-        "state": "polling" if not finished else ("pushing" if busy else "done"),
+        "state": state,
+        "failures": run_failures(tenant_id, run.id),
         "run_id": run.id,
         "fetched": sum(counts.values()),
         "pushed": counts.get(ActivityStatus.SYNCED, 0),
@@ -123,6 +136,28 @@ def run_progress(tenant_id: int, since: int) -> dict:
         "error": run.error,
         "done": finished and not busy,
     }
+
+
+FAILURES_SHOWN = 10
+
+
+def run_failures(tenant_id: int, run_id: int) -> list[dict]:
+    """The run's Sync Failed rows (the first ``FAILURES_SHOWN``): id, record and reason."""
+    query = (
+        select(SyncActivity.id, SyncActivity.openboxes_number, SyncActivity.label, SyncActivity.message)
+        .filter_by(tenant_id=tenant_id, run_id=run_id, status=ActivityStatus.SYNC_FAILED)
+        .order_by(SyncActivity.id)
+        .limit(FAILURES_SHOWN)
+    )
+    return [
+        {"id": row_id, "record": number or label or f"row {row_id}", "reason": message or ""}
+        for row_id, number, label, message in db.session.execute(query)
+    ]
+
+
+def _quickbooks_unusable(tenant_id: int) -> bool:
+    connection = db.session.scalar(select(QuickBooksConnection).filter_by(tenant_id=tenant_id))
+    return connection is None or connection.status != "connected"
 
 
 def run_status_counts(tenant_id: int, run_id: int) -> dict[str, int]:

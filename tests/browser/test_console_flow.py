@@ -183,6 +183,8 @@ def inactive_account_fails_the_next_order(page: Page, ob, qb, supplier: dict, pr
     order = ob.purchase_order(supplier["id"], [(product["id"], 6, "2.50")])
     ob.approve(order["id"])
     sync_now(page, pushed=0, failed=1)
+    reason = page.locator('#sync-progress [data-field="failures"] li', has_text=order["orderNumber"])
+    expect(reason).to_contain_text(INACTIVE_AP_REASON)  # filled in live by sync_progress.js
 
     open_menu(page, "Integration Activity")
     failed = activity_row(page, order["orderNumber"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import re
+import time
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -19,6 +20,7 @@ from portal.models import (
     OpenBoxesProduct,
     ProductLink,
     QuickBooksConnection,
+    SyncActivity,
     Tenant,
 )
 from portal.sync.schedule import next_run_at
@@ -432,6 +434,40 @@ def test_sync_now_shows_the_runs_live_progress(admin, client, db, tenant, ob, re
     script = client.get("/static/js/sync_progress.js")
     script.close()
     assert script.status_code == 200
+
+
+def test_sync_now_progress_names_the_failed_records_and_waits_plainly_for_a_reconnect(
+    admin, client, db, tenant, ob, qb, redis
+):
+    supplier = ob.supplier("Medline")
+    gauze, tape = ob.product("Gauze pads", "GZ-1"), ob.product("Tape", "TP-1")
+    ob.approve(ob.purchase_order(supplier["id"], [(gauze["id"], 3, "4.00")])["id"])
+    qb.control("POST", f"/companies/{PLUS_REALM}/account/5/inactivate")  # the purchase order's A/P: it fails
+    progress_url = admin.post("/admin/preferences/sync-now/").headers["Location"]
+    json_url = re.search(r'data-url="([^"]+)"', body(client.get(progress_url))).group(1)
+    work(redis)
+    progress = client.get(json_url).get_json()
+    assert progress["state"] == "done" and progress["failed"] == 1
+    [failure] = progress["failures"]
+    row = db.session.scalar(db.select(SyncActivity).filter_by(status="sync_failed"))
+    assert failure == {
+        "id": row.id,
+        "record": row.openboxes_number,
+        "reason": row.message,
+        "url": f"/admin/activity/details/?id={row.id}",
+    }
+    page = body(client.get(progress_url))
+    assert f'<a href="/admin/activity/details/?id={row.id}">{row.openboxes_number}</a>: ' in page
+
+    db.session.scalar(db.select(QuickBooksConnection).filter_by(tenant_id=tenant.id)).status = "needs_reconnect"
+    db.session.commit()
+    ob.approve(ob.purchase_order(supplier["id"], [(tape["id"], 1, "2.00")])["id"])
+    since = int(time.time())
+    admin.post("/admin/preferences/sync-now/")
+    work(redis)
+    waiting = client.get(f"/admin/preferences/progress.json?since={since}").get_json()
+    assert waiting["state"] == "needs_reconnect" and waiting["pending"] >= 1 and not waiting["done"]
+    assert "QuickBooks needs reconnecting" in body(client.get(f"/admin/preferences/progress/?since={since}"))
 
 
 def test_sync_now_refuses_a_tenant_that_has_not_turned_syncing_on(admin, client, db, tenant, redis):

@@ -15,12 +15,30 @@
     var node = root.querySelector('[data-field="' + name + '"]');
     if (node) { node.textContent = value === null || value === undefined ? "" : String(value); }
   }
+  // Built with DOM nodes and textContent: a reason is text from OpenBoxes or QuickBooks, never markup.
+  function showFailures(failures) {
+    var list = root.querySelector('[data-field="failures"]');
+    var heading = document.getElementById("failures-heading");
+    if (!list) { return; }
+    list.replaceChildren();
+    failures.forEach(function (failure) {
+      var item = document.createElement("li");
+      var link = document.createElement("a");
+      link.href = failure.url;
+      link.textContent = failure.record;
+      item.appendChild(link);
+      item.appendChild(document.createTextNode(": " + failure.reason));
+      list.appendChild(item);
+    });
+    if (heading) { heading.hidden = failures.length === 0; }
+  }
   function tick() {
     fetch(root.getAttribute("data-url"), { credentials: "same-origin", headers: { "Accept": "application/json" } })
       .then(function (response) { return response.ok ? response.json() : Promise.reject(response.status); })
       .then(function (data) {
         ["fetched", "pushed", "failed", "pending", "error"].forEach(function (name) { show(name, data[name]); });
         show("state-label", labels[data.state] || data.state);
+        showFailures(data.failures || []);
         if (!data.done) { window.setTimeout(tick, 2000); }
       })
       .catch(function () { window.setTimeout(tick, 5000); });
