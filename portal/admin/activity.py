@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.contrib.sqla.filters import (
@@ -214,6 +214,28 @@ class SyncActivityView(ReadOnlyView):
             )
         _flash_retried(retry_and_queue(self.failed_matching_ids()))
         return redirect(back)
+
+    @expose("/retry-cause/", methods=["POST"])
+    def retry_cause_view(self):
+        """Retry every Sync Failed row (the user's rows only) whose cause was fixed, after a confirmation."""
+        cause = request.form.get("cause", "")
+        if cause not in advice.CAUSE_LABELS:
+            abort(400)
+        tenant_id = None if current_user.is_support else current_user.tenant_id
+        ids = triage.failed_ids_with_cause(tenant_id, cause)
+        if not confirmed():
+            return confirm_page(
+                self,
+                title=f"Retry {len(ids)} failed row(s)?",
+                lines=[
+                    f"Queue another try of every Sync Failed row whose cause is: {advice.CAUSE_LABELS[cause]}.",
+                    "They fail again if the cause is not fixed yet (each row's page says what to fix).",
+                ],
+                confirm_label=f"Retry {len(ids)} row(s)",
+                cancel_url=url_for("admin.index"),
+            )
+        _flash_retried(retry_and_queue(ids))
+        return redirect(url_for("admin.index"))
 
     def retry_matching_consequences(self) -> list[str]:
         """Which filters apply, and how many failed rows of which tenant would be queued again."""

@@ -22,7 +22,7 @@ from portal.admin.activity import (
 )
 from portal.admin.base import SecureMixin
 from portal.models import Tenant
-from portal.services import enable, stats
+from portal.services import enable, stats, triage
 from portal.services.digest import tenant_admin_emails
 from portal.sync.digest import webhook_host
 
@@ -144,6 +144,7 @@ class HomeView(SecureMixin, AdminIndexView):
             self._template,
             figures=figures,
             setup=steps if not all(step.done for step in steps) else [],
+            causes=triage.failure_causes(None if current_user.is_support else current_user.tenant_id),
             setup_url=setup_url,
             chart=build_chart(figures.days),
             panel_url=panel_url,

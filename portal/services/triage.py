@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import select
 
 from portal.audit import record_event
@@ -10,6 +12,8 @@ from portal.engine.ports import job_queue
 from portal.engine.retry import retry_rows
 from portal.extensions import db
 from portal.models import SyncActivity
+from portal.sync import advice
+from portal.sync.entities import ActivityStatus
 
 RETRY_REASON = "retry"  # jobs.queues.PushReason.RETRY
 
@@ -35,3 +39,36 @@ def ignore_activities(rows: list[SyncActivity], ignored_by: str) -> int:
         record_event("activity.ignored", tenant_id=row.tenant_id, details={"activity_id": row.id})
     db.session.commit()
     return len(ignored)
+
+
+@dataclass(frozen=True)
+class Cause:
+    """Sync Failed rows that share a cause: ``key`` (see ``advice.CAUSE_LABELS``), how many, one example reason."""
+
+    key: str
+    label: str
+    count: int
+    example: str
+
+
+def failure_causes(tenant_id: int | None) -> list[Cause]:
+    """The Sync Failed rows (of one tenant, or all) grouped by cause, the largest group first."""
+    groups: dict[str, list[str]] = {}
+    for _row_id, cause, message in _failed_rows(tenant_id):
+        groups.setdefault(cause, []).append(message or "No reason recorded")
+    causes = [Cause(key, advice.CAUSE_LABELS[key], len(texts), texts[0]) for key, texts in groups.items()]
+    return sorted(causes, key=lambda cause: (-cause.count, cause.label))
+
+
+def failed_ids_with_cause(tenant_id: int | None, cause: str) -> list[int]:
+    """Ids of the Sync Failed rows (of one tenant, or all) whose cause is ``cause``."""
+    return [row_id for row_id, key, _message in _failed_rows(tenant_id) if key == cause]
+
+
+def _failed_rows(tenant_id: int | None):
+    query = select(SyncActivity.id, SyncActivity.error_category, SyncActivity.qbo_error_code, SyncActivity.message)
+    query = query.where(SyncActivity.status == ActivityStatus.SYNC_FAILED).order_by(SyncActivity.id)
+    if tenant_id is not None:
+        query = query.where(SyncActivity.tenant_id == tenant_id)
+    for row_id, category, code, message in db.session.execute(query):
+        yield row_id, advice.cause_of(category, code, message), message

@@ -76,3 +76,25 @@ def _fix_kind(category: str | None, code: str, text: str) -> str:
     if "report this to support" in text:
         return SUPPORT
     return RETRY
+
+
+# A failure's cause, as the home page groups them: what must be fixed, in plain words.
+CAUSE_LABELS = {
+    ACCOUNT_MAPPINGS: "A mapped QuickBooks account is missing, inactive or of the wrong type",
+    PRODUCT_LINKS: "A product is not linked to a QuickBooks item",
+    RECONNECT: "The QuickBooks connection needs reconnecting",
+    SYNC_PREFERENCES: "The QuickBooks company does not take this kind of document",
+    OPENBOXES_RECORD: "The record's data in OpenBoxes cannot go to the books as it is",
+    QUICKBOOKS_COMPANY: "A setting of the QuickBooks company refuses it",
+    SUPPORT: "Something the bridge did not expect",
+    RETRY: "QuickBooks or OpenBoxes did not answer for a while",
+}
+
+
+def cause_of(category: str | None, code: str | None, message: str | None) -> str:
+    """The cause a failed row is grouped under: its fix kind (one of ``CAUSE_LABELS``).
+
+    >>> cause_of("permanent", "610", "QuickBooks account 2000 - A/P (id 5) is inactive: remap Accounts payable")
+    'account_mappings'
+    """
+    return advise(category, code, message).fix

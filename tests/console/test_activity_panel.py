@@ -300,6 +300,21 @@ def test_retry_matching_asks_first_naming_the_filter_and_the_tenants(support, ro
     assert _queued_push_ids(redis) == []
 
 
+def test_i_fixed_it_retries_every_own_failed_row_of_that_cause_after_asking(acme_admin, rows, db, redis):
+    page = _body(acme_admin.post("/admin/activity/retry-cause/", data={"cause": "product_links"}))
+    assert "Retry 1 failed row(s)?" in page and "A product is not linked to a QuickBooks item" in page
+    assert _status(db, rows["acme_old_failed"])[0] == "sync_failed" and _queued_push_ids(redis) == []
+
+    acme_admin.post("/admin/activity/retry-cause/", data={"cause": "product_links", "confirmed": "yes"})
+    assert _status(db, rows["acme_old_failed"])[0] == "queued"  # the one NOT_LINKED row
+    assert _status(db, rows["acme_failed_po"])[0] == "sync_failed"  # another cause
+    assert len(_queued_push_ids(redis)) == 1
+    acme_admin.post("/admin/activity/retry-cause/", data={"cause": "account_mappings", "confirmed": "yes"})
+    assert _status(db, rows["acme_failed_po"])[0] == "queued"
+    assert _status(db, rows["bolt_failed_po"])[0] == "sync_failed"  # never another tenant's
+    assert acme_admin.post("/admin/activity/retry-cause/", data={"cause": "drop table"}).status_code == 400
+
+
 def test_support_retries_selected_rows_of_several_tenants(support, rows, db, redis):
     ids = [rows["acme_failed_po"].id, rows["bolt_failed_po"].id]
     support.post("/admin/activity/action/", data={"action": "retry", "rowid": ids})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import UTC, date, datetime, timedelta
 
@@ -45,6 +46,11 @@ def _bars(body: str) -> dict[tuple[str, str], int]:
     return {(kind, day): int(count) for kind, day, count in found}
 
 
+def _causes(body: str) -> list[tuple[str, str]]:
+    """The home page's failure causes: (cause, failed rows), in order."""
+    return re.findall(r'<tr data-cause="(\w+)"> <td>.*?</td> <td class="text-right">(\d+)</td>', body)
+
+
 def _count(body: str, status: str) -> int:
     match = re.search(rf'data-status="{status}">.*?data-count="(\d+)"', body)
     return int(match.group(1))
@@ -60,8 +66,8 @@ def test_tenant_dashboard_counts_chart_reasons_and_tip(two_tenants, acme_rows, a
     assert _bars(body) == {("synced", day(2)): 3, ("synced", day(0)): 1, ("failed", day(0)): 2, ("failed", day(5)): 1}
     assert len(re.findall(r'<text x="[\d.]+" y="206', body)) == 14  # one label per day
 
-    reasons = re.findall(r"<tr><td>(.*?)</td><td class=\"text-right\">(\d+)</td></tr>", body)
-    assert reasons[0] == (INACTIVE_AP, "3") and reasons[1][1] == "1"
+    assert _causes(body) == [("account_mappings", "3"), ("product_links", "1")]
+    assert f"For example: {html.escape(INACTIVE_AP, quote=True)}" in body
     assert "boltmark" not in body and "Bolt Clinics" not in body
 
     assert 'href="/admin/activity/?flt0_status_equals=sync_failed"' in body
@@ -124,7 +130,7 @@ def test_support_sees_every_tenant_with_a_row_each(two_tenants, acme_rows, auth,
     assert _count(body, "sync_failed") == 5
     assert f'data-tenant="{two_tenants["acme"].id}"' in body and f'data-tenant="{two_tenants["bolt"].id}"' in body
     assert "QuickBooks needs reconnecting for: Bolt Clinics" in body
-    assert "boltmark reason" in body
+    assert _causes(body) == [("account_mappings", "4"), ("product_links", "1")]  # Bolt's row is in the first
     bolt_failed = f"/admin/activity/?flt0_status_equals=sync_failed&amp;flt1_tenant_equals={two_tenants['bolt'].id}"
     assert bolt_failed in body
     assert "Check the worker" in body

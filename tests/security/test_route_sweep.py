@@ -75,6 +75,7 @@ def victim_values() -> dict[str, list[str]]:
         "since": [since],
         "reset_links": ["y"],
         "confirmed": ["yes", "no"],  # past the confirmation page, and the page itself
+        "cause": ["account_mappings"],
         "page": ["1"],
         "next": [f"/admin/tenants/details/?id={VICTIM_ID}"],
         # Read under computed names or through a helper (not found by the scan below):
