@@ -42,7 +42,7 @@ class PreferencesForm(FlaskForm):
         "Real-time interval (minutes, 1–5)", validators=[InputRequired(), checked(check_interval)]
     )
     daily_time = StringField("Daily at (HH:MM, 24-hour)", validators=[InputRequired(), checked(parse_daily_time)])
-    timezone = StringField("Time zone (IANA name)", validators=[InputRequired(), checked(zone)])
+    timezone = StringField("Time zone (e.g. America/New_York)", validators=[InputRequired(), checked(zone)])
     po_target = SelectField("Purchase orders become", choices=[(v, v) for v in PO_TARGETS])
     shipment_target = SelectField("Shipments become", choices=[(v, v) for v in SHIPMENT_TARGETS])
     product_link_mode = SelectField("A product without a link", choices=LINK_MODES)

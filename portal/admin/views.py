@@ -22,7 +22,7 @@ from portal.models import AuditEvent, EntityLink, Tenant, User, Watermark
 from portal.models.base import utcnow
 from portal.models.tenancy import PRODUCT_LINK_MODES, SYNC_MODES
 from portal.services.preferences import Preferences
-from portal.sync.entities import PO_TARGETS, SHIPMENT_TARGETS
+from portal.sync.entities import PO_TARGETS, SHIPMENT_TARGETS, TOGGLE_LABELS
 from portal.sync.schedule import check_interval, next_run_at, parse_daily_time, zone
 
 DIGEST_COLUMNS = [
@@ -40,6 +40,18 @@ class TenantView(TenantScopedView):
     tenant_filter = False
     column_list = ["name", "slug", "timezone", "sync_mode", "po_target", "shipment_target", "sync_enabled_at"]
     column_searchable_list = ["name", "slug"]
+    column_labels = {
+        "slug": "Short name",
+        "timezone": "Time zone",
+        "sync_mode": "When to sync",
+        "po_target": "Purchase orders become",
+        "shipment_target": "Shipments become",
+        "sync_enabled_at": "Syncing since",
+        "realtime_interval_minutes": "Real-time interval (minutes)",
+        "daily_time": "Daily at (HH:MM)",
+        "product_link_mode": "A product without a link",
+        **TOGGLE_LABELS,
+    }
     # The historical cutoff and schedule are set by the system (CLI, "enable sync"), not typed in.
     # Digest settings have their own validated form (Sync preferences); the markers are the digest job's.
     form_excluded_columns = ["created_at", "updated_at", "next_run_at", "sync_enabled_at", *DIGEST_COLUMNS]
@@ -122,6 +134,9 @@ class _StoredUser:
         return cls(user.role, user.tenant_id, user.tenant.name if user.tenant else None, user.active)
 
 
+ROLE_NAMES = {"tenant_admin": "Tenant admin", "support": "Support staff"}
+
+
 class UserView(TenantScopedView):
     """People who can sign in. A tenant admin adds and edits tenant admins of their own tenant only;
     roles and tenants are support's to change, and every such change is audited under both tenants."""
@@ -131,10 +146,11 @@ class UserView(TenantScopedView):
     column_details_list = [*USER_COLUMNS, "failed_logins", "locked_until", "created_at", "updated_at"]
     column_export_list = USER_COLUMNS
     column_searchable_list = ["email"]
+    column_formatters = {"role": lambda view, context, model, name: ROLE_NAMES.get(model.role, model.role)}
     form_columns = ["email", "role", "tenant", "active", "new_password"]
     form_overrides = {"role": SelectField}
     form_args = {
-        "role": {"choices": _choices(("tenant_admin", "support"))},
+        "role": {"choices": list(ROLE_NAMES.items())},
         # Lower-cased before the uniqueness check, so another spelling of a taken address is caught.
         "email": {"filters": [lambda value: value.strip().lower() if value else value], "validators": [_valid_email]},
     }

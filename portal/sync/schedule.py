@@ -33,7 +33,7 @@ def zone(name: str) -> ZoneInfo:
         return ZoneInfo((name or "").strip())
     except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a tzdata folder such as "America"
         raise ValueError(
-            f"'{name}' is not a time zone we know: use an IANA name such as America/New_York or Europe/Berlin"
+            f"'{name}' is not a time zone we know: use a name such as America/New_York or Europe/Berlin"
         ) from None
 
 

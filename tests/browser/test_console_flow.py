@@ -74,6 +74,14 @@ def company_fact(page: Page, name: str) -> Locator:
     return page.locator("#company tr", has=page.get_by_role("rowheader", name=name, exact=True)).locator("td")
 
 
+def technical_fact(page: Page, name: str) -> Locator:
+    """The value cell of one row of the QuickBooks page's "Technical details", opened first (it starts folded)."""
+    details = page.locator("#technical-details")
+    if details.get_attribute("open") is None:
+        details.locator("summary").click()
+    return details.locator("tr", has=page.get_by_role("rowheader", name=name, exact=True)).locator("td")
+
+
 def check_openboxes_connection(page: Page) -> None:
     open_menu(page, "Settings", "OpenBoxes")
     page.get_by_role("button", name="Test connection").click()

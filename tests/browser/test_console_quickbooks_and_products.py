@@ -22,6 +22,7 @@ from tests.browser.test_console_flow import (
     open_menu,
     reload_until_visible,
     sync_now,
+    technical_fact,
 )
 from tests.conftest import TEST_PASSWORD
 from tests.console.test_settings import qbo_item
@@ -128,12 +129,12 @@ def switching_company_needs_reset(page: Page) -> None:
     connect_company(page, PLUS)
     expect(flash(page)).to_contain_text(SWITCH_REFUSED.format(count=1))
     expect(company_fact(page, "Company")).to_have_text("Sandbox Company US Essentials")
-    expect(company_fact(page, "Links to this company")).to_have_text("1")
+    expect(technical_fact(page, "Records linked to this company")).to_have_text("1")
 
     connect_company(page, PLUS, reset=True)
     expect(flash(page)).to_contain_text("Connected to QuickBooks: Sandbox Company US Plus.")
     expect(company_fact(page, "Plan")).to_have_text("QuickBooks Online Plus")
-    expect(company_fact(page, "Links to this company")).to_have_text("0")
+    expect(technical_fact(page, "Records linked to this company")).to_have_text("0")
     expect(plan_warnings(page)).to_have_count(0)
     open_menu(page, "Ledger", "Audit log")
     expect(page.locator("table.model-list tbody tr", has_text="quickbooks.links_reset")).to_contain_text(ADMIN_EMAIL)
@@ -149,7 +150,7 @@ def test_admin_sees_plan_gaps_reconnects_and_switches_company_only_by_resetting_
     map_accounts(page, ROLE_ACCOUNTS)
     link_one_product(page, "GZ-10")
     open_menu(page, "Settings", "QuickBooks")
-    expect(company_fact(page, "Links to this company")).to_have_text("1")  # one product, counted once
+    expect(technical_fact(page, "Records linked to this company")).to_have_text("1")  # one product, counted once
 
     disconnect_then_reconnect(page)
     switching_company_needs_reset(page)

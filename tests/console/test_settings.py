@@ -370,7 +370,7 @@ GOOD_PREFS = {
         ("daily_time", "2pm", "'2pm' is not a time of day"),
         ("realtime_interval_minutes", "0", "Real-time syncs run every 1 to 5 minutes, not every 0"),
         ("realtime_interval_minutes", "6", "Real-time syncs run every 1 to 5 minutes, not every 6"),
-        ("timezone", "Mars/Olympus", "'Mars/Olympus' is not a time zone we know: use an IANA name"),
+        ("timezone", "Mars/Olympus", "'Mars/Olympus' is not a time zone we know: use a name such as"),
     ],
 )
 def test_bad_preferences_are_refused_with_the_reason(admin, db, tenant, field, value, message):
