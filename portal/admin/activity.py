@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 from flask import abort, current_app, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
@@ -54,9 +57,37 @@ def status_label(status: str) -> str:
     return status.replace("_", " ").title()
 
 
-def _utc_time(view, context, model, name):
+def viewer_zone() -> ZoneInfo:
+    """The zone times are shown in: a tenant admin's tenant zone; UTC for support (rows of many zones)."""
+    tenant = None if current_user.is_support else current_user.tenant
+    try:
+        return ZoneInfo(tenant.timezone if tenant and tenant.timezone else "UTC")
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return ZoneInfo("UTC")
+
+
+def _zoned_iso(text: str | None) -> str:
+    """An attempt-log time (ISO, UTC) to the minute in the viewer's zone."""
+    try:
+        moment = datetime.fromisoformat(text or "")
+    except ValueError:
+        return text or ""
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return f"{moment.astimezone(viewer_zone()):%Y-%m-%d %H:%M}"
+
+
+class ZonedTimes:
+    """A list or detail page whose times are in the viewer's zone."""
+
+    @staticmethod
+    def zone_name() -> str:
+        return viewer_zone().key
+
+
+def _local_time(view, context, model, name):
+    """To the minute, in the viewer's zone (the page names the zone once)."""
     moment = getattr(model, name)
-    return f"{moment:%Y-%m-%d %H:%M:%S} UTC" if moment else ""
+    return f"{moment.astimezone(viewer_zone()):%Y-%m-%d %H:%M}" if moment else ""
 
 
 RUN_COUNTS = ("synced", "failed", "skipped", "waiting")
@@ -66,16 +97,18 @@ def _run_count(view, context, model, name):
     return getattr(model, "row_counts", {}).get(name, 0)
 
 
-class SyncRunView(ReadOnlyView):
+class SyncRunView(ZonedTimes, ReadOnlyView):
     """Each poll; its counts are where the rows it found stand now (pushes finish after the poll)."""
+
+    list_template = "admin/model/zoned_list.html"
 
     column_list = ["tenant", "trigger", "started_at", "finished_at", "fetched", *RUN_COUNTS]
     column_default_sort = ("started_at", True)
     column_labels = {"failed": "Sync Failed", "waiting": "Still waiting"}
     column_descriptions = {"waiting": "Queued, being pushed or waiting to retry"}
     column_formatters = {
-        "started_at": _utc_time,
-        "finished_at": _utc_time,
+        "started_at": _local_time,
+        "finished_at": _local_time,
         **dict.fromkeys(RUN_COUNTS, _run_count),
     }
     column_formatters_export = column_formatters
@@ -133,7 +166,7 @@ def _flash_retried(count: int) -> None:
         flash("Nothing to retry: only Sync Failed, retrying or queued rows can be retried.", "warning")
 
 
-class SyncActivityView(ReadOnlyView):
+class SyncActivityView(ZonedTimes, ReadOnlyView):
     """The Integration Activity panel: every record version, its status and what to do about a failure."""
 
     list_template = "admin/activity/list.html"
@@ -169,7 +202,7 @@ class SyncActivityView(ReadOnlyView):
     column_searchable_list = ["openboxes_number"]
     column_default_sort = ("updated_at", True)
     column_formatters = {
-        "updated_at": _utc_time,
+        "updated_at": _local_time,
         "entity_type": _entity_label,
         "status": _status_badge,
         "openboxes_number": _number_link,
@@ -183,9 +216,9 @@ class SyncActivityView(ReadOnlyView):
     column_formatters_detail = {
         "status": _status_badge,
         "entity_type": _entity_label,
-        "updated_at": _utc_time,
-        "created_at": _utc_time,
-        "next_attempt_at": _utc_time,
+        "updated_at": _local_time,
+        "created_at": _local_time,
+        "next_attempt_at": _local_time,
     }
     column_formatters_export = {"qbo_link": lambda view, context, model, name: row_quickbooks_url(model) or ""}
 
@@ -282,7 +315,7 @@ class SyncActivityView(ReadOnlyView):
             "fix_url": fix_url,
             "quickbooks_url": row_quickbooks_url(row),
             "openboxes_url": ob_url,
-            "history": list(reversed(row.attempt_log or [])),
+            "history": [{**entry, "at": _zoned_iso(entry.get("at"))} for entry in reversed(row.attempt_log or [])],
             "status_label": status_label(row.status),
             "status_colour": STATUS_COLOURS.get(row.status, "info"),
         }

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from rq import Queue
 
-from portal.models import AuditEvent, OpenBoxesConnection, SyncActivity
+from portal.models import AuditEvent, OpenBoxesConnection, SyncActivity, Tenant
 from tests.conftest import TEST_PASSWORD
 from tests.factories import make_user
 from tests.sync_fixtures import activities, sync, work
@@ -109,7 +109,7 @@ def test_columns_badge_error_and_quickbooks_link(acme_admin, client, rows):
     for heading in ("Time", "Entity", "OpenBoxes number", "Status", "Attempts", "Error", "QuickBooks"):
         assert f"> {heading} </" in body or f">{heading}</a>" in body
     assert '<span class="badge badge-danger">Sync Failed</span>' in body
-    assert "2026-01-15 12:00:00 UTC" in body and "Purchase order" in body
+    assert "2026-01-15 12:00" in body and "Times are in UTC." in body and "Purchase order" in body
     assert INACTIVE_AP in body
     assert 'href="https://app.sandbox.qbo.intuit.com/app/purchaseorder?txnId=145"' in body
 
@@ -313,6 +313,14 @@ def test_i_fixed_it_retries_every_own_failed_row_of_that_cause_after_asking(acme
     assert _status(db, rows["acme_failed_po"])[0] == "queued"
     assert _status(db, rows["bolt_failed_po"])[0] == "sync_failed"  # never another tenant's
     assert acme_admin.post("/admin/activity/retry-cause/", data={"cause": "drop table"}).status_code == 400
+
+
+def test_times_are_in_the_tenants_zone_to_the_minute_and_the_zone_is_named_once(acme_admin, rows, client, db):
+    db.session.get(Tenant, rows["acme_old_failed"].tenant_id).timezone = "America/Chicago"
+    db.session.commit()
+    body = _body(client.get("/admin/activity/"))
+    assert "Times are in America/Chicago." in body and "2026-01-15 06:00" in body  # 12:00 UTC
+    assert "2026-01-15 06:00:00" not in body and " UTC" not in body.split('id="time-zone-note"')[1]
 
 
 def test_support_retries_selected_rows_of_several_tenants(support, rows, db, redis):
