@@ -154,7 +154,8 @@ def columns_show_each_rows_facts(page: Page) -> None:
     expect(page.locator("table.model-list thead th.column-header")).to_have_text(COLUMNS)
     expect_listed(page, "ACME-PO-2", "ACME-SM-1", "ACME-PO-1", "ACME-PO-OLD")  # newest change first
     old = activity_row(page, "ACME-PO-OLD")
-    expect(old.locator("td.col-updated_at")).to_have_text("2026-01-15 12:00:00 UTC")
+    expect(old.locator("td.col-updated_at")).to_have_text("2026-01-15 12:00")
+    expect(page.locator("#time-zone-note")).to_have_text("Times are in UTC.")
     expect(old.locator("td.col-entity_type")).to_have_text("Purchase order")
     expect(old.locator("td.col-attempts")).to_have_text("1")
     expect(old.locator("td.col-message")).to_have_text(NOT_LINKED)
