@@ -280,8 +280,12 @@ class OpenBoxesClient:
         params = {"roleType": "ROLE_SUPPLIER", "sort": sort, "order": order}
         page = self._page("/api/organizations", params, offset, limit)
         by_organization = self.supplier_locations() if locations is None else locations
-        records = [with_addresses(org, by_organization.get(org["id"], [])) for org in page.records]
+        records = [with_addresses(org, by_organization.get(org.get("id"), [])) for org in page.records]
         return Page(records, page.offset, page.limit, page.total)
+
+    def organization(self, organization_id: str) -> Record:
+        """One organization by id (``GET /api/organizations/{id}``; OpenBoxes answers 500 for an unknown id)."""
+        return self._read(f"/api/organizations/{organization_id}")
 
     # ---- purchase orders -------------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
@@ -17,6 +17,7 @@ from portal.models import SyncActivity
 from portal.models.base import utcnow
 from portal.sync.entities import ActivityStatus
 from portal.sync.errors import SyncError
+from portal.sync.snapshots import UNFETCHED_VERSION
 
 PENDING = (ActivityStatus.QUEUED, ActivityStatus.RETRYING)
 
@@ -35,8 +36,17 @@ def record_version(
 ) -> SyncActivity | None:
     """Add a queued row for this record version; None when the version already has one.
 
-    Older pending rows of the same record are skipped as superseded: only the newest version is pushed.
+    A row still waiting for OpenBoxes to serve this record (fetch failed) is continued instead: it gets
+    this version and snapshot, so a record never has two rows for one change. Older pending rows of the
+    same record are skipped as superseded: only the newest version is pushed.
     """
+    open_rows = _open_rows(tenant_id, entity, openboxes_id)
+    waiting = [row for row in open_rows if row.version.startswith(UNFETCHED_VERSION)]
+    if waiting and not version.startswith(UNFETCHED_VERSION):
+        row = waiting[0]
+        if row.status == ActivityStatus.SYNCING:
+            return None  # its push is reading the record right now
+        return row if fill_unfetched(row, version, snapshot, number=number, label=label, run_id=run_id) else None
     row = SyncActivity(
         tenant_id=tenant_id,
         entity_type=entity,
@@ -54,8 +64,58 @@ def record_version(
             db.session.add(row)
     except IntegrityError:
         return None
-    _supersede_older(row)
+    if open_rows:
+        _supersede_older(row)
     return row
+
+
+def _open_rows(tenant_id: int, entity: str, openboxes_id: str) -> list[SyncActivity]:
+    """The record's pending rows, and its fetch-failed rows that are Sync Failed or being pushed."""
+    waiting = and_(
+        SyncActivity.version.startswith(UNFETCHED_VERSION),
+        SyncActivity.status.in_((ActivityStatus.SYNC_FAILED, ActivityStatus.SYNCING)),
+    )
+    query = select(SyncActivity).where(
+        SyncActivity.tenant_id == tenant_id,
+        SyncActivity.entity_type == entity,
+        SyncActivity.openboxes_id == openboxes_id,
+        or_(SyncActivity.status.in_(PENDING), waiting),
+    )
+    return list(db.session.scalars(query.order_by(SyncActivity.id)))
+
+
+def waiting_row(tenant_id: int, entity: str, openboxes_id: str) -> SyncActivity | None:
+    """The record's open fetch-failed row (queued, retrying, being pushed or Sync Failed), if any."""
+    rows = _open_rows(tenant_id, entity, openboxes_id)
+    return next((row for row in rows if row.version.startswith(UNFETCHED_VERSION)), None)
+
+
+def fill_unfetched(
+    row: SyncActivity,
+    version: str,
+    snapshot: dict | None,
+    *,
+    number: str | None = None,
+    label: str | None = None,
+    run_id: int | None = None,
+) -> bool:
+    """Give a fetch-failed row the record OpenBoxes now served; False (row skipped) if that version has a row."""
+    taken = select(SyncActivity.id).filter_by(
+        tenant_id=row.tenant_id, entity_type=row.entity_type, openboxes_id=row.openboxes_id, version=version
+    )
+    if db.session.scalar(taken.limit(1)) is not None:
+        mark_skipped(row, "OpenBoxes served the record again; this version of it is already on another row.")
+        log_attempt(row, ActivityStatus.SKIPPED, row.message)
+        return False
+    row.version, row.snapshot = version, snapshot
+    row.openboxes_number = _fit(number) or row.openboxes_number
+    row.label = _fit(label) or row.label
+    row.run_id = run_id or row.run_id
+    if row.status != ActivityStatus.SYNCING:
+        row.status, row.attempts, row.next_attempt_at = ActivityStatus.QUEUED, 0, None
+    row.message = row.error_category = row.qbo_error_code = None
+    log_attempt(row, "fetched", "OpenBoxes served the record; it is queued for QuickBooks")
+    return True
 
 
 def _fit(text: str | None, limit: int = 255) -> str | None:

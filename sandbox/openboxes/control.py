@@ -209,6 +209,18 @@ def deactivate_product(product_id: str) -> Response:
     return json_response(catalog.update_product(current_state(), product_id, {"active": False}))
 
 
+@bp.post("/products/<product_id>/delete")
+def delete_product(product_id: str) -> Response:
+    """Delete a product behind OpenBoxes' back; orders naming it answer 404 ObjectNotFoundException."""
+    return json_response(catalog.delete_product(current_state(), product_id))
+
+
+@bp.post("/products/<product_id>/restore")
+def restore_product(product_id: str) -> Response:
+    """Undo ``delete``."""
+    return json_response(catalog.delete_product(current_state(), product_id, deleted=False))
+
+
 @bp.post("/suppliers")
 def create_supplier() -> Response:
     """A supplier organization + SUPPLIER location: ``{"name", "code"?, "address"?: {...}}``."""

@@ -1,0 +1,222 @@
+"""A record OpenBoxes cannot serve gets its own activity row; the poll goes on with the rest (issue 11 part 1).
+
+Through both sandboxes: the OpenBoxes sandbox fails one record's request (an injected HTML 500 on its path, or
+a product deleted behind OpenBoxes' back), every other record syncs, the bad one follows the Sync Failed path
+with a reason naming it, and once OpenBoxes serves it again the same row ends Synced with one document.
+"""
+
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+from freezegun import freeze_time
+
+from jobs.maintenance import reconcile_activities
+from jobs.sync import retry_activities
+from tests.sync_fixtures import activities, sync, tick_scheduler, work
+
+GOOD_ORDERS = 6
+
+
+def _run_due_retry(redis, row) -> None:
+    with freeze_time(row.next_attempt_at + timedelta(seconds=1)):
+        tick_scheduler(redis)
+    work(redis)
+
+
+def _row(db, entity: str, openboxes_id: str):
+    [row] = activities(db, entity_type=entity, openboxes_id=openboxes_id)
+    return row
+
+
+def _fail_until_removed(ob, path: str) -> None:
+    ob.fault(route=path, kind="error", status=500)
+
+
+def _repair(ob) -> None:
+    ob.control("DELETE", "/faults")
+
+
+def _doc_numbers(qb, entity: str) -> Counter:
+    return Counter(document.get("DocNumber") for document in qb.objects(entity))
+
+
+@pytest.fixture
+def orders(ob):
+    """One order (the bad one, approved first) among six later approved good ones; all of one supplier."""
+    supplier = ob.supplier("Gauze & Co")
+    gauze = ob.product("Sterile gauze", "GZ-10", "2.50")
+    tape = ob.product("Surgical tape", "TP-20", "4.00")
+    bad = ob.purchase_order(supplier["id"], [(tape["id"], 3, "4.00")])
+    ob.approve(bad["id"])
+    good = []
+    for quantity in range(1, GOOD_ORDERS + 1):
+        order = ob.purchase_order(supplier["id"], [(gauze["id"], quantity, "2.50")])
+        ob.approve(order["id"])
+        good.append(order)
+    return {"bad": bad, "good": good, "tape": tape}
+
+
+def _assert_good_orders_synced(db, qb, orders) -> None:
+    rows = [_row(db, "purchase_order", order["id"]) for order in orders["good"]]
+    assert {row.status for row in rows} == {"synced"}, [(row.status, row.message) for row in rows]
+    numbers = _doc_numbers(qb, "PurchaseOrder")
+    assert all(numbers[order["orderNumber"]] == 1 for order in orders["good"]), numbers
+
+
+@pytest.mark.parametrize(
+    ("path", "what"),
+    [("/openboxes/api/purchaseOrders/{id}", "the order"), ("/openboxes/order/getOrderItems/{id}", "its lines")],
+    ids=["detail", "items"],
+)
+def test_order_openboxes_cannot_serve_fails_on_its_own_row_then_the_same_row_syncs(
+    tenant, ob, qb, db, redis, orders, path, what
+):
+    bad = orders["bad"]
+    _fail_until_removed(ob, path.format(id=bad["id"]))
+
+    sync(tenant, redis)
+
+    _assert_good_orders_synced(db, qb, orders)
+    row = _row(db, "purchase_order", bad["id"])
+    assert (row.status, row.attempts, row.error_category) == ("retrying", 1, "transient")
+    expected = f"Purchase order {bad['orderNumber']}: OpenBoxes answered HTTP 500 when the bridge read {what}"
+    assert row.message == f"{expected}; the sync will retry"
+    for _ in range(3):  # backoff retries read the order again, and fail again
+        _run_due_retry(redis, row)
+        row = _row(db, "purchase_order", bad["id"])
+    assert (row.status, row.attempts) == ("sync_failed", 4)
+    assert row.message.startswith(expected) and "<" not in row.message
+
+    _repair(ob)
+    assert retry_activities([row.id]) == 1
+    work(redis)
+    sync(tenant, redis, slot="later")
+
+    same = _row(db, "purchase_order", bad["id"])
+    assert (same.id, same.status) == (row.id, "synced")
+    assert _doc_numbers(qb, "PurchaseOrder")[bad["orderNumber"]] == 1
+    assert len(qb.objects("PurchaseOrder")) == GOOD_ORDERS + 1
+    assert len(activities(db, entity_type="purchase_order")) == GOOD_ORDERS + 1
+
+
+def test_order_whose_product_answers_500_waits_on_its_row_and_its_backoff_retry_syncs_it(
+    tenant, ob, qb, db, redis, orders
+):
+    bad, tape = orders["bad"], orders["tape"]
+    _fail_until_removed(ob, f"/openboxes/api/products/{tape['id']}")
+
+    sync(tenant, redis)
+
+    _assert_good_orders_synced(db, qb, orders)
+    row = _row(db, "purchase_order", bad["id"])
+    assert row.status == "retrying"
+    assert row.message == (
+        f"Purchase order {bad['orderNumber']}: OpenBoxes answered HTTP 500 when the bridge read its product TP-20; "
+        "the sync will retry"
+    )
+
+    _repair(ob)
+    _run_due_retry(redis, row)
+
+    same = _row(db, "purchase_order", bad["id"])
+    assert (same.id, same.status, same.attempts) == (row.id, "synced", 2)
+    assert _doc_numbers(qb, "PurchaseOrder")[bad["orderNumber"]] == 1
+
+
+def test_order_naming_a_deleted_product_is_sync_failed_at_once_and_syncs_once_it_is_back(
+    tenant, ob, qb, db, redis, orders
+):
+    bad, tape = orders["bad"], orders["tape"]
+    ob.control("POST", f"/products/{tape['id']}/delete")
+
+    sync(tenant, redis)
+
+    _assert_good_orders_synced(db, qb, orders)
+    row = _row(db, "purchase_order", bad["id"])
+    assert (row.status, row.attempts, row.error_category) == ("sync_failed", 1, "permanent")
+    assert row.message == (
+        f"Purchase order {bad['orderNumber']}: OpenBoxes answered HTTP 404 (No row with the given identifier "
+        f"exists: [org.pih.warehouse.product.Product#{tape['id']}]) when the bridge read the order "
+        "(it may have been deleted): fix the record in OpenBoxes, then retry"
+    )
+    sync(tenant, redis, slot="again")  # a later poll neither adds a row nor touches this one
+    assert [r.id for r in activities(db, entity_type="purchase_order", openboxes_id=bad["id"])] == [row.id]
+
+    ob.control("POST", f"/products/{tape['id']}/restore")
+    retry_activities([row.id])
+    work(redis)
+
+    same = _row(db, "purchase_order", bad["id"])
+    assert (same.id, same.status) == (row.id, "synced")
+    assert _doc_numbers(qb, "PurchaseOrder")[bad["orderNumber"]] == 1
+
+
+def test_shipment_whose_detail_answers_500_gets_its_own_row_and_later_syncs_on_it(tenant, ob, qb, db, redis):
+    clinic = ob.customer("Riverside Clinic")
+    gauze = ob.product("Sterile gauze", "GZ-10", "2.50")
+    bad = ob.shipment(clinic["id"], [(gauze["id"], 2)])
+    good = [ob.shipment(clinic["id"], [(gauze["id"], n)]) for n in (3, 4)]
+    _fail_until_removed(ob, f"/openboxes/api/stockMovements/{bad['id']}")
+
+    sync(tenant, redis)
+
+    assert {_row(db, "shipment", s["id"]).status for s in good} == {"synced"}
+    row = _row(db, "shipment", bad["id"])
+    assert row.status == "retrying"
+    assert row.message.startswith("Shipment ") and row.message.endswith(
+        "OpenBoxes answered HTTP 500 when the bridge read the stock movement; the sync will retry"
+    )
+    assert len(qb.objects("Invoice")) == 2
+
+    _repair(ob)
+    _run_due_retry(redis, row)
+    sync(tenant, redis, slot="later")
+
+    same = _row(db, "shipment", bad["id"])
+    assert (same.id, same.status) == (row.id, "synced")
+    assert len(qb.objects("Invoice")) == 3
+
+
+def test_adjustment_whose_product_read_fails_gets_its_own_row_and_later_syncs_on_it(tenant, ob, qb, db, redis):
+    gauze = ob.product("Sterile gauze", "GZ-10", "2.50")
+    tape = ob.product("Surgical tape", "TP-20", "4.00")
+    ob.adjust(gauze["id"], -3)
+    ob.adjust(tape["id"], -2)
+    _fail_until_removed(ob, f"/openboxes/api/products/{tape['id']}")
+
+    sync(tenant, redis)
+
+    rows = activities(db, entity_type="adjustment")
+    assert sorted(row.status for row in rows) == ["retrying", "synced"], [(r.status, r.message) for r in rows]
+    [row] = [row for row in rows if row.status == "retrying"]
+    assert row.message.startswith("Adjustment ") and row.message.endswith(
+        "OpenBoxes answered HTTP 500 when the bridge read its product TP-20; the sync will retry"
+    )
+    assert len(qb.objects("JournalEntry")) == 1
+
+    _repair(ob)
+    _run_due_retry(redis, row)
+    sync(tenant, redis, slot="later")
+
+    rows = activities(db, entity_type="adjustment")
+    assert [(r.id, r.status) for r in rows if r.id == row.id] == [(row.id, "synced")]
+    assert len(rows) == 2 and len(qb.objects("JournalEntry")) == 2
+
+
+def test_a_lost_retry_job_is_given_back_by_the_watchdog(tenant, ob, qb, db, redis, orders):
+    """The row, not Redis, keeps the record: with its scheduled retry gone, the watchdog queues it again."""
+    bad = orders["bad"]
+    _fail_until_removed(ob, f"/openboxes/api/purchaseOrders/{bad['id']}")
+    sync(tenant, redis)
+    row = _row(db, "purchase_order", bad["id"])
+    redis.flushdb()
+    _repair(ob)
+
+    with freeze_time(row.next_attempt_at + timedelta(minutes=5)):
+        reconcile_activities()
+    work(redis)
+
+    same = _row(db, "purchase_order", bad["id"])
+    assert (same.id, same.status) == (row.id, "synced")
+    assert _doc_numbers(qb, "PurchaseOrder")[bad["orderNumber"]] == 1
