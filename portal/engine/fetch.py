@@ -16,6 +16,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from portal.clients.openboxes import (
     OpenBoxesAuthFailed,
@@ -25,6 +26,7 @@ from portal.clients.openboxes import (
     OpenBoxesUnsafeUrl,
 )
 from portal.engine import activity
+from portal.engine.openboxes import jsonable
 from portal.extensions import db
 from portal.models import SyncActivity, SyncRun
 from portal.sync.entities import entity_label
@@ -49,12 +51,24 @@ class Fetched:
     label: str | None = None
 
 
+# Where a listed record carries the number people know it by (order, movement, product, organization).
+NUMBER_FIELDS = ("orderNumber", "identifier", "productCode", "code", "name")
+
+
 class RecordUnreadable(Exception):
     """Reading one record failed; ``error`` is the typed failure with a message naming the record."""
 
     def __init__(self, error: SyncError) -> None:
         super().__init__(error.message)
         self.error = error
+
+
+class Unreadable(NamedTuple):
+    """A listed record the bridge cannot read: its key, the record as listed, and the failure."""
+
+    key: str
+    record: dict
+    failure: RecordUnreadable
 
 
 class Reading:
@@ -134,18 +148,44 @@ def identified(records: list, entity: str, run_id: int | None, key=_record_id) -
     return good
 
 
-def split_dated(records: list[dict], entity: str, dated) -> tuple[list[dict], list[tuple[dict, RecordUnreadable]]]:
+def split_dated(records: list[dict], entity: str, dated) -> tuple[list[dict], list[Unreadable]]:
     """Records whose time ``dated`` can read, and the others, each with the failure naming it."""
     good, bad = [], []
     for record in records:
         if _key_of(record, dated):
             good.append(record)
-            continue
-        number = record.get("productCode") or record.get("code") or record.get("name")
-        subject = Reading(entity, number if isinstance(number, str) else None, str(record["id"])).subject
-        message = f"{subject}: OpenBoxes listed it without a date the bridge can read: fix the record in OpenBoxes"
-        bad.append((record, RecordUnreadable(OpenBoxesUnexpectedPayload(f"{message}, then retry"))))
+        else:
+            bad.append(_unreadable(entity, str(record["id"]), record, "it without a date the bridge can read"))
     return good, bad
+
+
+def rejected_rows(rejected, entity: str, run_id: int | None, key=_record_id) -> list[Unreadable]:
+    """Rows of a page the client could not read (``Page.rejected``): those with an id, each with its failure.
+
+    The others cannot be told apart: they are counted on the run.
+    """
+    found = [(_key_of(item.row, key), item) for item in rejected]
+    nameless = sum(1 for record_key, _ in found if not record_key)
+    if nameless:
+        note_on_run(run_id, f"{entity_label(entity)}: {nameless} record(s) listed without an id")
+    return [
+        _unreadable(entity, str(record_key), jsonable(item.row), item.reason[:200])
+        for record_key, item in found
+        if record_key
+    ]
+
+
+def _unreadable(entity: str, key: str, record: dict, sent: str) -> Unreadable:
+    number = next((record.get(name) for name in NUMBER_FIELDS if isinstance(record.get(name), str)), None)
+    subject = Reading(entity, number, key).subject
+    message = f"{subject}: OpenBoxes sent {sent}: fix the record in OpenBoxes, then retry"
+    return Unreadable(key, record, RecordUnreadable(OpenBoxesUnexpectedPayload(message)))
+
+
+def record_unreadable(tenant_id: int, entity: str, items: list[Unreadable], run_id: int) -> list[SyncActivity]:
+    """A row for each listed record the bridge cannot read (None for those already waiting in one)."""
+    rows = [record_failure(tenant_id, entity, item.key, item.record, item.failure, run_id=run_id)[0] for item in items]
+    return [row for row in rows if row is not None]
 
 
 def _key_of(record, key) -> object:

@@ -12,7 +12,7 @@ import logging
 from dataclasses import dataclass, field
 
 from portal.engine import activity
-from portal.engine.fetch import identified, record_failure, split_dated
+from portal.engine.fetch import identified, record_unreadable, rejected_rows, split_dated
 from portal.engine.openboxes import jsonable, openboxes_client
 from portal.engine.poll_documents import poll_adjustments, poll_purchase_orders, poll_shipments
 from portal.engine.watermarks import load_state, observed_until, save_state
@@ -84,30 +84,23 @@ def enabled_pollers(tenant: Tenant):
 
 
 def _scan_pages(scan: Scan, fetch_page, entity: Entity, run_id: int) -> tuple[list, list]:
-    """The changed records, and the listed ones without a readable date (each with its failure)."""
+    """The changed records, and the listed ones the bridge cannot read (each with its failure)."""
     changes, unreadable = [], []
     while not scan.done:
         page = fetch_page(scan.offset)
-        good, bad = split_dated(identified(page, entity, run_id), entity, record_last_updated)
-        unreadable += bad
-        changes += scan.feed(good, listed=len(page))
+        records = identified([jsonable(record) for record in page.records], entity, run_id)
+        good, undated = split_dated(records, entity, record_last_updated)
+        unreadable += undated + rejected_rows(page.rejected, entity, run_id)
+        changes += scan.feed(good, listed=len(page.records) + len(page.rejected))
     return changes, unreadable
-
-
-def _record_unreadable(tenant: Tenant, entity: Entity, unreadable: list, run_id: int) -> list:
-    return [
-        record_failure(tenant.id, entity.value, str(record["id"]), record, failure, run_id=run_id)[0]
-        for record, failure in unreadable
-    ]
 
 
 def poll_products(tenant: Tenant, client, run_id: int) -> list:
     listed_until = observed_until()
     state = load_state(tenant, "product")
     scan = Scan(state, page_size=PAGE_SIZE)
-    fetch = lambda offset: [jsonable(r) for r in client.products_page(offset=offset).records]  # noqa: E731
-    changes, unreadable = _scan_pages(scan, fetch, Entity.PRODUCT, run_id)
-    rows = _record_unreadable(tenant, Entity.PRODUCT, unreadable, run_id) + [
+    changes, unreadable = _scan_pages(scan, lambda offset: client.products_page(offset=offset), Entity.PRODUCT, run_id)
+    rows = record_unreadable(tenant.id, Entity.PRODUCT, unreadable, run_id) + [
         activity.record_version(
             tenant.id,
             "product",
@@ -130,10 +123,10 @@ def poll_suppliers(tenant: Tenant, client, run_id: int) -> list:
     scan = Scan(state, page_size=PAGE_SIZE)
 
     def fetch(offset):
-        return [jsonable(r) for r in client.suppliers_page(offset=offset, locations=locations).records]
+        return client.suppliers_page(offset=offset, locations=locations)
 
     changes, unreadable = _scan_pages(scan, fetch, Entity.SUPPLIER, run_id)
-    rows = _record_unreadable(tenant, Entity.SUPPLIER, unreadable, run_id)
+    rows = record_unreadable(tenant.id, Entity.SUPPLIER, unreadable, run_id)
     for change in changes:
         organization = {k: v for k, v in change.record.items() if k not in ("locations",)}
         location = (change.record.get("locations") or [None])[0]

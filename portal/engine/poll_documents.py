@@ -8,7 +8,17 @@ from sqlalchemy import func, select
 
 from portal.clients.openboxes import APPROVED_PO_STATUSES, SHIPPED_STATUSES
 from portal.engine import activity
-from portal.engine.fetch import CONNECTION_ERRORS, Fetched, Reading, RecordUnreadable, identified, record_failure
+from portal.engine.fetch import (
+    CONNECTION_ERRORS,
+    Fetched,
+    Reading,
+    RecordUnreadable,
+    Unreadable,
+    identified,
+    record_failure,
+    record_unreadable,
+    rejected_rows,
+)
 from portal.engine.openboxes import jsonable
 from portal.engine.watermarks import load_raw, load_state, observed_until, save_state
 from portal.extensions import db
@@ -25,13 +35,15 @@ from portal.sync.watermark import ADJUSTMENT_OVERLAP, PO_RESCAN_DAYS, Scan, diff
 PAGE_SIZE = 100
 
 
-def _all_pages(fetch) -> list[dict]:
-    records, offset = [], 0
+def _all_pages(fetch) -> tuple[list[dict], list]:
+    """Every page's records, and the rows the client could not read (``Page.rejected``)."""
+    records, rejected, offset = [], [], 0
     while offset is not None:
         page = fetch(offset)
         records += [jsonable(record) for record in page.records]
+        rejected += page.rejected
         offset = page.next_offset
-    return records
+    return records, rejected
 
 
 class ProductCache:
@@ -77,7 +89,8 @@ def _commit_then_save(tenant: Tenant, entity: str, state: dict, rows: list) -> l
 # --- purchase orders ----------------------------------------------------------------------------
 
 
-def _approved_orders(client) -> list[dict]:
+def _approved_orders(client, run_id: int | None) -> tuple[list[dict], dict[str, Unreadable]]:
+    """The approved orders listed, and those listed but unreadable (by id): both take part in the diff."""
     today = utcnow().date()
 
     def fetch(offset):
@@ -88,7 +101,10 @@ def _approved_orders(client) -> list[dict]:
             ordered_through=today + timedelta(days=1),
         )
 
-    return _all_pages(fetch)
+    records, rejected = _all_pages(fetch)
+    unreadable = {item.key: item for item in rejected_rows(rejected, Entity.PURCHASE_ORDER, run_id)}
+    listed = identified(records, Entity.PURCHASE_ORDER, run_id) + [item.record for item in unreadable.values()]
+    return listed, unreadable
 
 
 def _diff_orders(listed: list[dict], previous: dict):
@@ -102,7 +118,7 @@ def take_po_baseline(tenant: Tenant, client) -> int:
     OpenBoxes does not expose when an order was approved; this snapshot, taken when syncing is
     enabled, is what tells "approved before" from "approved after".
     """
-    diff = _diff_orders(identified(_approved_orders(client), Entity.PURCHASE_ORDER, None), {})
+    diff = _diff_orders(_approved_orders(client, None)[0], {})
     save_state(tenant, "purchase_order", {"hashes": diff.hashes, "baseline_done": True})
     db.session.commit()
     return len(diff.hashes)
@@ -115,15 +131,18 @@ def poll_purchase_orders(tenant: Tenant, client, run_id: int) -> list:
     syncing was enabled are taken as already approved then.
     """
     stored = load_raw(tenant, "purchase_order")
-    listed = identified(_approved_orders(client), Entity.PURCHASE_ORDER, run_id)
+    listed, unreadable = _approved_orders(client, run_id)
     diff = _diff_orders(listed, stored.get("hashes", {}))
     baseline = not stored.get("baseline_done")
     products = ProductCache(client)
     rows = [
-        _record_purchase_order(tenant, client, change.record, products, run_id)
+        record_unreadable(tenant.id, Entity.PURCHASE_ORDER, [unreadable[change.key]], run_id)
+        if change.key in unreadable
+        else [_record_purchase_order(tenant, client, change.record, products, run_id)]
         for change in diff.changes
         if not (baseline and _ordered_before_enabling(change.record, tenant))
     ]
+    rows = [row for found in rows for row in found]
     return _commit_then_save(tenant, "purchase_order", {"hashes": diff.hashes, "baseline_done": True}, rows)
 
 
@@ -217,8 +236,11 @@ def poll_shipments(tenant: Tenant, client, run_id: int) -> list:
     products, rows, offset = ProductCache(client), [], 0
     while offset is not None:
         page = client.outbound_stock_movements_page(offset=offset, receipt_statuses=SHIPPED_STATUSES)
-        listed_rows = [jsonable(row) for row in identified(page.records, Entity.SHIPMENT, run_id)]
+        listed_rows = identified([jsonable(row) for row in page.records], Entity.SHIPMENT, run_id)
         unseen = [row for row in listed_rows if not _shipment_seen(tenant, row["id"])]
+        unreadable = rejected_rows(page.rejected, Entity.SHIPMENT, run_id)
+        fresh = [item for item in unreadable if not _shipment_seen(tenant, item.key)]
+        rows += record_unreadable(tenant.id, Entity.SHIPMENT, fresh, run_id)
         for listed in unseen:
             try:
                 movement = read_movement(client, listed)
@@ -228,7 +250,7 @@ def poll_shipments(tenant: Tenant, client, run_id: int) -> list:
             if before_enabling(tenant, movement):
                 return _commit_then_save(tenant, "shipment", {"checked_at": utcnow().isoformat()}, rows)
             rows.append(_record_shipment(tenant, client, listed, movement, products, run_id))
-        offset = page.next_offset if unseen else None
+        offset = page.next_offset if unseen or fresh else None
     return _commit_then_save(tenant, "shipment", {"checked_at": utcnow().isoformat()}, rows)
 
 
@@ -303,11 +325,13 @@ def poll_adjustments(tenant: Tenant, client, run_id: int) -> list:
     listed_until = observed_until()
     state = load_state(tenant, "adjustment")
     start = _adjustment_scan(state, 2).cutoff or tenant.sync_enabled_at or utcnow()
-    listed = _all_pages(lambda offset: client.adjustments_page(start=start, end=utcnow(), offset=offset))
+    listed, rejected = _all_pages(lambda offset: client.adjustments_page(start=start, end=utcnow(), offset=offset))
     rows = identified(listed, Entity.ADJUSTMENT, run_id, key=lambda row: _adjustment_time(row) and _adjustment_key(row))
     scan = _adjustment_scan(state, len(rows) + 1)  # the date range is the bound: one "page" of everything
     products = ProductCache(client)
     recorded = [_record_adjustment(tenant, change, products, run_id) for change in scan.feed(rows)]
+    unreadable = rejected_rows(rejected, Entity.ADJUSTMENT, run_id, key=_adjustment_key)
+    recorded += record_unreadable(tenant.id, Entity.ADJUSTMENT, unreadable, run_id)
     return _commit_then_save(tenant, "adjustment", scan.result(listed_until).to_json(), recorded)
 
 

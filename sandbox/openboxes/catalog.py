@@ -67,6 +67,13 @@ def delete_product(state: State, product_id: str, deleted: bool = True) -> dict:
     return state.store.put("product", product)
 
 
+def corrupt_product(state: State, product_id: str, damage: dict) -> dict:
+    """Render the product damaged from now on: ``{"set": {field: value}, "drop": [field]}``; ``{}`` repairs it."""
+    product = require(state, "product", product_id)
+    product["corrupt"] = {"set": dict(damage.get("set") or {}), "drop": list(damage.get("drop") or [])}
+    return state.store.put("product", product)
+
+
 def is_deleted(product: dict | None) -> bool:
     """Whether the product is gone (unknown, or deleted by :func:`delete_product`)."""
     return product is None or bool(product.get("deleted"))

@@ -221,6 +221,12 @@ def restore_product(product_id: str) -> Response:
     return json_response(catalog.delete_product(current_state(), product_id, deleted=False))
 
 
+@bp.post("/products/<product_id>/corrupt")
+def corrupt_product(product_id: str) -> Response:
+    """Serve the product damaged (a bad date, a missing field…): ``{"set": {…}, "drop": […]}``; ``{}`` repairs."""
+    return json_response(catalog.corrupt_product(current_state(), product_id, body()))
+
+
 @bp.post("/suppliers")
 def create_supplier() -> Response:
     """A supplier organization + SUPPLIER location: ``{"name", "code"?, "address"?: {...}}``."""

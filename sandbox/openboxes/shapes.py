@@ -45,8 +45,19 @@ def person_json(store: Store, username: str) -> dict | None:
     }
 
 
+def with_corruption(rendered: dict, record: dict) -> dict:
+    """``rendered`` as a damaged database row would render it (``POST /_sandbox/{kind}/{id}/corrupt``)."""
+    damage = record.get("corrupt") or {}
+    fields = {key: value for key, value in rendered.items() if key not in damage.get("drop", [])}
+    return {**fields, **damage.get("set", {})}
+
+
 def product_json(product: dict) -> dict:
     """The BootStrap Product marshaller."""
+    return with_corruption(_product_fields(product), product)
+
+
+def _product_fields(product: dict) -> dict:
     return {
         "id": product["id"],
         "productCode": product["productCode"],

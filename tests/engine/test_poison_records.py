@@ -13,6 +13,7 @@ from freezegun import freeze_time
 
 from jobs.maintenance import reconcile_activities
 from jobs.sync import retry_activities
+from portal.models import SyncRun
 from tests.sync_fixtures import activities, sync, tick_scheduler, work
 
 GOOD_ORDERS = 6
@@ -220,3 +221,33 @@ def test_a_lost_retry_job_is_given_back_by_the_watchdog(tenant, ob, qb, db, redi
     same = _row(db, "purchase_order", bad["id"])
     assert (same.id, same.status) == (row.id, "synced")
     assert _doc_numbers(qb, "PurchaseOrder")[bad["orderNumber"]] == 1
+
+
+def test_a_product_the_list_page_sends_damaged_gets_its_own_row_and_the_page_goes_on(tenant, ob, qb, db, redis):
+    good = ob.product("Sterile gauze", "GZ-10", "2.50")
+    damaged = ob.product("Surgical tape", "TP-20", "4.00")
+    nameless = ob.product("Cotton", "CT-30", "1.00")
+    later = ob.product("Saline", "SL-40", "3.00")
+    ob.control("POST", f"/products/{damaged['id']}/corrupt", {"set": {"lastUpdated": "next Tuesday"}})
+    ob.control("POST", f"/products/{nameless['id']}/corrupt", {"drop": ["id"]})
+
+    sync(tenant, redis)
+
+    assert {_row(db, "product", p["id"]).status for p in (good, later)} == {"synced"}
+    row = _row(db, "product", damaged["id"])
+    assert (row.status, row.attempts) == ("sync_failed", 1)
+    assert row.message == (
+        "Product TP-20: OpenBoxes sent the date 'next Tuesday' in a format the bridge does not understand: "
+        "fix the record in OpenBoxes, then retry"
+    )
+    [run] = db.session.scalars(db.select(SyncRun)).all()
+    assert "Product: 1 record(s) listed without an id" in run.error
+
+    ob.control("POST", f"/products/{damaged['id']}/corrupt", {})
+    retry_activities([row.id])
+    work(redis)
+    sync(tenant, redis, slot="later")
+
+    same = _row(db, "product", damaged["id"])
+    assert (same.id, same.status) == (row.id, "synced")
+    assert sorted(item["Name"] for item in qb.objects("Item")) == ["Saline", "Sterile gauze", "Surgical tape"]
