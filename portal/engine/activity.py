@@ -40,12 +40,13 @@ def record_version(
     this version and snapshot, so a record never has two rows for one change. Older pending rows of the
     same record are skipped as superseded: only the newest version is pushed.
     """
-    open_rows = _open_rows(tenant_id, entity, openboxes_id)
-    waiting = [row for row in open_rows if row.version.startswith(UNFETCHED_VERSION)]
+    maybe_open = _may_be_open(tenant_id, entity, openboxes_id, run_id)
+    open_rows = _open_rows(tenant_id, entity, openboxes_id) if maybe_open else []
+    waiting = [found for found in open_rows if found.version.startswith(UNFETCHED_VERSION)]
     if waiting and not version.startswith(UNFETCHED_VERSION):
-        row = waiting[0]
-        if row.status == ActivityStatus.SYNCING:
+        if waiting[0].status == ActivityStatus.SYNCING:
             return None  # its push is reading the record right now
+        row = db.session.get(SyncActivity, waiting[0].id)
         return row if fill_unfetched(row, version, snapshot, number=number, label=label, run_id=run_id) else None
     row = SyncActivity(
         tenant_id=tenant_id,
@@ -69,25 +70,47 @@ def record_version(
     return row
 
 
-def _open_rows(tenant_id: int, entity: str, openboxes_id: str) -> list[SyncActivity]:
-    """The record's pending rows, and its fetch-failed rows that are Sync Failed or being pushed."""
+def _open_condition():
     waiting = and_(
         SyncActivity.version.startswith(UNFETCHED_VERSION),
         SyncActivity.status.in_((ActivityStatus.SYNC_FAILED, ActivityStatus.SYNCING)),
     )
-    query = select(SyncActivity).where(
+    return or_(SyncActivity.status.in_(PENDING), waiting)
+
+
+def _may_be_open(tenant_id: int, entity: str, openboxes_id: str, run_id: int | None) -> bool:
+    """Whether the record had open rows when this poll run began (one query per run and entity, not per record).
+
+    Rows a run adds are for other records (a poll stores each record once), so the set stays true for the run.
+    """
+    if run_id is None:
+        return True
+    known = db.session.info.setdefault("open_record_ids", {})
+    if (run_id, entity) not in known:
+        query = select(SyncActivity.openboxes_id).where(
+            SyncActivity.tenant_id == tenant_id, SyncActivity.entity_type == entity, _open_condition()
+        )
+        known[(run_id, entity)] = set(db.session.scalars(query))
+    return openboxes_id in known[(run_id, entity)]
+
+
+def _open_rows(tenant_id: int, entity: str, openboxes_id: str) -> list:
+    """``(id, version, status)`` of the record's pending rows, and of its fetch-failed rows that are Sync
+    Failed or being pushed (columns only: this runs for every record a poll stores)."""
+    query = select(SyncActivity.id, SyncActivity.version, SyncActivity.status).where(
         SyncActivity.tenant_id == tenant_id,
         SyncActivity.entity_type == entity,
         SyncActivity.openboxes_id == openboxes_id,
-        or_(SyncActivity.status.in_(PENDING), waiting),
+        _open_condition(),
     )
-    return list(db.session.scalars(query.order_by(SyncActivity.id)))
+    return list(db.session.execute(query.order_by(SyncActivity.id)))
 
 
 def waiting_row(tenant_id: int, entity: str, openboxes_id: str) -> SyncActivity | None:
     """The record's open fetch-failed row (queued, retrying, being pushed or Sync Failed), if any."""
     rows = _open_rows(tenant_id, entity, openboxes_id)
-    return next((row for row in rows if row.version.startswith(UNFETCHED_VERSION)), None)
+    found = next((row for row in rows if row.version.startswith(UNFETCHED_VERSION)), None)
+    return None if found is None else db.session.get(SyncActivity, found.id)
 
 
 def fill_unfetched(

@@ -67,11 +67,14 @@ def delete_product(state: State, product_id: str, deleted: bool = True) -> dict:
     return state.store.put("product", product)
 
 
-def corrupt_product(state: State, product_id: str, damage: dict) -> dict:
-    """Render the product damaged from now on: ``{"set": {field: value}, "drop": [field]}``; ``{}`` repairs it."""
-    product = require(state, "product", product_id)
-    product["corrupt"] = {"set": dict(damage.get("set") or {}), "drop": list(damage.get("drop") or [])}
-    return state.store.put("product", product)
+def corrupt(state: State, kind: str, record_id: str, damage: dict) -> dict:
+    """Render a product or organization damaged from now on: ``{"set": {field: value}, "drop": [field]}``.
+
+    ``{}`` repairs it.
+    """
+    record = require(state, kind, record_id)
+    record["corrupt"] = {"set": dict(damage.get("set") or {}), "drop": list(damage.get("drop") or [])}
+    return state.store.put(kind, record)
 
 
 def is_deleted(product: dict | None) -> bool:

@@ -224,7 +224,7 @@ def restore_product(product_id: str) -> Response:
 @bp.post("/products/<product_id>/corrupt")
 def corrupt_product(product_id: str) -> Response:
     """Serve the product damaged (a bad date, a missing field…): ``{"set": {…}, "drop": […]}``; ``{}`` repairs."""
-    return json_response(catalog.corrupt_product(current_state(), product_id, body()))
+    return json_response(catalog.corrupt(current_state(), "product", product_id, body()))
 
 
 @bp.post("/suppliers")
@@ -238,6 +238,12 @@ def create_supplier() -> Response:
 def update_supplier(organization_id: str) -> Response:
     """Edit name/code/description/address/active of a supplier."""
     return json_response(catalog.update_supplier(current_state(), organization_id, body()))
+
+
+@bp.post("/suppliers/<organization_id>/corrupt")
+def corrupt_supplier(organization_id: str) -> Response:
+    """Serve the organization damaged, as ``/products/<id>/corrupt`` does."""
+    return json_response(catalog.corrupt(current_state(), "organization", organization_id, body()))
 
 
 @bp.post("/suppliers/<organization_id>/deactivate")

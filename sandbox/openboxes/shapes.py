@@ -145,6 +145,10 @@ def report_facility_json(location: dict) -> dict:
 
 def organization_json(store: Store, organization: dict) -> dict:
     """``Organization.toJson()``: no address, no active flag."""
+    return with_corruption(_organization_fields(store, organization), organization)
+
+
+def _organization_fields(store: Store, organization: dict) -> dict:
     default_location = store.get("location", organization.get("defaultLocationId"))
     return {
         "id": organization["id"],

@@ -251,3 +251,23 @@ def test_a_product_the_list_page_sends_damaged_gets_its_own_row_and_the_page_goe
     same = _row(db, "product", damaged["id"])
     assert (same.id, same.status) == (row.id, "synced")
     assert sorted(item["Name"] for item in qb.objects("Item")) == ["Saline", "Sterile gauze", "Surgical tape"]
+
+
+def test_a_supplier_the_list_sends_damaged_is_read_again_by_its_id_on_the_same_row(tenant, ob, qb, db, redis):
+    good = ob.supplier("Gauze & Co", code="GZC")
+    damaged = ob.supplier("Tape Ltd", code="TPL")
+    ob.control("POST", f"/suppliers/{damaged['id']}/corrupt", {"set": {"lastUpdated": 12}})
+
+    sync(tenant, redis)
+
+    assert _row(db, "supplier", good["id"]).status == "synced"
+    row = _row(db, "supplier", damaged["id"])
+    assert row.status == "sync_failed" and row.message.startswith("Supplier TPL: OpenBoxes sent it without a date")
+
+    ob.control("POST", f"/suppliers/{damaged['id']}/corrupt", {})
+    retry_activities([row.id])
+    work(redis)
+
+    same = _row(db, "supplier", damaged["id"])
+    assert (same.id, same.status) == (row.id, "synced")
+    assert sorted(vendor["DisplayName"] for vendor in qb.objects("Vendor")) == ["Gauze & Co", "Tape Ltd"]
