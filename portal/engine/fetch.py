@@ -39,6 +39,8 @@ log = logging.getLogger(__name__)
 CONNECTION_ERRORS = (OpenBoxesUnreachable, OpenBoxesAuthFailed, OpenBoxesLocationUnavailable, OpenBoxesUnsafeUrl)
 # What building a snapshot from an unexpected answer raises (a missing key, a list where a dict was due…).
 SHAPE_ERRORS = (KeyError, TypeError, ValueError, AttributeError, IndexError)
+# Where a listed record carries the number people know it by (order, movement, product, organization).
+NUMBER_FIELDS = ("orderNumber", "identifier", "productCode", "code", "name")
 
 
 @dataclass(frozen=True)
@@ -49,10 +51,6 @@ class Fetched:
     snapshot: dict
     number: str | None = None
     label: str | None = None
-
-
-# Where a listed record carries the number people know it by (order, movement, product, organization).
-NUMBER_FIELDS = ("orderNumber", "identifier", "productCode", "code", "name")
 
 
 class RecordUnreadable(Exception):
@@ -94,7 +92,7 @@ class Reading:
         status = getattr(error, "status", None)
         said = f" ({error.detail})" if error.detail else ""
         if isinstance(error, OpenBoxesUnexpectedPayload):
-            return f"{self.subject}: OpenBoxes sent {what} in a form the bridge cannot read{said}: {_fix(error)}"
+            return f"{self.subject}: OpenBoxes sent {what} in a form the bridge cannot read{said}{_fix(error)}"
         answer = f"answered HTTP {status}{said}" if status else "did not answer"
         return f"{self.subject}: OpenBoxes {answer} when the bridge read {what}{_fix(error)}"
 
@@ -115,25 +113,24 @@ def _shape_problem(error: Exception) -> str:
 
 def record_failure(
     tenant_id: int, entity: str, openboxes_id: str, listed: dict, failure: RecordUnreadable, *, run_id: int, **shown
-) -> tuple[SyncActivity | None, float | None]:
-    """The record's own row, counted as a failed attempt; ``(row, seconds to the retry)``.
+) -> SyncActivity | None:
+    """The record's own row, counted as a failed attempt (retrying with backoff, or Sync Failed).
 
-    ``(None, None)`` when the record already waits in a fetch-failed row (that row retries it).
-    ``shown`` holds the row's ``number`` and ``label``.
+    None when the record already waits in a fetch-failed row (that row retries it). ``shown`` holds the
+    row's ``number`` and ``label``.
     """
     from portal.engine.push import handle_failure  # push reads records again through this module
 
     if activity.waiting_row(tenant_id, entity, openboxes_id) is not None:
-        return None, None
+        return None
     version = UnfetchedSnapshot.version(content_hash(listed))
     snapshot = UnfetchedSnapshot(listed).to_json()
     row = activity.record_version(tenant_id, entity, openboxes_id, version, run_id=run_id, snapshot=snapshot, **shown)
-    if row is None:
-        return None, None
-    row.attempts += 1
-    decision = handle_failure(row, failure.error)
-    activity.log_attempt(row)
-    return row, decision.retry_in
+    if row is not None:
+        row.attempts += 1
+        handle_failure(row, failure.error)
+        activity.log_attempt(row)
+    return row
 
 
 def _record_id(record: dict) -> str:
@@ -184,7 +181,7 @@ def _unreadable(entity: str, key: str, record: dict, sent: str) -> Unreadable:
 
 def record_unreadable(tenant_id: int, entity: str, items: list[Unreadable], run_id: int) -> list[SyncActivity]:
     """A row for each listed record the bridge cannot read (None for those already waiting in one)."""
-    rows = [record_failure(tenant_id, entity, item.key, item.record, item.failure, run_id=run_id)[0] for item in items]
+    rows = [record_failure(tenant_id, entity, item.key, item.record, item.failure, run_id=run_id) for item in items]
     return [row for row in rows if row is not None]
 
 

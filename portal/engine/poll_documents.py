@@ -201,8 +201,7 @@ def _record_fetched(tenant: Tenant, entity: Entity, openboxes_id: str, fetched: 
 
 
 def _record_failure(tenant: Tenant, entity: Entity, listed: dict, failure, run_id: int, key=None, **shown):
-    row, _ = record_failure(tenant.id, entity.value, key or str(listed["id"]), listed, failure, run_id=run_id, **shown)
-    return row
+    return record_failure(tenant.id, entity.value, key or str(listed["id"]), listed, failure, run_id=run_id, **shown)
 
 
 def _has_version(tenant_id: int, entity: str, openboxes_id: str, version: str) -> bool:

@@ -13,6 +13,8 @@ from freezegun import freeze_time
 
 from jobs.maintenance import reconcile_activities
 from jobs.sync import retry_activities
+from portal.clients.openboxes import OpenBoxesUnexpectedPayload, OpenBoxesUnreachable
+from portal.engine.fetch import Reading, RecordUnreadable
 from portal.models import SyncRun
 from tests.sync_fixtures import activities, sync, tick_scheduler, work
 
@@ -271,3 +273,25 @@ def test_a_supplier_the_list_sends_damaged_is_read_again_by_its_id_on_the_same_r
     same = _row(db, "supplier", damaged["id"])
     assert (same.id, same.status) == (row.id, "synced")
     assert sorted(vendor["DisplayName"] for vendor in qb.objects("Vendor")) == ["Gauze & Co", "Tape Ltd"]
+
+
+def _failure_of(step: str, error: Exception) -> str:
+    with pytest.raises(RecordUnreadable) as caught, Reading("purchase_order", "PO-1", "id-1").step(step):
+        raise error
+    return caught.value.error.message
+
+
+def test_reading_names_the_record_the_request_and_what_openboxes_sent():
+    price = "the price '1,2,3', which is not a number"
+    garbled = OpenBoxesUnexpectedPayload(f"OpenBoxes at ob.test sent {price}", detail=price)
+    assert _failure_of("its lines", garbled) == (
+        "Purchase order PO-1: OpenBoxes sent its lines in a form the bridge cannot read "
+        "(the price '1,2,3', which is not a number): fix the record in OpenBoxes, then retry"
+    )
+    assert _failure_of("the order", KeyError("orderItems")) == (
+        "Purchase order PO-1: OpenBoxes sent the order without the field 'orderItems' the bridge needs: "
+        "fix the record in OpenBoxes, then retry"
+    )
+    down = OpenBoxesUnreachable("Could not reach OpenBoxes", outcome_unknown=False)
+    with pytest.raises(OpenBoxesUnreachable), Reading("purchase_order", "PO-1", "id-1").step("the order"):
+        raise down  # the connection, not the record: the entity's poll stops as before
