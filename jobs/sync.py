@@ -22,6 +22,8 @@ def poll_tenant(tenant_id: int, trigger: str = "manual") -> int:
     """Poll a tenant's OpenBoxes for new versions; queue a push for each. Returns the SyncRun id."""
     run = run_poll(tenant_id, trigger)
     enqueue_pushes(run.queued_ids, PushReason.POLLED)
+    for activity_id, delay in run.retry_later:  # records OpenBoxes could not serve: read again after the backoff
+        enqueue_push(activity_id, PushReason.BACKOFF, delay=delay)
     return run.run_id
 
 

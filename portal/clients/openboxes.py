@@ -56,6 +56,7 @@ from portal.clients.openboxes_http import (
 from portal.clients.openboxes_payloads import (
     Page,
     Record,
+    Rejected,
     ServerContext,
     decimal_separator,
     envelope,
@@ -87,6 +88,7 @@ __all__ = [
     "OpenBoxesUnsafeUrl",
     "Page",
     "Record",
+    "Rejected",
     "ServerContext",
     "walk_pages",
 ]
@@ -281,8 +283,12 @@ class OpenBoxesClient:
         params = {"roleType": "ROLE_SUPPLIER", "sort": sort, "order": order}
         page = self._page("/api/organizations", params, offset, limit)
         by_organization = self.supplier_locations() if locations is None else locations
-        records = [with_addresses(org, by_organization.get(org["id"], [])) for org in page.records]
-        return Page(records, page.offset, page.limit, page.total)
+        records = [with_addresses(org, by_organization.get(org.get("id"), [])) for org in page.records]
+        return Page(records, page.offset, page.limit, page.total, page.rejected)
+
+    def organization(self, organization_id: str) -> Record:
+        """One organization by id (``GET /api/organizations/{id}``; OpenBoxes answers 500 for an unknown id)."""
+        return self._read(f"/api/organizations/{organization_id}")
 
     # ---- purchase orders -------------------------------------------------------------------------
 
@@ -450,7 +456,8 @@ class OpenBoxesClient:
         payload = self._get_json(path, {**params, "max": limit, "offset": offset})
         rows = envelope(payload, path, list)
         total = payload.get("totalCount")
-        return Page(self._normalized(rows), offset, limit, total if isinstance(total, int) else None)
+        records, rejected = self._normalized_each(rows)
+        return Page(records, offset, limit, total if isinstance(total, int) else None, rejected)
 
     def _read(self, path: str) -> Record:
         return self._normalized([envelope(self._get_json(path), path, dict)])[0]
@@ -459,7 +466,25 @@ class OpenBoxesClient:
         try:
             return [normalize(expect(row, "a record", dict), self._server_zone) for row in rows]
         except ValueError as error:
-            raise OpenBoxesUnexpectedPayload(f"OpenBoxes at {self._host} sent {error}") from None
+            raise OpenBoxesUnexpectedPayload(f"OpenBoxes at {self._host} sent {error}", detail=str(error)) from None
+
+    def _normalized_each(self, rows: list[Any]) -> tuple[list[Record], tuple[Rejected, ...]]:
+        """Rows normalized one by one: a row that cannot be read is set aside, not fatal to its page.
+
+        When no row at all can be read the cause is not in the rows (e.g. no server time zone): raise it.
+        """
+        records, rejected = [], []
+        for row in rows:
+            if not isinstance(row, dict):
+                rejected.append(Rejected(row, f"{type(row).__name__} where a record should be an object"))
+                continue
+            try:
+                records.append(normalize(row, self._server_zone))
+            except ValueError as error:
+                rejected.append(Rejected(row, str(error)))
+        if rejected and not records:
+            raise OpenBoxesUnexpectedPayload(f"OpenBoxes at {self._host} sent {rejected[0].reason}")
+        return records, tuple(rejected)
 
     def _server_zone(self) -> ZoneInfo:
         zone = self.server_context().timezone

@@ -77,11 +77,14 @@ def session_lost(response: requests.Response) -> str:
 def failure(response: requests.Response, path: str, *, host: str, username: str) -> OpenBoxesError:
     """The typed error for an answer that is neither 200 nor "session lost"."""
     status = response.status_code
-    where = f"OpenBoxes at {host} answered {path} with HTTP {status}{_server_message(response)}"
+    detail = server_said(response)  # kept apart too, for messages that name the record rather than the path
+    where = f"OpenBoxes at {host} answered {path} with HTTP {status}{f' ({detail})' if detail else ''}"
     if status >= 500:
-        return OpenBoxesServerError(f"{where}; the sync will retry", status=status, outcome_unknown=False)
+        retry = f"{where}; the sync will retry"
+        return OpenBoxesServerError(retry, status=status, outcome_unknown=False, detail=detail)
     if status == 404:
-        return OpenBoxesNotFound(f"{where}: the record does not exist, or the URL is wrong", status=status)
+        missing = f"{where}: the record does not exist, or the URL is wrong"
+        return OpenBoxesNotFound(missing, status=status, detail=detail)
     if status == 403:
         fix = f"give user '{username}' the needed role in OpenBoxes"
         return OpenBoxesRequestRefused(f"{where}: {fix}", status=status)
@@ -135,12 +138,12 @@ def _redirect_path(response: requests.Response) -> str:
     return urlsplit(response.headers.get("Location", "")).path.rstrip("/")
 
 
-def _server_message(response: requests.Response) -> str:
-    """`` (<message>)`` from an OpenBoxes error body (JSON or one line of plain text), or ""."""
+def server_said(response: requests.Response) -> str:
+    """The message of an OpenBoxes error body (JSON or one line of plain text), capped; "" for pages and the rest."""
     content_type = response.headers.get("Content-Type", "")
     text = response.content[:300].decode("utf-8", "replace").strip()
     if "text/plain" in content_type and text and "\n" not in text:
-        return f" ({text})"
+        return text[:200]
     try:
         body = json.loads(response.content)
     except ValueError:
@@ -148,4 +151,4 @@ def _server_message(response: requests.Response) -> str:
     if not isinstance(body, dict):
         return ""
     message = body.get("errorMessage") or "; ".join(map(str, body.get("errorMessages") or []))
-    return f" ({message})" if message else ""
+    return str(message)[:200]

@@ -38,6 +38,7 @@ class Page:
 
     Attributes:
         records: The normalized records of this page, in server order.
+        rejected: The rows the client could not normalize (one bad row does not lose the page).
         offset: The ``offset`` sent.
         limit: The ``max`` sent.
         total: ``totalCount`` when the endpoint reports one, else None.
@@ -47,14 +48,29 @@ class Page:
     offset: int
     limit: int
     total: int | None = None
+    rejected: tuple[Rejected, ...] = ()
 
     @property
     def next_offset(self) -> int | None:
         """The offset of the following page, or None when this page is the last one."""
-        end = self.offset + len(self.records)
+        sent = len(self.records) + len(self.rejected)
+        end = self.offset + sent
         if self.total is not None:
             return end if end < self.total else None
-        return end if self.records and len(self.records) >= self.limit else None
+        return end if sent and sent >= self.limit else None
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A row of a page that could not be normalized: what OpenBoxes sent, and why it cannot be read.
+
+    Attributes:
+        row: The row as sent (any JSON value).
+        reason: e.g. ``the date 'soon' in a format the bridge does not understand``.
+    """
+
+    row: Any
+    reason: str
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
@@ -17,6 +17,7 @@ from portal.models import SyncActivity
 from portal.models.base import utcnow
 from portal.sync.entities import ActivityStatus
 from portal.sync.errors import SyncError, describe_given_up
+from portal.sync.snapshots import UNFETCHED_VERSION
 
 PENDING = (ActivityStatus.QUEUED, ActivityStatus.RETRYING)
 
@@ -35,8 +36,18 @@ def record_version(
 ) -> SyncActivity | None:
     """Add a queued row for this record version; None when the version already has one.
 
-    Older pending rows of the same record are skipped as superseded: only the newest version is pushed.
+    A row still waiting for OpenBoxes to serve this record (fetch failed) is continued instead: it gets
+    this version and snapshot, so a record never has two rows for one change. Older pending rows of the
+    same record are skipped as superseded: only the newest version is pushed.
     """
+    maybe_open = _may_be_open(tenant_id, entity, openboxes_id, run_id)
+    open_rows = _open_rows(tenant_id, entity, openboxes_id) if maybe_open else []
+    waiting = [found for found in open_rows if found.version.startswith(UNFETCHED_VERSION)]
+    if waiting and not version.startswith(UNFETCHED_VERSION):
+        if waiting[0].status == ActivityStatus.SYNCING:
+            return None  # its push is reading the record right now
+        row = db.session.get(SyncActivity, waiting[0].id)
+        return row if fill_unfetched(row, version, snapshot, number=number, label=label, run_id=run_id) else None
     row = SyncActivity(
         tenant_id=tenant_id,
         entity_type=entity,
@@ -54,8 +65,80 @@ def record_version(
             db.session.add(row)
     except IntegrityError:
         return None
-    _supersede_older(row)
+    if open_rows:
+        _supersede_older(row)
     return row
+
+
+def _open_condition():
+    waiting = and_(
+        SyncActivity.version.startswith(UNFETCHED_VERSION),
+        SyncActivity.status.in_((ActivityStatus.SYNC_FAILED, ActivityStatus.SYNCING)),
+    )
+    return or_(SyncActivity.status.in_(PENDING), waiting)
+
+
+def _may_be_open(tenant_id: int, entity: str, openboxes_id: str, run_id: int | None) -> bool:
+    """Whether the record had open rows when this poll run began (one query per run and entity, not per record).
+
+    Rows a run adds are for other records (a poll stores each record once), so the set stays true for the run.
+    """
+    if run_id is None:
+        return True
+    known = db.session.info.setdefault("open_record_ids", {})
+    if (run_id, entity) not in known:
+        query = select(SyncActivity.openboxes_id).where(
+            SyncActivity.tenant_id == tenant_id, SyncActivity.entity_type == entity, _open_condition()
+        )
+        known[(run_id, entity)] = set(db.session.scalars(query))
+    return openboxes_id in known[(run_id, entity)]
+
+
+def _open_rows(tenant_id: int, entity: str, openboxes_id: str) -> list:
+    """``(id, version, status)`` of the record's pending rows, and of its fetch-failed rows that are Sync
+    Failed or being pushed (columns only: this runs for every record a poll stores)."""
+    query = select(SyncActivity.id, SyncActivity.version, SyncActivity.status).where(
+        SyncActivity.tenant_id == tenant_id,
+        SyncActivity.entity_type == entity,
+        SyncActivity.openboxes_id == openboxes_id,
+        _open_condition(),
+    )
+    return list(db.session.execute(query.order_by(SyncActivity.id)))
+
+
+def waiting_row(tenant_id: int, entity: str, openboxes_id: str) -> SyncActivity | None:
+    """The record's open fetch-failed row (queued, retrying, being pushed or Sync Failed), if any."""
+    rows = _open_rows(tenant_id, entity, openboxes_id)
+    found = next((row for row in rows if row.version.startswith(UNFETCHED_VERSION)), None)
+    return None if found is None else db.session.get(SyncActivity, found.id)
+
+
+def fill_unfetched(
+    row: SyncActivity,
+    version: str,
+    snapshot: dict | None,
+    *,
+    number: str | None = None,
+    label: str | None = None,
+    run_id: int | None = None,
+) -> bool:
+    """Give a fetch-failed row the record OpenBoxes now served; False (row skipped) if that version has a row."""
+    taken = select(SyncActivity.id).filter_by(
+        tenant_id=row.tenant_id, entity_type=row.entity_type, openboxes_id=row.openboxes_id, version=version
+    )
+    if db.session.scalar(taken.limit(1)) is not None:
+        mark_skipped(row, "OpenBoxes served the record again; this version of it is already on another row.")
+        log_attempt(row, ActivityStatus.SKIPPED, row.message)
+        return False
+    row.version, row.snapshot = version, snapshot
+    row.openboxes_number = _fit(number) or row.openboxes_number
+    row.label = _fit(label) or row.label
+    row.run_id = run_id or row.run_id
+    if row.status != ActivityStatus.SYNCING:
+        row.status, row.attempts, row.next_attempt_at = ActivityStatus.QUEUED, 0, None
+    row.message = row.error_category = row.qbo_error_code = None
+    log_attempt(row, "fetched", "OpenBoxes served the record; it is queued for QuickBooks")
+    return True
 
 
 def _fit(text: str | None, limit: int = 255) -> str | None:

@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass, field
 
 from portal.engine import activity
+from portal.engine.fetch import identified, record_unreadable, rejected_rows, split_dated
 from portal.engine.openboxes import jsonable, openboxes_client
 from portal.engine.poll_documents import poll_adjustments, poll_purchase_orders, poll_shipments
 from portal.engine.watermarks import load_state, observed_until, save_state
@@ -19,10 +20,10 @@ from portal.extensions import db
 from portal.logs import log_context
 from portal.models import SyncRun, Tenant
 from portal.models.base import utcnow
-from portal.sync.entities import POLLED, Entity
+from portal.sync.entities import POLLED, ActivityStatus, Entity
 from portal.sync.errors import SyncError
 from portal.sync.snapshots import ProductSnapshot, SupplierSnapshot
-from portal.sync.watermark import Scan
+from portal.sync.watermark import Scan, record_last_updated
 
 PAGE_SIZE = 100
 log = logging.getLogger(__name__)
@@ -30,8 +31,11 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class PollResult:
+    """The run, the rows to push now, and ``(row id, seconds)`` of records OpenBoxes could not serve yet."""
+
     run_id: int
     queued_ids: list[int] = field(default_factory=list)
+    retry_later: list[tuple[int, float]] = field(default_factory=list)
 
 
 def poll_tenant(tenant_id: int, trigger: str) -> PollResult:
@@ -56,13 +60,22 @@ def _poll(tenant_id: int, trigger: str) -> PollResult:
                 db.session.rollback()
                 errors.append(f"{entity}: {error.message}")
                 continue
-            result.queued_ids += [row.id for row in rows]
+            _sort_rows(result, rows)
     run = db.session.get(SyncRun, result.run_id)
     run.fetched = run.queued = len(result.queued_ids)
-    run.error = "; ".join(errors) or None
+    run.error = "; ".join([*errors, *([run.error] if run.error else [])]) or None
     run.finished_at = utcnow()
     db.session.commit()
     return result
+
+
+def _sort_rows(result: PollResult, rows: list) -> None:
+    """Queued rows are pushed now; a record OpenBoxes could not serve waits for its retry (or a person)."""
+    for row in rows:
+        if row.status == ActivityStatus.QUEUED:
+            result.queued_ids.append(row.id)
+        elif row.status == ActivityStatus.RETRYING and row.next_attempt_at is not None:
+            result.retry_later.append((row.id, max(0.0, (row.next_attempt_at - utcnow()).total_seconds())))
 
 
 def enabled_pollers(tenant: Tenant):
@@ -70,19 +83,24 @@ def enabled_pollers(tenant: Tenant):
     return [(spec.entity.value, POLLERS[spec.entity]) for spec in POLLED if getattr(tenant, spec.toggle)]
 
 
-def _scan_pages(scan: Scan, fetch_page) -> list:
-    changes = []
+def _scan_pages(scan: Scan, fetch_page, entity: Entity, run_id: int) -> tuple[list, list]:
+    """The changed records, and the listed ones the bridge cannot read (each with its failure)."""
+    changes, unreadable = [], []
     while not scan.done:
-        changes += scan.feed(fetch_page(scan.offset))
-    return changes
+        page = fetch_page(scan.offset)
+        records = identified([jsonable(record) for record in page.records], entity, run_id)
+        good, undated = split_dated(records, entity, record_last_updated)
+        unreadable += undated + rejected_rows(page.rejected, entity, run_id)
+        changes += scan.feed(good, listed=len(page.records) + len(page.rejected))
+    return changes, unreadable
 
 
 def poll_products(tenant: Tenant, client, run_id: int) -> list:
     listed_until = observed_until()
     state = load_state(tenant, "product")
     scan = Scan(state, page_size=PAGE_SIZE)
-    changes = _scan_pages(scan, lambda offset: [jsonable(r) for r in client.products_page(offset=offset).records])
-    rows = [
+    changes, unreadable = _scan_pages(scan, lambda offset: client.products_page(offset=offset), Entity.PRODUCT, run_id)
+    rows = record_unreadable(tenant.id, Entity.PRODUCT, unreadable, run_id) + [
         activity.record_version(
             tenant.id,
             "product",
@@ -105,10 +123,11 @@ def poll_suppliers(tenant: Tenant, client, run_id: int) -> list:
     scan = Scan(state, page_size=PAGE_SIZE)
 
     def fetch(offset):
-        return [jsonable(r) for r in client.suppliers_page(offset=offset, locations=locations).records]
+        return client.suppliers_page(offset=offset, locations=locations)
 
-    rows = []
-    for change in _scan_pages(scan, fetch):
+    changes, unreadable = _scan_pages(scan, fetch, Entity.SUPPLIER, run_id)
+    rows = record_unreadable(tenant.id, Entity.SUPPLIER, unreadable, run_id)
+    for change in changes:
         organization = {k: v for k, v in change.record.items() if k not in ("locations",)}
         location = (change.record.get("locations") or [None])[0]
         rows.append(

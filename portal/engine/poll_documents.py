@@ -8,6 +8,17 @@ from sqlalchemy import func, select
 
 from portal.clients.openboxes import APPROVED_PO_STATUSES, SHIPPED_STATUSES
 from portal.engine import activity
+from portal.engine.fetch import (
+    CONNECTION_ERRORS,
+    Fetched,
+    Reading,
+    RecordUnreadable,
+    Unreadable,
+    identified,
+    record_failure,
+    record_unreadable,
+    rejected_rows,
+)
 from portal.engine.openboxes import jsonable
 from portal.engine.watermarks import load_raw, load_state, observed_until, save_state
 from portal.extensions import db
@@ -15,6 +26,7 @@ from portal.models import SyncActivity, Tenant
 from portal.models.base import utcnow
 from portal.sync.dates import parse_openboxes_datetime
 from portal.sync.entities import Entity
+from portal.sync.errors import SyncError
 from portal.sync.identity import PO_ROW_VOLATILE, adjustment_key, content_hash
 from portal.sync.money import exchange_rate_from_totals
 from portal.sync.snapshots import AdjustmentSnapshot, PurchaseOrderSnapshot, ShipmentSnapshot
@@ -23,28 +35,48 @@ from portal.sync.watermark import ADJUSTMENT_OVERLAP, PO_RESCAN_DAYS, Scan, diff
 PAGE_SIZE = 100
 
 
-def _all_pages(fetch) -> list[dict]:
-    records, offset = [], 0
+def _all_pages(fetch) -> tuple[list[dict], list]:
+    """Every page's records, and the rows the client could not read (``Page.rejected``)."""
+    records, rejected, offset = [], [], 0
     while offset is not None:
         page = fetch(offset)
         records += [jsonable(record) for record in page.records]
+        rejected += page.rejected
         offset = page.next_offset
-    return records
+    return records, rejected
 
 
 class ProductCache:
-    """Products read once per poll (documents need their price and item details)."""
+    """Products read once per poll (documents need their price and item details); a failed read too."""
 
     def __init__(self, client) -> None:
         self.client, self.products = client, {}
 
     def get(self, product_id: str) -> dict:
         if product_id not in self.products:
-            self.products[product_id] = jsonable(self.client.product(product_id))
-        return self.products[product_id]
+            try:
+                self.products[product_id] = jsonable(self.client.product(product_id))
+            except CONNECTION_ERRORS:
+                raise
+            except SyncError as error:
+                self.products[product_id] = error
+        found = self.products[product_id]
+        if isinstance(found, SyncError):
+            raise found
+        return found
 
-    def for_ids(self, product_ids) -> dict[str, dict]:
-        return {pid: self.get(pid) for pid in sorted({pid for pid in product_ids if pid})}
+    def read(self, reading: Reading, refs: dict[str, str | None]) -> dict[str, dict]:
+        """The products ``{id: code}`` of one record, each read as a step of ``reading``."""
+        found = {}
+        for product_id in sorted(pid for pid in refs if pid):
+            with reading.step(f"its product {refs[product_id] or product_id}"):
+                found[product_id] = self.get(product_id)
+        return found
+
+
+def _product_refs(products: list) -> dict[str, str | None]:
+    """``{id: productCode}`` of the product objects named by a record's lines."""
+    return {str(p["id"]): p.get("productCode") for p in products if isinstance(p, dict) and p.get("id")}
 
 
 def _commit_then_save(tenant: Tenant, entity: str, state: dict, rows: list) -> list:
@@ -57,7 +89,8 @@ def _commit_then_save(tenant: Tenant, entity: str, state: dict, rows: list) -> l
 # --- purchase orders ----------------------------------------------------------------------------
 
 
-def _approved_orders(client) -> list[dict]:
+def _approved_orders(client, run_id: int | None) -> tuple[list[dict], dict[str, Unreadable]]:
+    """The approved orders listed, and those listed but unreadable (by id): both take part in the diff."""
     today = utcnow().date()
 
     def fetch(offset):
@@ -68,7 +101,10 @@ def _approved_orders(client) -> list[dict]:
             ordered_through=today + timedelta(days=1),
         )
 
-    return _all_pages(fetch)
+    records, rejected = _all_pages(fetch)
+    unreadable = {item.key: item for item in rejected_rows(rejected, Entity.PURCHASE_ORDER, run_id)}
+    listed = identified(records, Entity.PURCHASE_ORDER, run_id) + [item.record for item in unreadable.values()]
+    return listed, unreadable
 
 
 def _diff_orders(listed: list[dict], previous: dict):
@@ -82,7 +118,7 @@ def take_po_baseline(tenant: Tenant, client) -> int:
     OpenBoxes does not expose when an order was approved; this snapshot, taken when syncing is
     enabled, is what tells "approved before" from "approved after".
     """
-    diff = _diff_orders(_approved_orders(client), {})
+    diff = _diff_orders(_approved_orders(client, None)[0], {})
     save_state(tenant, "purchase_order", {"hashes": diff.hashes, "baseline_done": True})
     db.session.commit()
     return len(diff.hashes)
@@ -95,14 +131,18 @@ def poll_purchase_orders(tenant: Tenant, client, run_id: int) -> list:
     syncing was enabled are taken as already approved then.
     """
     stored = load_raw(tenant, "purchase_order")
-    diff = _diff_orders(_approved_orders(client), stored.get("hashes", {}))
+    listed, unreadable = _approved_orders(client, run_id)
+    diff = _diff_orders(listed, stored.get("hashes", {}))
     baseline = not stored.get("baseline_done")
     products = ProductCache(client)
     rows = [
-        _record_purchase_order(tenant, client, change.record, products, run_id)
+        record_unreadable(tenant.id, Entity.PURCHASE_ORDER, [unreadable[change.key]], run_id)
+        if change.key in unreadable
+        else [_record_purchase_order(tenant, client, change.record, products, run_id)]
         for change in diff.changes
         if not (baseline and _ordered_before_enabling(change.record, tenant))
     ]
+    rows = [row for found in rows for row in found]
     return _commit_then_save(tenant, "purchase_order", {"hashes": diff.hashes, "baseline_done": True}, rows)
 
 
@@ -113,33 +153,61 @@ def _ordered_before_enabling(row: dict, tenant: Tenant) -> bool:
 
 
 def _record_purchase_order(tenant: Tenant, client, listed: dict, products: ProductCache, run_id: int):
-    order = jsonable(client.purchase_order(listed["id"]))
-    items = jsonable(client.purchase_order_items(listed["id"]))
-    adjustments = jsonable(client.purchase_order_adjustments(listed["id"]))
-    version = content_hash({"order": order, "items": items, **({"adjustments": adjustments} if adjustments else {})})
-    if _has_version(tenant.id, "purchase_order", order["id"], version):
+    try:
+        fetched = read_purchase_order(tenant, client, listed, products)
+    except RecordUnreadable as failure:
+        shown = {"number": listed.get("orderNumber"), "label": listed.get("origin")}
+        return _record_failure(tenant, Entity.PURCHASE_ORDER, listed, failure, run_id, **shown)
+    if _has_version(tenant.id, "purchase_order", listed["id"], fetched.version):
         return None
-    origin = order.get("origin") or {}
-    snapshot = PurchaseOrderSnapshot(
-        order=order,
-        items=items,
-        organization=origin.get("organization") or {"id": origin.get("id"), "name": origin.get("name")},
-        location=origin,
-        products=products.for_ids((item.get("product") or {}).get("id") for item in items),
-        approved_at=_first_seen(tenant.id, Entity.PURCHASE_ORDER, order["id"]),
-        exchange_rate=exchange_rate_from_totals(listed.get("total"), listed.get("totalNormalized")),
-        adjustments=adjustments,
-    )
+    return _record_fetched(tenant, Entity.PURCHASE_ORDER, listed["id"], fetched, run_id)
+
+
+def read_purchase_order(tenant: Tenant, client, listed: dict, products: ProductCache) -> Fetched:
+    """An approved order read in full (detail, lines, their products); RecordUnreadable naming the failing step."""
+    reading = Reading(Entity.PURCHASE_ORDER, listed.get("orderNumber"), listed["id"])
+    with reading.step("the order"):
+        order = jsonable(client.purchase_order(listed["id"]))
+    with reading.step("its lines"):
+        items = jsonable(client.purchase_order_items(listed["id"]))
+        line_products = [item.get("product") for item in items]
+    with reading.step("its adjustments"):
+        adjustments = jsonable(client.purchase_order_adjustments(listed["id"]))
+    found = products.read(reading, _product_refs(line_products))
+    with reading.step("the order"):
+        origin = order.get("origin") or {}
+        snapshot = PurchaseOrderSnapshot(
+            order=order,
+            items=items,
+            organization=origin.get("organization") or {"id": origin.get("id"), "name": origin.get("name")},
+            location=origin,
+            products=found,
+            approved_at=_first_seen(tenant.id, Entity.PURCHASE_ORDER, order["id"]),
+            exchange_rate=exchange_rate_from_totals(listed.get("total"), listed.get("totalNormalized")),
+            adjustments=adjustments,
+        )
+        # Adjustments join the version only when there are some: rows stored before they were read keep theirs.
+        version = content_hash(
+            {"order": order, "items": items, **({"adjustments": adjustments} if adjustments else {})}
+        )
+        return Fetched(version, snapshot.to_json(), order.get("orderNumber"), origin.get("name"))
+
+
+def _record_fetched(tenant: Tenant, entity: Entity, openboxes_id: str, fetched: Fetched, run_id: int):
     return activity.record_version(
         tenant.id,
-        "purchase_order",
-        order["id"],
-        version,
-        number=order.get("orderNumber"),
-        label=origin.get("name"),
+        entity.value,
+        openboxes_id,
+        fetched.version,
+        number=fetched.number,
+        label=fetched.label,
         run_id=run_id,
-        snapshot=snapshot.to_json(),
+        snapshot=fetched.snapshot,
     )
+
+
+def _record_failure(tenant: Tenant, entity: Entity, listed: dict, failure, run_id: int, key=None, **shown):
+    return record_failure(tenant.id, entity.value, key or str(listed["id"]), listed, failure, run_id=run_id, **shown)
 
 
 def _has_version(tenant_id: int, entity: str, openboxes_id: str, version: str) -> bool:
@@ -173,15 +241,31 @@ def poll_shipments(tenant: Tenant, client, run_id: int) -> list:
     products, rows, offset = ProductCache(client), [], 0
     while offset is not None:
         page = client.outbound_stock_movements_page(offset=offset, receipt_statuses=SHIPPED_STATUSES)
-        unseen = [row for row in page.records if not _shipment_seen(tenant, row["id"])]
+        listed_rows = identified([jsonable(row) for row in page.records], Entity.SHIPMENT, run_id)
+        unseen = [row for row in listed_rows if not _shipment_seen(tenant, row["id"])]
+        unreadable = rejected_rows(page.rejected, Entity.SHIPMENT, run_id)
+        fresh = [item for item in unreadable if not _shipment_seen(tenant, item.key)]
+        rows += record_unreadable(tenant.id, Entity.SHIPMENT, fresh, run_id)
         for listed in unseen:
-            movement = jsonable(client.stock_movement(listed["id"]))
-            updated = parse_openboxes_datetime(movement.get("lastUpdated"))
-            if tenant.sync_enabled_at and updated and updated < tenant.sync_enabled_at:
+            try:
+                movement = read_movement(client, listed)
+            except RecordUnreadable as failure:
+                rows.append(_record_failure(tenant, Entity.SHIPMENT, listed, failure, run_id, **_shown(listed)))
+                continue
+            if before_enabling(tenant, movement):
                 return _commit_then_save(tenant, "shipment", {"checked_at": utcnow().isoformat()}, rows)
-            rows.append(_record_shipment(tenant, client, movement, products, run_id))
-        offset = page.next_offset if unseen else None
+            rows.append(_record_shipment(tenant, client, listed, movement, products, run_id))
+        offset = page.next_offset if unseen or fresh else None
     return _commit_then_save(tenant, "shipment", {"checked_at": utcnow().isoformat()}, rows)
+
+
+def _shown(listed: dict) -> dict:
+    return {"number": listed.get("identifier"), "label": (listed.get("destination") or {}).get("name")}
+
+
+def before_enabling(tenant: Tenant, movement: dict) -> bool:
+    updated = parse_openboxes_datetime(movement.get("lastUpdated"))
+    return bool(tenant.sync_enabled_at and updated and updated < tenant.sync_enabled_at)
 
 
 def _shipment_seen(tenant: Tenant, movement_id: str) -> bool:
@@ -189,38 +273,51 @@ def _shipment_seen(tenant: Tenant, movement_id: str) -> bool:
     return db.session.scalar(query.limit(1)) is not None
 
 
-def _record_shipment(tenant: Tenant, client, movement: dict, products: ProductCache, run_id: int):
-    shipment_id = ((movement.get("associations") or {}).get("shipment") or {}).get("id")
-    shipment = jsonable(client.shipment(shipment_id)) if shipment_id else {}
-    product_ids = [(line.get("product") or {}).get("id") for line in movement.get("lineItems") or []]
-    product_ids += [_shipment_item_product(entry) for entry in shipment.get("shipmentItems") or []]
-    snapshot = ShipmentSnapshot(
-        movement=movement,
-        shipment=shipment,
-        destination=movement.get("destination") or {},
-        products=products.for_ids(product_ids),
-    )
-    return activity.record_version(
-        tenant.id,
-        "shipment",
-        movement["id"],
-        content_hash({"shipment": movement["id"]}),  # exported once: one version per movement
-        number=movement.get("identifier"),
-        label=(movement.get("destination") or {}).get("name"),
-        run_id=run_id,
-        snapshot=snapshot.to_json(),
-    )
+def read_movement(client, listed: dict) -> dict:
+    """The stock movement behind a listed shipment (its lastUpdated and shipment id)."""
+    with Reading(Entity.SHIPMENT, listed.get("identifier"), listed["id"]).step("the stock movement"):
+        return jsonable(client.stock_movement(listed["id"]))
 
 
-def _shipment_item_product(entry: dict) -> str | None:
-    product = (entry.get("inventoryItem") or {}).get("product") or entry.get("product") or {}
-    return product.get("id")
+def _record_shipment(tenant: Tenant, client, listed: dict, movement: dict, products: ProductCache, run_id: int):
+    try:
+        fetched = read_shipment(client, listed, movement, products)
+    except RecordUnreadable as failure:
+        return _record_failure(tenant, Entity.SHIPMENT, listed, failure, run_id, **_shown(listed))
+    return _record_fetched(tenant, Entity.SHIPMENT, listed["id"], fetched, run_id)
+
+
+def read_shipment(client, listed: dict, movement: dict, products: ProductCache) -> Fetched:
+    """A shipped movement read in full: its shipment and products; RecordUnreadable naming the failing step."""
+    reading = Reading(Entity.SHIPMENT, listed.get("identifier"), listed["id"])
+    with reading.step("its shipment"):
+        shipment_id = ((movement.get("associations") or {}).get("shipment") or {}).get("id")
+        shipment = jsonable(client.shipment(shipment_id)) if shipment_id else {}
+        line_products = [line.get("product") for line in movement.get("lineItems") or []]
+        line_products += [_shipment_item_product(entry) for entry in shipment.get("shipmentItems") or []]
+    found = products.read(reading, _product_refs(line_products))
+    with reading.step("the stock movement"):
+        snapshot = ShipmentSnapshot(
+            movement=movement, shipment=shipment, destination=movement.get("destination") or {}, products=found
+        )
+        return Fetched(
+            content_hash({"shipment": movement["id"]}),  # exported once: one version per movement
+            snapshot.to_json(),
+            movement.get("identifier"),
+            (movement.get("destination") or {}).get("name"),
+        )
+
+
+def _shipment_item_product(entry: dict) -> dict:
+    return (entry.get("inventoryItem") or {}).get("product") or entry.get("product") or {}
 
 
 # --- adjustments --------------------------------------------------------------------------------
 
 
 def _adjustment_key(row: dict) -> str:
+    if not row["product"]["id"]:
+        raise KeyError("id")
     return adjustment_key(str((row.get("transaction") or {}).get("transactionNumber")), str(row["product"]["id"]))
 
 
@@ -233,10 +330,13 @@ def poll_adjustments(tenant: Tenant, client, run_id: int) -> list:
     listed_until = observed_until()
     state = load_state(tenant, "adjustment")
     start = _adjustment_scan(state, 2).cutoff or tenant.sync_enabled_at or utcnow()
-    rows = _all_pages(lambda offset: client.adjustments_page(start=start, end=utcnow(), offset=offset))
+    listed, rejected = _all_pages(lambda offset: client.adjustments_page(start=start, end=utcnow(), offset=offset))
+    rows = identified(listed, Entity.ADJUSTMENT, run_id, key=lambda row: _adjustment_time(row) and _adjustment_key(row))
     scan = _adjustment_scan(state, len(rows) + 1)  # the date range is the bound: one "page" of everything
     products = ProductCache(client)
     recorded = [_record_adjustment(tenant, change, products, run_id) for change in scan.feed(rows)]
+    unreadable = rejected_rows(rejected, Entity.ADJUSTMENT, run_id, key=_adjustment_key)
+    recorded += record_unreadable(tenant.id, Entity.ADJUSTMENT, unreadable, run_id)
     return _commit_then_save(tenant, "adjustment", scan.result(listed_until).to_json(), recorded)
 
 
@@ -253,14 +353,20 @@ def _adjustment_scan(state, page_size: int) -> Scan:
 
 def _record_adjustment(tenant: Tenant, change, products: ProductCache, run_id: int):
     row = change.record
-    product = products.get(str(row["product"]["id"]))
-    return activity.record_version(
-        tenant.id,
-        "adjustment",
-        change.key,
-        change.hash,
-        number=(row.get("transaction") or {}).get("transactionNumber"),
-        label=product.get("name"),
-        run_id=run_id,
-        snapshot=AdjustmentSnapshot(row=row, product=product).to_json(),
-    )
+    try:
+        fetched = read_adjustment(row, products)
+    except RecordUnreadable as failure:
+        number = (row.get("transaction") or {}).get("transactionNumber")
+        return _record_failure(tenant, Entity.ADJUSTMENT, row, failure, run_id, key=change.key, number=number)
+    return _record_fetched(tenant, Entity.ADJUSTMENT, change.key, fetched, run_id)
+
+
+def read_adjustment(row: dict, products: ProductCache) -> Fetched:
+    """A report row with its product read; RecordUnreadable naming the failing step."""
+    number = (row.get("transaction") or {}).get("transactionNumber")
+    reading = Reading(Entity.ADJUSTMENT, number, _adjustment_key(row))
+    found = products.read(reading, _product_refs([row["product"]]))
+    product = found[str(row["product"]["id"])]
+    with reading.step("the adjustment"):
+        snapshot = AdjustmentSnapshot(row=row, product=product).to_json()
+        return Fetched(content_hash(row), snapshot, number, product.get("name"))

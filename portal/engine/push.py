@@ -19,6 +19,7 @@ from portal.engine.diagnose import explain_failure
 from portal.engine.documents import activity_request_id, update_object, write_document
 from portal.engine.links import find_link, save_link
 from portal.engine.named import ensure_item, ensure_named
+from portal.engine.reread import read_again
 from portal.extensions import db
 from portal.logs import log_context
 from portal.models import SyncActivity
@@ -48,6 +49,7 @@ from portal.sync.snapshots import (
     PurchaseOrderSnapshot,
     ShipmentSnapshot,
     SupplierSnapshot,
+    UnfetchedSnapshot,
 )
 
 UP_TO_DATE = "Already up to date in QuickBooks: nothing to send"
@@ -211,6 +213,8 @@ def run_push(activity_id: int) -> PushDecision | None:
 
 def _push_claimed(row: SyncActivity, activity_id: int) -> PushDecision:
     try:
+        if UnfetchedSnapshot.holds(row.snapshot):
+            read_again(row)  # OpenBoxes could not serve it when polled: read it now, on this row
         ctx = load_context(row.tenant_id)
         row.realm_id = ctx.realm
         row.request_id = activity_request_id(ctx, row)
@@ -226,13 +230,14 @@ def _push_claimed(row: SyncActivity, activity_id: int) -> PushDecision:
     except SyncError as error:
         db.session.rollback()
         row = db.session.get(SyncActivity, activity_id)
-        outcome = _handle_failure(row, error)
+        outcome = handle_failure(row, error)
     activity.log_attempt(row)
     db.session.commit()
     return outcome
 
 
-def _handle_failure(row: SyncActivity, error: SyncError) -> PushDecision:
+def handle_failure(row: SyncActivity, error: SyncError) -> PushDecision:
+    """Settle a failed attempt: deferred, waiting, retried with backoff, or Sync Failed."""
     if isinstance(error, Throttled):
         activity.mark_deferred(row, error, activity.due_at(error.retry_after_seconds))
         return PushDecision(row.status, error.retry_after_seconds)

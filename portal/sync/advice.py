@@ -21,13 +21,13 @@ SUPPORT = "support"
 RETRY = "retry"
 
 CATEGORY_LABELS = {
-    "transient": "QuickBooks or the network did not answer (retried automatically, then gave up)",
+    "transient": "QuickBooks, OpenBoxes or the network did not answer (retried automatically, then gave up)",
     "throttled": "QuickBooks asked us to slow down (waits, no attempt spent)",
     "auth_expired": "The QuickBooks sign-in expired",
     "needs_reconnect": "The QuickBooks connection must be reconnected",
     "conflict": "The QuickBooks document changed while we updated it",
     "duplicate": "QuickBooks already holds a record with this name or number",
-    "permanent": "QuickBooks or the bridge refused the record (not retried automatically)",
+    "permanent": "QuickBooks, OpenBoxes or the bridge could not take the record (not retried automatically)",
 }
 
 # QuickBooks codes whose fix lives in the QuickBooks company itself (closed periods, billing, start dates).

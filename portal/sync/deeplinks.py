@@ -86,5 +86,12 @@ def _openboxes_root(base_url: str | None) -> str | None:
 
 
 def _product_of_adjustment(snapshot: dict | None) -> str | None:
-    product = (snapshot or {}).get("product") or ((snapshot or {}).get("row") or {}).get("product") or {}
+    """The adjusted product's id, from a pushed snapshot or one OpenBoxes could not serve yet (any shape)."""
+    data = snapshot if isinstance(snapshot, dict) else {}
+    row = _as_dict(data.get("row")) or _as_dict(_as_dict(data.get("unfetched")).get("listed"))
+    product = _as_dict(data.get("product")) or _as_dict(row.get("product"))
     return product.get("id")
+
+
+def _as_dict(value: object) -> dict:
+    return value if isinstance(value, dict) else {}

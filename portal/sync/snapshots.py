@@ -109,3 +109,34 @@ class AdjustmentSnapshot:
     @classmethod
     def from_json(cls, data: dict) -> AdjustmentSnapshot:
         return cls(row=data["row"], product=data["product"])
+
+
+UNFETCHED_VERSION = "unfetched:"
+
+
+@dataclass(frozen=True)
+class UnfetchedSnapshot:
+    """A record OpenBoxes listed but could not serve: what the list said, so its row can read it again.
+
+    Its row's version starts with ``UNFETCHED_VERSION``; once the record is read, the row gets the real
+    snapshot and version (the same row: never a second one).
+    """
+
+    listed: dict
+
+    def to_json(self) -> dict:
+        return {"unfetched": {"listed": self.listed}}
+
+    @classmethod
+    def from_json(cls, data: dict) -> UnfetchedSnapshot:
+        return cls(listed=data["unfetched"]["listed"])
+
+    @staticmethod
+    def holds(data: dict | None) -> bool:
+        """Whether a stored snapshot is one of these."""
+        return isinstance(data, dict) and isinstance(data.get("unfetched"), dict)
+
+    @staticmethod
+    def version(listed_hash: str) -> str:
+        """The placeholder version of the row (fits the 64-character column)."""
+        return UNFETCHED_VERSION + listed_hash[: 64 - len(UNFETCHED_VERSION)]

@@ -135,16 +135,21 @@ class Scan:
         start = self.state.position - self.overlap
         return max(start, self.state.floor) if self.state.floor else start
 
-    def feed(self, page: Sequence[Mapping], known: Mapping[str, str] | None = None) -> list[Change]:
+    def feed(
+        self, page: Sequence[Mapping], known: Mapping[str, str] | None = None, *, listed: int | None = None
+    ) -> list[Change]:
         """Take the next page; return its new or changed records (in page order).
 
         Args:
             page: Records in descending time order, fetched at ``self.offset``.
             known: Stored hashes by key for records of this page (optional, e.g. from EntityLink).
+            listed: How many records the server sent, when the caller left some out of ``page``
+                (records it cannot read): paging goes on from the page the server sent.
         """
         changes = [c for c in (self._consider(r, known or {}) for r in page) if c is not None]
-        self.offset += max(1, len(page) - self.overlap_rows)
-        if len(page) < self.page_size:
+        size = len(page) if listed is None else listed
+        self.offset += max(1, size - self.overlap_rows)
+        if size < self.page_size:
             self.done = True
         return changes
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, g, request
 
+from sandbox.openboxes import catalog
 from sandbox.openboxes.auth import current_state, session_location
 from sandbox.openboxes.formats import parse_bound_date
 from sandbox.openboxes.http import json_response, ob_error, server_error
@@ -95,7 +96,7 @@ def _created_filter(state: State, rows: list[dict]) -> list[dict]:
 def list_products() -> Response:
     """``{"data":[…],"totalCount":N}``; inactive products hidden unless includeInactive=true."""
     state = current_state()
-    rows = state.store.all("product")
+    rows = [row for row in state.store.all("product") if not catalog.is_deleted(row)]
     if request.args.get("includeInactive", "false").lower() != "true":
         rows = [row for row in rows if row["active"]]
     try:
@@ -111,7 +112,7 @@ def list_products() -> Response:
 def read_product(product_id: str) -> Response:
     """One product; an unknown id is a 404."""
     product = current_state().store.get("product", product_id)
-    if product is None:
+    if catalog.is_deleted(product):
         return ob_error(404, f"Resource product with id {product_id} could not be found")
     return json_response({"data": product_json(product)})
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from flask import Blueprint, Response, g, request
 
-from sandbox.openboxes import orders
+from sandbox.openboxes import catalog, orders
 from sandbox.openboxes.auth import current_state, session_location
 from sandbox.openboxes.formats import decimal, iso_utc, locale_number, parse_mdy
 from sandbox.openboxes.http import (
@@ -86,6 +86,15 @@ def list_purchase_orders() -> Response:
     )
 
 
+def _missing_product(state: State, order: dict) -> Response | None:
+    """Loading a line whose product row is gone: Hibernate's ObjectNotFoundException, which OpenBoxes maps to 404."""
+    for line in order["items"]:
+        if catalog.is_deleted(state.store.get("product", line["productId"])):
+            missing = f"org.pih.warehouse.product.Product#{line['productId']}"
+            return ob_error(404, f"No row with the given identifier exists: [{missing}]")
+    return None
+
+
 def order_json(state: State, order: dict) -> dict:
     """``Order.toJson()``: thin, with status as a raw enum object and no dates, prices or currency."""
     items = [
@@ -116,7 +125,7 @@ def read_purchase_order(order_id: str) -> Response:
     order = state.store.get("order", order_id)
     if order is None:
         return text_response(f"No order found with ID {order_id}", 404)
-    return json_response({"data": order_json(state, order)})
+    return _missing_product(state, order) or json_response({"data": order_json(state, order)})
 
 
 @bp.post("/openboxes/api/purchaseOrders/<order_id>/rollback")
@@ -173,6 +182,8 @@ def get_order_items(order_id: str) -> Response:
     order = state.store.get("order", order_id)
     if order is None:
         return server_error("java.lang.NullPointerException", "Cannot get property 'orderItems' on null object")
+    if missing := _missing_product(state, order):
+        return missing
     locale = g.ob_user["locale"]
     return json_response([order_item_json(state, order, line, i, locale) for i, line in enumerate(order["items"])])
 

@@ -60,6 +60,28 @@ def update_product(state: State, product_id: str, fields: dict, username: str = 
     return state.store.put("product", product)
 
 
+def delete_product(state: State, product_id: str, deleted: bool = True) -> dict:
+    """Delete a product behind OpenBoxes' back (a database edit): records that name it can no longer load it."""
+    product = require(state, "product", product_id)
+    product["deleted"] = deleted
+    return state.store.put("product", product)
+
+
+def corrupt(state: State, kind: str, record_id: str, damage: dict) -> dict:
+    """Render a product or organization damaged from now on: ``{"set": {field: value}, "drop": [field]}``.
+
+    ``{}`` repairs it.
+    """
+    record = require(state, kind, record_id)
+    record["corrupt"] = {"set": dict(damage.get("set") or {}), "drop": list(damage.get("drop") or [])}
+    return state.store.put(kind, record)
+
+
+def is_deleted(product: dict | None) -> bool:
+    """Whether the product is gone (unknown, or deleted by :func:`delete_product`)."""
+    return product is None or bool(product.get("deleted"))
+
+
 def bulk_create_products(state: State, count: int, prefix: str, same_second: bool) -> list[str]:
     """``count`` products named ``{prefix} {n}``, one second apart ending now (or all in one second)."""
     if not 0 < count <= 100_000:

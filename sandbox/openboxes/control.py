@@ -209,6 +209,24 @@ def deactivate_product(product_id: str) -> Response:
     return json_response(catalog.update_product(current_state(), product_id, {"active": False}))
 
 
+@bp.post("/products/<product_id>/delete")
+def delete_product(product_id: str) -> Response:
+    """Delete a product behind OpenBoxes' back; orders naming it answer 404 ObjectNotFoundException."""
+    return json_response(catalog.delete_product(current_state(), product_id))
+
+
+@bp.post("/products/<product_id>/restore")
+def restore_product(product_id: str) -> Response:
+    """Undo ``delete``."""
+    return json_response(catalog.delete_product(current_state(), product_id, deleted=False))
+
+
+@bp.post("/products/<product_id>/corrupt")
+def corrupt_product(product_id: str) -> Response:
+    """Serve the product damaged (a bad date, a missing field…): ``{"set": {…}, "drop": […]}``; ``{}`` repairs."""
+    return json_response(catalog.corrupt(current_state(), "product", product_id, body()))
+
+
 @bp.post("/suppliers")
 def create_supplier() -> Response:
     """A supplier organization + SUPPLIER location: ``{"name", "code"?, "address"?: {...}}``."""
@@ -220,6 +238,12 @@ def create_supplier() -> Response:
 def update_supplier(organization_id: str) -> Response:
     """Edit name/code/description/address/active of a supplier."""
     return json_response(catalog.update_supplier(current_state(), organization_id, body()))
+
+
+@bp.post("/suppliers/<organization_id>/corrupt")
+def corrupt_supplier(organization_id: str) -> Response:
+    """Serve the organization damaged, as ``/products/<id>/corrupt`` does."""
+    return json_response(catalog.corrupt(current_state(), "organization", organization_id, body()))
 
 
 @bp.post("/suppliers/<organization_id>/deactivate")

@@ -45,8 +45,19 @@ def person_json(store: Store, username: str) -> dict | None:
     }
 
 
+def with_corruption(rendered: dict, record: dict) -> dict:
+    """``rendered`` as a damaged database row would render it (``POST /_sandbox/{kind}/{id}/corrupt``)."""
+    damage = record.get("corrupt") or {}
+    fields = {key: value for key, value in rendered.items() if key not in damage.get("drop", [])}
+    return {**fields, **damage.get("set", {})}
+
+
 def product_json(product: dict) -> dict:
     """The BootStrap Product marshaller."""
+    return with_corruption(_product_fields(product), product)
+
+
+def _product_fields(product: dict) -> dict:
     return {
         "id": product["id"],
         "productCode": product["productCode"],
@@ -134,6 +145,10 @@ def report_facility_json(location: dict) -> dict:
 
 def organization_json(store: Store, organization: dict) -> dict:
     """``Organization.toJson()``: no address, no active flag."""
+    return with_corruption(_organization_fields(store, organization), organization)
+
+
+def _organization_fields(store: Store, organization: dict) -> dict:
     default_location = store.get("location", organization.get("defaultLocationId"))
     return {
         "id": organization["id"],

@@ -292,6 +292,33 @@ def test_walk_pages_reads_every_page_once_and_stops_after_the_last(start_openbox
     assert counts(sandbox)[PRODUCTS] == 3
 
 
+def test_a_row_the_client_cannot_read_is_set_aside_and_its_page_goes_on(start_openboxes_sandbox, make_openboxes_client):
+    sandbox = start_openboxes_sandbox(data="empty")
+    ids = [sandbox.control("POST", "/products", {"name": f"Product {n}"})["id"] for n in range(3)]
+    sandbox.control("POST", f"/products/{ids[1]}/corrupt", {"set": {"lastUpdated": "next Tuesday"}})
+    client = make_openboxes_client(sandbox)
+
+    page = client.products_page(limit=3, sort="name", order="asc")
+
+    assert [product["id"] for product in page.records] == [ids[0], ids[2]]
+    [rejected] = page.rejected
+    assert rejected.row["id"] == ids[1] and "next Tuesday" in rejected.reason
+    assert page.next_offset is None  # all three rows were sent: nothing is left to page
+    for product_id in (ids[0], ids[2]):
+        sandbox.control("POST", f"/products/{product_id}/corrupt", {"set": {"lastUpdated": "later"}})
+    with pytest.raises(OpenBoxesUnexpectedPayload, match="in a format the bridge does not understand"):
+        client.products_page(limit=3)  # nothing readable: the cause is not in one row
+
+
+def test_an_error_answer_keeps_what_openboxes_said_apart(start_openboxes_sandbox, make_openboxes_client):
+    sandbox = start_openboxes_sandbox(data="empty")
+    product = sandbox.control("POST", "/products", {"name": "Gauze"})
+    sandbox.control("POST", f"/products/{product['id']}/delete")
+    with pytest.raises(OpenBoxesNotFound) as caught:
+        make_openboxes_client(sandbox).product(product["id"])
+    assert caught.value.detail == f"Resource product with id {product['id']} could not be found"
+
+
 def test_page_next_offset_without_total_uses_the_page_size():
     assert Page([{}] * 3, offset=6, limit=3).next_offset == 9
     assert Page([{}] * 2, offset=6, limit=3).next_offset is None
