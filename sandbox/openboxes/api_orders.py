@@ -89,6 +89,8 @@ def list_purchase_orders() -> Response:
 def _missing_product(state: State, order: dict) -> Response | None:
     """Loading a line whose product row is gone: Hibernate's ObjectNotFoundException, which OpenBoxes maps to 404."""
     for line in order["items"]:
+        if line["productId"] is None:
+            continue  # a line without a product is rendered with "product": null, not loaded
         if catalog.is_deleted(state.store.get("product", line["productId"])):
             missing = f"org.pih.warehouse.product.Product#{line['productId']}"
             return ob_error(404, f"No row with the given identifier exists: [{missing}]")
