@@ -77,3 +77,9 @@ def test_with_suffix_fits(name, suffix, limit, expected_len):
 def test_clean_text_keeps_colons_and_cuts():
     assert clean_text("A: b\tc", 100) == "A: b c"
     assert clean_text("x" * 150, 100) == "x" * 100
+
+
+@pytest.mark.parametrize(("value", "expected"), [(12345, "12345"), (1.5, "1.5"), (True, "True"), ("a:b", "a - b")])
+def test_names_of_other_json_types_become_text(value, expected):
+    assert clean_name(value) == expected and fit_name(value, 100) == expected
+    assert clean_text(value, 100) == (expected if value != "a:b" else "a:b")
