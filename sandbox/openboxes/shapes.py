@@ -19,6 +19,13 @@ PAYMENT_TERMS = {
 }
 
 
+def rendered(record: dict, shape: dict) -> dict:
+    """``shape`` with the record's ``_render`` overrides: how the control API serves malformed fields
+    (wrong types, nulls, odd strings) without changing what the sandbox stores and computes with."""
+    overrides = record.get("_render")
+    return {**shape, **overrides} if overrides else shape
+
+
 def enum_object(enum_type: str, name: str) -> dict:
     """Grails' default EnumMarshaller rendering of a raw enum."""
     return {"enumType": enum_type, "name": name}
@@ -47,23 +54,26 @@ def person_json(store: Store, username: str) -> dict | None:
 
 def product_json(product: dict) -> dict:
     """The BootStrap Product marshaller."""
-    return {
-        "id": product["id"],
-        "productCode": product["productCode"],
-        "name": product["name"],
-        "description": product.get("description"),
-        "category": product.get("category"),
-        "unitOfMeasure": product.get("unitOfMeasure"),
-        "pricePerUnit": product.get("pricePerUnit"),
-        "dateCreated": iso_utc(product["dateCreated"]),
-        "lastUpdated": iso_utc(product["lastUpdated"]),
-        "updatedBy": product.get("updatedBy"),
-        "color": None,
-        "handlingIcons": [],
-        "lotAndExpiryControl": product.get("lotAndExpiryControl", False),
-        "active": product["active"],
-        "displayNames": {},
-    }
+    return rendered(
+        product,
+        {
+            "id": product["id"],
+            "productCode": product["productCode"],
+            "name": product["name"],
+            "description": product.get("description"),
+            "category": product.get("category"),
+            "unitOfMeasure": product.get("unitOfMeasure"),
+            "pricePerUnit": product.get("pricePerUnit"),
+            "dateCreated": iso_utc(product["dateCreated"]),
+            "lastUpdated": iso_utc(product["lastUpdated"]),
+            "updatedBy": product.get("updatedBy"),
+            "color": None,
+            "handlingIcons": [],
+            "lotAndExpiryControl": product.get("lotAndExpiryControl", False),
+            "active": product["active"],
+            "displayNames": {},
+        },
+    )
 
 
 def product_stub(product: dict) -> dict:
@@ -135,19 +145,22 @@ def report_facility_json(location: dict) -> dict:
 def organization_json(store: Store, organization: dict) -> dict:
     """``Organization.toJson()``: no address, no active flag."""
     default_location = store.get("location", organization.get("defaultLocationId"))
-    return {
-        "id": organization["id"],
-        "name": organization["name"],
-        "displayName": f"{organization['code']} - {organization['name']}",
-        "description": organization.get("description"),
-        "code": organization["code"],
-        "dateCreated": iso_utc(organization["dateCreated"]),
-        "lastUpdated": iso_utc(organization["lastUpdated"]),
-        "defaultLocation": location_base_json(store, default_location),
-        "partyType": {"id": "1", "name": "Organization", "code": "ORG", "partyTypeCode": "ORGANIZATION"},
-        "roles": [role_json(organization, role) for role in organization["roles"]],
-        "sequences": {},
-    }
+    return rendered(
+        organization,
+        {
+            "id": organization["id"],
+            "name": organization["name"],
+            "displayName": f"{organization['code']} - {organization['name']}",
+            "description": organization.get("description"),
+            "code": organization["code"],
+            "dateCreated": iso_utc(organization["dateCreated"]),
+            "lastUpdated": iso_utc(organization["lastUpdated"]),
+            "defaultLocation": location_base_json(store, default_location),
+            "partyType": {"id": "1", "name": "Organization", "code": "ORG", "partyTypeCode": "ORGANIZATION"},
+            "roles": [role_json(organization, role) for role in organization["roles"]],
+            "sequences": {},
+        },
+    )
 
 
 def role_json(organization: dict, role_type: str) -> dict:
