@@ -17,6 +17,7 @@ from portal.models import SyncActivity
 from portal.models.base import utcnow
 from portal.sync.entities import ActivityStatus
 from portal.sync.errors import SyncError
+from portal.sync.names import stored_text
 
 PENDING = (ActivityStatus.QUEUED, ActivityStatus.RETRYING)
 
@@ -58,9 +59,12 @@ def record_version(
     return row
 
 
+MESSAGE_MAX = 10_000  # reasons quote OpenBoxes names, which may be 600 characters long
+
+
 def _fit(text: str | None, limit: int = 255) -> str | None:
     """Display fields are capped (PostgreSQL enforces the column size; OpenBoxes names can be longer)."""
-    return None if text is None else str(text)[:limit]
+    return None if text is None else stored_text(text, limit)
 
 
 def _supersede_older(row: SyncActivity) -> None:
@@ -91,7 +95,7 @@ def mark_synced(row: SyncActivity, qbo_id: str, message: str | None = None) -> N
 
 def mark_skipped(row: SyncActivity, reason: str) -> None:
     row.status = ActivityStatus.SKIPPED
-    row.message = reason
+    row.message = stored_text(reason, MESSAGE_MAX)
     row.error_category = row.qbo_error_code = None
 
 
@@ -125,7 +129,7 @@ def mark_waiting_for_reconnect(row: SyncActivity, error: SyncError) -> None:
 def _note_error(row: SyncActivity, error: SyncError) -> None:
     row.error_category = error.category
     row.qbo_error_code = error.code
-    row.message = error.message
+    row.message = stored_text(error.message, MESSAGE_MAX)
     row.outcome_unknown = bool(getattr(error, "outcome_unknown", False)) or row.outcome_unknown
 
 

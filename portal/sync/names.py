@@ -34,6 +34,11 @@ def as_text(value: object) -> str:
     return "" if value is None else value if isinstance(value, str) else str(value)
 
 
+def stored_text(value: object, limit: int) -> str:
+    """A display value as the database can keep it: text, without NUL (PostgreSQL refuses it), ``limit`` long."""
+    return as_text(value).replace("\x00", "")[:limit]
+
+
 def clean_name(text: object) -> str:
     """Name without characters QuickBooks refuses in names (colon, tab, newline, other controls)."""
     text = as_text(text)

@@ -83,3 +83,10 @@ def test_clean_text_keeps_colons_and_cuts():
 def test_names_of_other_json_types_become_text(value, expected):
     assert clean_name(value) == expected and fit_name(value, 100) == expected
     assert clean_text(value, 100) == (expected if value != "a:b" else "a:b")
+
+
+def test_stored_text_drops_nul_and_fits():
+    from portal.sync.names import stored_text
+
+    assert stored_text("Gauze\x00Works", 100) == "GauzeWorks"
+    assert stored_text(800123, 3) == "800" and stored_text(None, 5) == ""
