@@ -27,12 +27,13 @@ from portal.sync.identity import adjustment_key, doc_number
 
 SYNCED, SKIPPED, FAILED = "synced", "skipped", "failed"
 UNKNOWN_PRODUCT = "ff80818199999999{:016x}"  # 32 hex digits, as OpenBoxes ids; never stored in the sandbox
-AWKWARD_NAMES = (
-    "Ünïcödé Ærzte — 東京医療 Поставщик 💊 {n}",
+AWKWARD_NAMES = (  # all within ISO-8859-1, which a US QuickBooks company takes
+    "Ünïcödé Ærzte & Señores «Çà» {n}",
     "{long}",
     "Acme:\tSurgical:\nSupplies {n}",
     "Gauze\x00Works\x00 {n}",
 )
+NON_LATIN_NAMES = ("東京医療 {n}", "Поставщик {n}", "Pills 💊 {n}")  # beyond ISO-8859-1: a US company refuses them
 LOCALE = "de"  # decimal comma: prices in getOrderItems read "1.234,5000"
 
 
@@ -204,6 +205,21 @@ class Fuzz:
 def supplier_awkward_name(fz: Fuzz) -> None:
     n = fz.number()
     fz.supplier(fz.awkward(fz.rng.choice(AWKWARD_NAMES), n), case="supplier_awkward_name")
+
+
+def first_non_latin(name: str) -> str:
+    return next(char for char in name if ord(char) > 0xFF)
+
+
+def supplier_non_latin_name(fz: Fuzz) -> None:
+    """Part 4: refused for its characters, with a reason naming them and the fix (rename it in OpenBoxes)."""
+    name = fz.rng.choice(NON_LATIN_NAMES).format(n=fz.number())
+    fz.supplier(name, case="supplier_non_latin_name", outcome=FAILED, mentions=(first_non_latin(name),), part=4)
+
+
+def product_non_latin_name(fz: Fuzz) -> None:
+    name = fz.rng.choice(NON_LATIN_NAMES).format(n=fz.number())
+    fz.product(name, case="product_non_latin_name", outcome=FAILED, mentions=(first_non_latin(name),), part=4)
 
 
 def supplier_name_wrong_type(fz: Fuzz) -> None:
@@ -414,6 +430,8 @@ def adjustment_huge_difference(fz: Fuzz) -> None:
 
 MALFORMATIONS = (
     supplier_awkward_name,
+    supplier_non_latin_name,
+    product_non_latin_name,
     supplier_name_wrong_type,
     supplier_name_null,
     product_awkward_name,
