@@ -17,6 +17,7 @@ from portal.models import SyncActivity
 from portal.models.base import utcnow
 from portal.sync.entities import ActivityStatus
 from portal.sync.errors import SyncError, describe_given_up
+from portal.sync.names import stored_text
 from portal.sync.snapshots import UNFETCHED_VERSION
 
 PENDING = (ActivityStatus.QUEUED, ActivityStatus.RETRYING)
@@ -141,9 +142,12 @@ def fill_unfetched(
     return True
 
 
+MESSAGE_MAX = 10_000  # reasons quote OpenBoxes names, which may be 600 characters long
+
+
 def _fit(text: str | None, limit: int = 255) -> str | None:
     """Display fields are capped (PostgreSQL enforces the column size; OpenBoxes names can be longer)."""
-    return None if text is None else str(text)[:limit]
+    return None if text is None else stored_text(text, limit)
 
 
 def _supersede_older(row: SyncActivity) -> None:
@@ -174,7 +178,7 @@ def mark_synced(row: SyncActivity, qbo_id: str, message: str | None = None) -> N
 
 def mark_skipped(row: SyncActivity, reason: str) -> None:
     row.status = ActivityStatus.SKIPPED
-    row.message = reason
+    row.message = stored_text(reason, MESSAGE_MAX)
     row.error_category = row.qbo_error_code = None
 
 
@@ -214,7 +218,7 @@ def mark_waiting_for_reconnect(row: SyncActivity, error: SyncError) -> None:
 def _note_error(row: SyncActivity, error: SyncError) -> None:
     row.error_category = error.category
     row.qbo_error_code = error.code
-    row.message = error.message
+    row.message = stored_text(error.message, MESSAGE_MAX)
     row.outcome_unknown = bool(getattr(error, "outcome_unknown", False)) or row.outcome_unknown
 
 

@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import EntityLink, ProductLink
+from portal.sync.names import stored_text
 
 
 def find_link(tenant_id: int, realm: str, entity: str, openboxes_id: str) -> EntityLink | None:
@@ -38,7 +39,7 @@ def save_product_link(tenant_id: int, realm: str, product: dict, item: dict, met
         link = ProductLink(tenant_id=tenant_id, realm_id=realm, openboxes_product_id=str(product["id"]))
         link.link_method = method
         db.session.add(link)
-    link.product_code = product.get("productCode")
-    link.product_name = (product.get("name") or "")[:1000]
+    link.product_code = stored_text(product.get("productCode"), 64) or None
+    link.product_name = stored_text(product.get("name"), 1000)
     link.qbo_item_id = str(item["Id"])
     link.qbo_item_name = item.get("Name")

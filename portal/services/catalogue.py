@@ -24,6 +24,7 @@ from portal.extensions import db
 from portal.models import OpenBoxesProduct, ProductLink, QuickBooksConnection, SyncActivity
 from portal.services.accounts import cached_list
 from portal.sync.errors import describe_record
+from portal.sync.names import stored_text
 from portal.sync.product_links import ItemIndex, link_state
 
 LOAD_PAGE_SIZE = 100
@@ -151,8 +152,8 @@ def _store(tenant_id: int, known: dict, record: dict) -> None:
     if row is None:
         row = known[product_id] = OpenBoxesProduct(tenant_id=tenant_id, openboxes_product_id=product_id)
         db.session.add(row)
-    row.product_code = (record.get("productCode") or "")[:64] or None
-    row.product_name = (record.get("name") or "")[:1000]
+    row.product_code = stored_text(record.get("productCode"), 64) or None
+    row.product_name = stored_text(record.get("name"), 1000)
     row.active = record.get("active") is not False
     row.record = record
 

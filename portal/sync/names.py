@@ -38,19 +38,30 @@ def utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-def clean_name(text: str | None) -> str:
+def as_text(value: object) -> str:
+    """A name or text field as a string: OpenBoxes data may hold a number (or another JSON type) where text belongs."""
+    return "" if value is None else value if isinstance(value, str) else str(value)
+
+
+def stored_text(value: object, limit: int) -> str:
+    """A display value as the database can keep it: text, without NUL (PostgreSQL refuses it), ``limit`` long."""
+    return as_text(value).replace("\x00", "")[:limit]
+
+
+def clean_name(text: object) -> str:
     """Name without characters QuickBooks refuses in names (colon, tab, newline, other controls)."""
-    value = SPACES.sub(" ", FORBIDDEN_CONTROL.sub(" ", text or "").replace(":", " - ")).strip()
+    text = as_text(text)
+    value = SPACES.sub(" ", FORBIDDEN_CONTROL.sub(" ", text).replace(":", " - ")).strip()
     # A colon at either end would leave a dangling dash ("Acme:" → "Acme").
-    return value.strip(" -") if ":" in (text or "") else value
+    return value.strip(" -") if ":" in text else value
 
 
-def clean_text(text: str | None, limit: int) -> str:
+def clean_text(text: object, limit: int) -> str:
     """Free text (CompanyName, Description): whitespace collapsed, cut to ``limit`` units."""
-    return _cut(SPACES.sub(" ", FORBIDDEN_CONTROL.sub(" ", text or "")).strip(), limit)
+    return _cut(SPACES.sub(" ", FORBIDDEN_CONTROL.sub(" ", as_text(text))).strip(), limit)
 
 
-def fit_name(text: str | None, limit: int) -> str:
+def fit_name(text: object, limit: int) -> str:
     """``clean_name`` within ``limit`` UTF-16 units, shortened with a hash tag when too long."""
     name = clean_name(text)
     if utf16_len(name) <= limit:

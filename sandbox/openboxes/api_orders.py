@@ -18,7 +18,7 @@ from sandbox.openboxes.http import (
     text_response,
 )
 from sandbox.openboxes.listing import int_param, paginate, sort_rows
-from sandbox.openboxes.shapes import enum_object, location_json, product_json
+from sandbox.openboxes.shapes import enum_object, location_json, product_json, rendered
 from sandbox.openboxes.state import State
 
 bp = Blueprint("ob_orders", __name__)
@@ -108,16 +108,19 @@ def order_json(state: State, order: dict) -> dict:
         }
         for line in order["items"]
     ]
-    return {
-        "id": order["id"],
-        "orderNumber": order["orderNumber"],
-        "name": order["name"],
-        "status": enum_object(ORDER_STATUS, order["status"]),
-        "origin": location_json(state.store, state.store.get("location", order["originId"])),
-        "destination": location_json(state.store, state.store.get("location", order["destinationId"])),
-        "paymentMethodType": None,
-        "orderItems": items,
-    }
+    return rendered(
+        order,
+        {
+            "id": order["id"],
+            "orderNumber": order["orderNumber"],
+            "name": order["name"],
+            "status": enum_object(ORDER_STATUS, order["status"]),
+            "origin": location_json(state.store, state.store.get("location", order["originId"])),
+            "destination": location_json(state.store, state.store.get("location", order["destinationId"])),
+            "paymentMethodType": None,
+            "orderItems": items,
+        },
+    )
 
 
 @bp.get("/openboxes/api/purchaseOrders/<order_id>")
@@ -147,32 +150,35 @@ def order_item_json(state: State, order: dict, line: dict, index: int, locale: s
     """One element of getOrderItems: prices as locale-formatted strings without a currency symbol."""
     product = state.store.get("product", line["productId"]) if line["productId"] else None
     unit_price = None if line["unitPrice"] is None else decimal(line["unitPrice"])
-    return {
-        "id": line["id"],
-        "product": product_json(product) if product else None,
-        "quantity": line["quantity"],
-        "quantityUom": line["quantityUom"],
-        "quantityPerUom": line["quantityPerUom"],
-        "unitOfMeasure": f"{line['quantityUom']}/{line['quantityPerUom']}",
-        "totalQuantity": line["quantity"] * line["quantityPerUom"],
-        "productPackage": None,
-        "currencyCode": order["currencyCode"],
-        "unitPrice": None if unit_price is None else locale_number(unit_price, locale, 4),
-        "totalPrice": None if unit_price is None else locale_number(unit_price * line["quantity"], locale, 2),
-        "estimatedReadyDate": None,
-        "actualReadyDate": None,
-        "productSupplier": None,
-        "recipient": None,
-        "isOrderPending": order["status"] == "PENDING",
-        "dateCreated": iso_utc(line["dateCreated"]),
-        "canEdit": order["status"] == "PENDING",
-        "manufacturerName": None,
-        "text": f"{product['productCode'] or ''} {product['name']}".strip() if product else "",
-        "orderItemStatusCode": line["status"],
-        "hasShipmentAssociated": line["quantityReceived"] > 0,
-        "budgetCode": None,
-        "orderIndex": index,
-    }
+    return rendered(
+        line,
+        {
+            "id": line["id"],
+            "product": product_json(product) if product else None,
+            "quantity": line["quantity"],
+            "quantityUom": line["quantityUom"],
+            "quantityPerUom": line["quantityPerUom"],
+            "unitOfMeasure": f"{line['quantityUom']}/{line['quantityPerUom']}",
+            "totalQuantity": line["quantity"] * line["quantityPerUom"],
+            "productPackage": None,
+            "currencyCode": order["currencyCode"],
+            "unitPrice": None if unit_price is None else locale_number(unit_price, locale, 4),
+            "totalPrice": None if unit_price is None else locale_number(unit_price * line["quantity"], locale, 2),
+            "estimatedReadyDate": None,
+            "actualReadyDate": None,
+            "productSupplier": None,
+            "recipient": None,
+            "isOrderPending": order["status"] == "PENDING",
+            "dateCreated": iso_utc(line["dateCreated"]),
+            "canEdit": order["status"] == "PENDING",
+            "manufacturerName": None,
+            "text": f"{product['productCode'] or ''} {product['name']}".strip() if product else "",
+            "orderItemStatusCode": line["status"],
+            "hasShipmentAssociated": line["quantityReceived"] > 0,
+            "budgetCode": None,
+            "orderIndex": index,
+        },
+    )
 
 
 @bp.route("/openboxes/order/getOrderItems/<order_id>", methods=["GET", "POST"])

@@ -9,7 +9,7 @@ from sandbox.openboxes.formats import iso_utc, parse_bound_date
 from sandbox.openboxes.http import json_response, ob_error
 from sandbox.openboxes.listing import int_param, paginate
 from sandbox.openboxes.movements import ADJUSTMENT_TYPE
-from sandbox.openboxes.shapes import person_json, product_stub, report_facility_json
+from sandbox.openboxes.shapes import person_json, product_stub, rendered, report_facility_json
 from sandbox.openboxes.state import State
 
 bp = Blueprint("ob_report", __name__)
@@ -44,20 +44,23 @@ def _report_params(state: State) -> tuple[str, int, int] | Response:
 def report_row(state: State, transaction: dict, entry: dict) -> dict:
     """One (transaction, product) row: signed quantityDifference, and no transaction id."""
     difference = entry["quantityDifference"]
-    return {
-        "transaction": {"transactionNumber": transaction["transactionNumber"]},
-        "product": product_stub(state.store.get("product", entry["productId"])),
-        "facility": report_facility_json(state.store.get("location", transaction["facilityId"])),
-        "quantityBefore": entry["quantityBefore"],
-        "quantityAfter": entry["quantityAfter"],
-        "quantityDifference": difference,
-        "dateRecorded": iso_utc(transaction["transactionDate"]),
-        "recordedBy": {"name": (person_json(state.store, transaction["recordedBy"]) or {}).get("name")},
-        "rootCauses": None,
-        "comments": [transaction["comment"]] if transaction["comment"] else [],
-        "varianceTypeCode": "LESS" if difference < 0 else "MORE" if difference > 0 else "EQUAL",
-        "transactionAction": transaction["action"],
-    }
+    return rendered(
+        entry,
+        {
+            "transaction": {"transactionNumber": transaction["transactionNumber"]},
+            "product": product_stub(state.store.get("product", entry["productId"])),
+            "facility": report_facility_json(state.store.get("location", transaction["facilityId"])),
+            "quantityBefore": entry["quantityBefore"],
+            "quantityAfter": entry["quantityAfter"],
+            "quantityDifference": difference,
+            "dateRecorded": iso_utc(transaction["transactionDate"]),
+            "recordedBy": {"name": (person_json(state.store, transaction["recordedBy"]) or {}).get("name")},
+            "rootCauses": None,
+            "comments": [transaction["comment"]] if transaction["comment"] else [],
+            "varianceTypeCode": "LESS" if difference < 0 else "MORE" if difference > 0 else "EQUAL",
+            "transactionAction": transaction["action"],
+        },
+    )
 
 
 @bp.get("/openboxes/api/reports/inventory-transactions-summary")

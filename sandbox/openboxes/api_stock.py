@@ -9,7 +9,7 @@ from sandbox.openboxes.formats import iso_utc, local_date, local_datetime, parse
 from sandbox.openboxes.http import json_response, ob_error, server_error
 from sandbox.openboxes.listing import int_param, paginate, sort_rows
 from sandbox.openboxes.movements import find_movement
-from sandbox.openboxes.shapes import enum_object, location_base_json, person_json, product_stub
+from sandbox.openboxes.shapes import enum_object, location_base_json, person_json, product_stub, rendered
 from sandbox.openboxes.state import State
 
 bp = Blueprint("ob_stock", __name__)
@@ -175,32 +175,35 @@ def stock_movement_json(state: State, requisition: dict) -> dict:
     shipment_ref = (
         {"id": shipment["id"], "shipmentNumber": shipment["shipmentNumber"], "status": status} if shipment else None
     )
-    return {
-        **list_item_json(state, requisition),
-        "statusCode": requisition["status"],
-        "dateShipped": local_datetime((shipment or {}).get("expectedShippingDate"), state.tz),
-        "expectedDeliveryDate": local_date((shipment or {}).get("expectedDeliveryDate"), state.tz),
-        "lastUpdated": iso_utc(requisition["lastUpdated"]),
-        "shipmentStatus": status,
-        "trackingNumber": None,
-        "driverName": None,
-        "comments": None,
-        "lineItems": [_line_item_json(state, line, shipment) for line in requisition["items"]],
-        "associations": {
-            "requisition": {
-                "id": requisition["id"],
-                "requestNumber": requisition["requestNumber"],
-                "status": requisition["status"],
+    return rendered(
+        requisition,
+        {
+            **list_item_json(state, requisition),
+            "statusCode": requisition["status"],
+            "dateShipped": local_datetime((shipment or {}).get("expectedShippingDate"), state.tz),
+            "expectedDeliveryDate": local_date((shipment or {}).get("expectedDeliveryDate"), state.tz),
+            "lastUpdated": iso_utc(requisition["lastUpdated"]),
+            "shipmentStatus": status,
+            "trackingNumber": None,
+            "driverName": None,
+            "comments": None,
+            "lineItems": [_line_item_json(state, line, shipment) for line in requisition["items"]],
+            "associations": {
+                "requisition": {
+                    "id": requisition["id"],
+                    "requestNumber": requisition["requestNumber"],
+                    "status": requisition["status"],
+                },
+                "shipment": shipment_ref,
+                "shipments": [shipment_ref] if shipment_ref else [],
+                "documents": [],
             },
-            "shipment": shipment_ref,
-            "shipments": [shipment_ref] if shipment_ref else [],
-            "documents": [],
+            "isShipped": status in ("SHIPPED", "PARTIALLY_RECEIVED", "RECEIVED"),
+            "isReceived": status == "RECEIVED",
+            "isPartiallyReceived": status == "PARTIALLY_RECEIVED",
+            "isFromOrder": False,
         },
-        "isShipped": status in ("SHIPPED", "PARTIALLY_RECEIVED", "RECEIVED"),
-        "isReceived": status == "RECEIVED",
-        "isPartiallyReceived": status == "PARTIALLY_RECEIVED",
-        "isFromOrder": False,
-    }
+    )
 
 
 @bp.get("/openboxes/api/stockMovements/<movement_id>")
@@ -225,14 +228,17 @@ def _shipment_item_json(state: State, shipment: dict, item: dict) -> dict:
         "lotNumber": item["lotNumber"],
         "expirationDate": item["expirationDate"],
     }
-    return {
-        "id": item["id"],
-        "inventoryItem": inventory_item,
-        "quantity": item["quantity"],
-        "recipient": None,
-        "shipment": {"id": shipment["id"], "name": shipment["name"]},
-        "container": None,
-    }
+    return rendered(
+        item,
+        {
+            "id": item["id"],
+            "inventoryItem": inventory_item,
+            "quantity": item["quantity"],
+            "recipient": None,
+            "shipment": {"id": shipment["id"], "name": shipment["name"]},
+            "container": None,
+        },
+    )
 
 
 def shipment_json(state: State, shipment: dict) -> dict:

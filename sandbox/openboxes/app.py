@@ -84,6 +84,13 @@ def _register_errors(app: Flask) -> None:
     def not_allowed(error: HTTPException) -> Response:
         return ob_error(405, "Method not allowed")
 
+    @app.errorhandler(Exception)
+    def crashed(error: Exception) -> Response:
+        # Grails answers an uncaught exception (a line whose product was deleted…) with a 500 naming its class.
+        if isinstance(error, HTTPException):
+            return error
+        return server_error("java.lang.NullPointerException", f"{type(error).__name__}: {error}")
+
     @app.errorhandler(UnknownSortProperty)
     def bad_sort(error: UnknownSortProperty) -> Response:
         return server_error("org.hibernate.QueryException", f"could not resolve property: {error}")

@@ -341,3 +341,32 @@ def receive_stock_movement(movement_id: str) -> Response:
 def record_adjustment() -> Response:
     """``{"lines": [{"productId", "quantityDifference"|"quantity"}], "transactionDate"?, "comment"?}``."""
     return json_response({"transactions": movements.record_adjustment(current_state(), body())}, 201)
+
+
+LINE_LISTS = {"order": "items", "requisition": "items", "shipment": "items", "transaction": "entries"}
+
+
+@bp.patch("/records/<kind>/<record_id>")
+def patch_record(kind: str, record_id: str) -> Response:
+    """Raw changes, unchecked: ``{"set": {field: value}, "render": {field: value}, "lines": {"0": {"set", "render"}}}``.
+
+    ``set`` changes stored fields (what the sandbox computes with); ``render`` overrides fields of the JSON the
+    OpenBoxes routes answer for this record (or line), for malformed data: wrong types, nulls, odd strings.
+    """
+    state = current_state()
+    record = catalog.require(state, kind, record_id)
+    data = body()
+    _patch(record, data)
+    lines = record.get(LINE_LISTS.get(kind, ""), [])
+    for index, change in (data.get("lines") or {}).items():
+        _patch(lines[int(index)], change)
+    state.store.put(kind, record)
+    if kind == "order":
+        orders.schedule_refresh(state, record_id)
+    return json_response(record)
+
+
+def _patch(record: dict, change: dict) -> None:
+    record.update(change.get("set") or {})
+    if change.get("render"):
+        record["_render"] = {**record.get("_render", {}), **change["render"]}

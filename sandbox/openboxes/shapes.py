@@ -19,6 +19,13 @@ PAYMENT_TERMS = {
 }
 
 
+def rendered(record: dict, shape: dict) -> dict:
+    """``shape`` with the record's ``_render`` overrides: how the control API serves malformed fields
+    (wrong types, nulls, odd strings) without changing what the sandbox stores and computes with."""
+    overrides = record.get("_render")
+    return {**shape, **overrides} if overrides else shape
+
+
 def enum_object(enum_type: str, name: str) -> dict:
     """Grails' default EnumMarshaller rendering of a raw enum."""
     return {"enumType": enum_type, "name": name}
@@ -54,7 +61,7 @@ def with_corruption(rendered: dict, record: dict) -> dict:
 
 def product_json(product: dict) -> dict:
     """The BootStrap Product marshaller."""
-    return with_corruption(_product_fields(product), product)
+    return with_corruption(rendered(product, _product_fields(product)), product)
 
 
 def _product_fields(product: dict) -> dict:
@@ -150,19 +157,22 @@ def organization_json(store: Store, organization: dict) -> dict:
 
 def _organization_fields(store: Store, organization: dict) -> dict:
     default_location = store.get("location", organization.get("defaultLocationId"))
-    return {
-        "id": organization["id"],
-        "name": organization["name"],
-        "displayName": f"{organization['code']} - {organization['name']}",
-        "description": organization.get("description"),
-        "code": organization["code"],
-        "dateCreated": iso_utc(organization["dateCreated"]),
-        "lastUpdated": iso_utc(organization["lastUpdated"]),
-        "defaultLocation": location_base_json(store, default_location),
-        "partyType": {"id": "1", "name": "Organization", "code": "ORG", "partyTypeCode": "ORGANIZATION"},
-        "roles": [role_json(organization, role) for role in organization["roles"]],
-        "sequences": {},
-    }
+    return rendered(
+        organization,
+        {
+            "id": organization["id"],
+            "name": organization["name"],
+            "displayName": f"{organization['code']} - {organization['name']}",
+            "description": organization.get("description"),
+            "code": organization["code"],
+            "dateCreated": iso_utc(organization["dateCreated"]),
+            "lastUpdated": iso_utc(organization["lastUpdated"]),
+            "defaultLocation": location_base_json(store, default_location),
+            "partyType": {"id": "1", "name": "Organization", "code": "ORG", "partyTypeCode": "ORGANIZATION"},
+            "roles": [role_json(organization, role) for role in organization["roles"]],
+            "sequences": {},
+        },
+    )
 
 
 def role_json(organization: dict, role_type: str) -> dict:

@@ -36,6 +36,8 @@ FORBIDDEN = (":", "\t", "\n")
         ("O'Brien & Sons Medical", "O'Brien & Sons Medical"),
         (SUPPLIER_NAME_OVER_100, SUPPLIER_NAME_OVER_100),
         (SUPPLIER_NAME_OVER_500, None),  # shortened with a hash tag
+        (900123, "900123"),  # a number where OpenBoxes should send text
+        ("Gauze\x00Works\x00 7", "Gauze Works 7"),
     ],
 )
 def test_supplier_to_vendor_names(name, display):
@@ -154,6 +156,7 @@ def test_product_to_item_type_by_plan(plan, item_type, accounts):
         ({"name": "Ω-3 fish oil capsules 🐟"}, "Ω-3 fish oil capsules 🐟", "AB12", 0.12),
         ({"name": "アスピリン錠 100mg"}, "アスピリン錠 100mg", "AB12", 0.12),
         ({"name": None}, "AB12", "AB12", 0.12),
+        ({"name": 700123, "productCode": 800123}, "700123", "800123", 0.12),  # numbers where text belongs
         ({"name": PRODUCT_NAME_OVER_100}, None, "AB12", 0.12),
         ({"name": PRODUCT_NAME_OVER_500}, None, "AB12", 0.12),
     ],

@@ -131,3 +131,16 @@ def test_names_are_found_at_any_depth_of_a_snapshot():
     snapshot = {"order": {"origin": {"name": "Ωmega", "organization": {"name": "Ωmega Ltd"}}, "status": "PLACED"},
                 "products": {"p1": {"name": "Gauze", "description": "Ω"}}}  # fmt: skip
     assert list(names_in(snapshot)) == ["Ωmega", "Ωmega Ltd", "Gauze"]
+
+
+@pytest.mark.parametrize(("value", "expected"), [(12345, "12345"), (1.5, "1.5"), (True, "True"), ("a:b", "a - b")])
+def test_names_of_other_json_types_become_text(value, expected):
+    assert clean_name(value) == expected and fit_name(value, 100) == expected
+    assert clean_text(value, 100) == (expected if value != "a:b" else "a:b")
+
+
+def test_stored_text_drops_nul_and_fits():
+    from portal.sync.names import stored_text
+
+    assert stored_text("Gauze\x00Works", 100) == "GauzeWorks"
+    assert stored_text(800123, 3) == "800" and stored_text(None, 5) == ""

@@ -179,3 +179,30 @@ def test_module_entry_point_serves_the_demo_data_set():
         process.terminate()
         process.wait(timeout=10)
         process.stdout.close()
+
+
+def test_raw_record_patch_renders_malformed_fields_and_keeps_the_shape(sandbox, ob):
+    product_id = sandbox.control("GET", "/records/product").json()["records"][0]["id"]
+    change = {"render": {"name": 12345, "pricePerUnit": "1.234,50"}, "set": {"description": "set raw"}}
+    assert sandbox.control("PATCH", f"/records/product/{product_id}", change).status_code == 200
+
+    product = ob.get(sandbox.api(f"/products/{product_id}")).json()["data"]
+    assert (product["name"], product["pricePerUnit"], product["description"]) == (12345, "1.234,50", "set raw")
+    assert {"productCode", "lastUpdated", "active"} <= set(product)  # every other field as OpenBoxes sends it
+    assert sandbox.record("product", product_id)["name"] != 12345  # the stored name (sorting, search) is kept
+
+
+def test_raw_line_patch_and_a_line_whose_product_is_gone(sandbox, ob):
+    supplier = sandbox.hard_case("supplier_unicode_names")[0]
+    products = [p["id"] for p in sandbox.control("GET", "/records/product").json()["records"][40:42]]
+    lines = [{"productId": pid, "quantity": 2, "unitPrice": "3.50"} for pid in products]
+    order = sandbox.control("POST", "/purchase-orders", {"supplierId": supplier, "lines": lines}).json()
+    path = f"/records/order/{order['id']}"
+
+    sandbox.control("PATCH", path, {"lines": {"1": {"render": {"quantity": -5, "unitPrice": None}}}})
+    items = ob.get(f"{sandbox.url}/openboxes/order/getOrderItems/{order['id']}").json()
+    assert [(item["quantity"], item["unitPrice"]) for item in items] == [(2, "3.50"), (-5, None)]
+
+    sandbox.control("PATCH", path, {"lines": {"0": {"set": {"productId": "ff80818199999999000000000000dead"}}}})
+    answer = ob.get(sandbox.api(f"/purchaseOrders/{order['id']}"))
+    assert answer.status_code == 500 and answer.json()["cause"] == "java.lang.NullPointerException"
