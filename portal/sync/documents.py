@@ -390,7 +390,7 @@ def shipment_to_qbo(
     status = enum_name(shipment.get("status") or movement.get("currentStatus"))
     if status not in SHIPPED_STATUSES:
         raise SkipRecord(f"{what} is not shipped yet (status {status})")
-    lines = [_sales_line(what, product, qty, prices, refs) for product, qty in _shipped_quantities(shipment)]
+    lines = [_sales_line(what, product, qty, prices, refs) for product, qty in _shipped_quantities(what, shipment)]
     if not lines:
         raise SkipRecord(f"{what} shipped no quantity")
     destination = movement.get("destination") or {}
@@ -409,14 +409,20 @@ def shipment_to_qbo(
     return Mapped(refs.shipment_target, payload, {"DocNumber": payload["DocNumber"]}, total)
 
 
-def _shipped_quantities(shipment: Mapping) -> list[tuple[Mapping, Decimal]]:
-    """Shipped quantity per product (lots of one product are summed), zero quantities dropped."""
+def _shipped_quantities(what: str, shipment: Mapping) -> list[tuple[Mapping, Decimal]]:
+    """Shipped quantity per product (lots of one product are summed), zero quantities dropped.
+
+    Raises:
+        Permanent: A shipped quantity that is not a number, or negative, naming the product.
+    """
     totals: dict[str, tuple[Mapping, Decimal]] = {}
     for entry in shipment.get("shipmentItems") or []:
         product = (entry.get("inventoryItem") or {}).get("product") or entry.get("product") or {}
         key = str(product.get("id"))
-        previous = totals.get(key, (product, Decimal(0)))[1]
-        totals[key] = (product, previous + (to_decimal(entry.get("quantity")) or Decimal(0)))
+        where = f"the line of {describe_record('product', product.get('productCode'), product.get('name'))}"
+        value = entry.get("quantity")
+        quantity = Decimal(0) if value is None else _line_number(what, where, value, "quantity")
+        totals[key] = (product, totals.get(key, (product, Decimal(0)))[1] + quantity)
     return [(product, qty) for product, qty in totals.values() if qty != 0]
 
 
@@ -474,7 +480,7 @@ def adjustment_to_journal_entry(row: Mapping, price_per_unit: object, refs: Refs
     product = row.get("product") or {}
     name = describe_record("Product", product.get("productCode"), product.get("name"))
     what = f"Adjustment {number} for {name}"
-    delta = to_decimal(row.get("quantityDifference")) or Decimal(0)
+    delta = _quantity_difference(what, row.get("quantityDifference"))
     if delta == 0:
         raise SkipRecord(f"{what} changes no quantity (difference 0)")
     price = _product_price(f"adjustment {number}", product, price_per_unit)
@@ -494,6 +500,16 @@ def adjustment_to_journal_entry(row: Mapping, price_per_unit: object, refs: Refs
     }
     payload.update(_currency_fields(what, refs.home_currency, None, refs))
     return Mapped("JournalEntry", payload, {"DocNumber": payload["DocNumber"]}, amount)
+
+
+def _quantity_difference(what: str, value: object) -> Decimal:
+    """The adjustment's signed quantity change (a loss is negative); Permanent when it is not a number."""
+    try:
+        return to_decimal(value) or Decimal(0)
+    except ValueError:
+        raise books_cannot_take(
+            what, f"has an unreadable quantity difference ({value!r})", "correct the adjustment's quantity"
+        ) from None
 
 
 def _journal_lines(delta: Decimal, amount: Decimal, description: str, refs: Refs) -> list[dict]:

@@ -238,6 +238,25 @@ def test_shipment_nothing_shipped_is_skipped():
         shipment_to_qbo(movement(), shipment(shipmentItems=[shipment_item(quantity=0)]), {PRODUCT_ID: 1}, refs())
 
 
+@pytest.mark.parametrize(
+    ("quantity", "problem"),
+    [
+        ("minus drei", "an unreadable quantity ('minus drei')"),
+        (-2, "a negative quantity (-2)"),
+        ("1e999999", "an unreadable"),
+    ],
+)
+def test_shipment_quantity_the_books_cannot_take_fails_naming_the_product(quantity, problem):
+    with pytest.raises(Permanent, match=r"the line of product AB12 'Ibuprofen' has ") as refused:
+        shipment_to_qbo(movement(), shipment(shipmentItems=[shipment_item(quantity=quantity)]), {PRODUCT_ID: 1}, refs())
+    assert problem in refused.value.message and refused.value.message.endswith("in OpenBoxes, then retry")
+
+
+def test_adjustment_with_an_unreadable_quantity_difference_fails_naming_it():
+    with pytest.raises(Permanent, match=r"has an unreadable quantity difference \('ein paar'\)"):
+        adjustment_to_journal_entry(adjustment_row(quantityDifference="ein paar"), 2, refs())
+
+
 def test_shipment_product_without_price_fails_with_fix():
     with pytest.raises(Permanent, match="Product AB12 'Ibuprofen' has no price per unit in OpenBoxes"):
         shipment_to_qbo(movement(), shipment(), {PRODUCT_ID: None}, refs())
