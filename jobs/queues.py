@@ -36,6 +36,7 @@ from portal.redis_conn import get_redis
 QUEUE_NAMES = ("high", "default", "low")
 HOUR = 3600
 DAY = 24 * HOUR
+KEY_LOOKUP_CHUNK = 5000
 REALM_KEY_PREFIX = "push-"  # RQ rate-limit keys of push jobs: push-realm-<realm> or push-tenant-<id>
 
 
@@ -138,17 +139,16 @@ def enqueue_pushes(activity_ids: Iterable[int], reason: PushReason | str) -> Non
 
 def fairness_keys(activity_ids: list[int]) -> dict[int, str]:
     """The rate-limit key of each row's push: its QuickBooks realm (or its tenant before one is connected)."""
-    if not activity_ids:
-        return {}
-    query = (
-        select(SyncActivity.id, SyncActivity.tenant_id, QuickBooksConnection.realm_id)
-        .outerjoin(QuickBooksConnection, QuickBooksConnection.tenant_id == SyncActivity.tenant_id)
-        .where(SyncActivity.id.in_(activity_ids))
-    )
-    return {
-        row_id: f"{REALM_KEY_PREFIX}realm-{realm}" if realm else f"{REALM_KEY_PREFIX}tenant-{tenant_id}"
-        for row_id, tenant_id, realm in db.session.execute(query)
-    }
+    keys = {}
+    for start in range(0, len(activity_ids), KEY_LOOKUP_CHUNK):  # SQLite caps the parameters of one query
+        query = (
+            select(SyncActivity.id, SyncActivity.tenant_id, QuickBooksConnection.realm_id)
+            .outerjoin(QuickBooksConnection, QuickBooksConnection.tenant_id == SyncActivity.tenant_id)
+            .where(SyncActivity.id.in_(activity_ids[start : start + KEY_LOOKUP_CHUNK]))
+        )
+        for row_id, tenant_id, realm in db.session.execute(query):
+            keys[row_id] = f"{REALM_KEY_PREFIX}realm-{realm}" if realm else f"{REALM_KEY_PREFIX}tenant-{tenant_id}"
+    return keys
 
 
 def _enqueue_push_job(activity_id: int, job_id: str, key: str | None, meta: dict, delay: float | None = None):
