@@ -77,6 +77,7 @@ def _stop(workers: list[subprocess.Popen]) -> None:
             worker.wait(timeout=10)
 
 
+@pytest.mark.slow  # real worker processes, 180 records: about 15 s
 def test_a_small_tenant_is_synced_while_a_big_import_is_still_running(
     qbo_app, qb, ob, two_more_openboxes, db, redis, tmp_path
 ):
