@@ -63,7 +63,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--redis-db", type=int, help="Redis database to use and flush (default: an empty one)")
     parser.add_argument("--seed", type=int, default=4, help="seed for the data mix")
     parser.add_argument("--keep-logs", action="store_true", help="keep the process logs directory")
+    parser.add_argument(
+        "--sizes",
+        help="records per realm, e.g. 1400,200,200 (the backlog-fairness scenario): replaces --records and "
+        "--realms; the first realm is polled first and the others once its pushes are queued",
+    )
+    parser.add_argument("--fork", action="store_true", help="workers fork a work horse per job (jobs.worker --fork)")
     args = parser.parse_args(argv)
+    args.sizes = [int(n) for n in args.sizes.split(",")] if args.sizes else None
+    if args.sizes:
+        args.realms, args.records = len(args.sizes), max(args.sizes)
     if min(args.records, args.realms, args.workers) < 1 or args.scale <= 0 or args.max_lines < 1:
         parser.error("--records, --realms, --workers and --max-lines must be ≥ 1, --scale > 0")
     return args
@@ -288,6 +297,7 @@ def make_app_env(args, db_url: str, redis_url: str, qbo: str, scratch: Path) -> 
         # work horse does not compile the job modules from source when PYTHONDONTWRITEBYTECODE is set.
         "PYTHONDONTWRITEBYTECODE": "",
         "PYTHONPYCACHEPREFIX": str(scratch / "pycache"),
+        "BENCH_SQL_COUNTS": str(scratch / "sql-counts"),
     }
 
 
@@ -300,6 +310,8 @@ class Realm:
     realm: str
     ob_url: str
     tenant_id: int = 0
+    records: int = 0
+    enqueued_at: datetime | None = None
     created: Counter = field(default_factory=Counter)
     names: dict = field(default_factory=dict)
 
@@ -462,6 +474,7 @@ def activity_facts(tenant_id: int) -> dict:
         "failures": Counter(f"{r.entity_type}: {r.message}" for r in rows if r.status == "sync_failed"),
         "attempts_over_1": sum(1 for r in rows if r.attempts > 1),
         "first_final": final_times[0] if final_times else None,
+        "first_synced": min((r.updated_at for r in rows if r.status == "synced"), default=None),
         "last_change": max((r.updated_at for r in rows), default=None),
         "poll_seconds": poll,
     }
@@ -486,7 +499,7 @@ def seconds_of(usage) -> float:
     return usage.ru_utime + usage.ru_stime if usage is not None else 0.0
 
 
-def print_header(args, mix: Mix, database: Database, redis_url: str, qbo: str, realms: list[Realm]) -> None:
+def print_header(args, database: Database, redis_url: str, qbo: str, realms: list[Realm]) -> None:
     window = QBO_MINUTE / args.scale
     print(
         f"sync benchmark — {datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC, {os.cpu_count()} CPU(s), "
@@ -502,11 +515,17 @@ def print_header(args, mix: Mix, database: Database, redis_url: str, qbo: str, r
         f"app limits: QBO_RATE_BUDGET={our_budget(args)} QBO_RATE_WINDOW_SECONDS={window:g} "
         f"QBO_MAX_CONCURRENCY={QBO_CONCURRENCY}; SYNC_RETRY_DELAYS={env_delays(args.scale)} s"
     )
-    print(
-        f"{args.realms} realm(s) × {mix.total} records = {mix.suppliers} suppliers + {mix.products} products + "
-        f"{mix.orders} approved POs (1–{args.max_lines} lines each)"
-    )
-    print(f"workers:  {args.workers} × `python -m jobs.worker` (bytecode cached under the bench's scratch directory)")
+    for realm in realms if args.sizes else realms[:1]:
+        mix = split_mix(realm.records, args.mix)
+        print(
+            f"{'realm ' + str(realm.index) if args.sizes else str(args.realms) + ' realm(s)'} × {mix.total} records "
+            f"= {mix.suppliers} suppliers + {mix.products} products + {mix.orders} approved POs "
+            f"(1–{args.max_lines} lines)"
+        )
+    if args.sizes:
+        print("polls: realm 1 first; the others once realm 1's poll has finished (its pushes queued)")
+    kind = "--fork: a forked work horse per job" if args.fork else "no fork: jobs run in the worker process"
+    print(f"workers:  {args.workers} × `python -m jobs.worker` ({kind}; bytecode cached in the scratch directory)")
     for realm in realms:
         print(
             f"  realm {realm.realm} ← tenant {realm.tenant_id}, OpenBoxes sandbox {realm.ob_url}, "
@@ -528,6 +547,8 @@ def report_realm(args, realm: Realm, qbo_counters: dict, dups: dict, facts: dict
     )
     print(f"  records synced:  {synced} of {sum(realm.created[k] for k in ENTITIES)} created")
     print(f"  poll:            {facts['poll_seconds']:.1f} s (SyncRun started → finished)")
+    first = (facts["first_synced"] - realm.enqueued_at).total_seconds() if facts["first_synced"] else float("nan")
+    print(f"  first row:       {first:.1f} s after this realm's poll was enqueued (time to first synced row)")
     print(
         f"  wall time:       {wall:.1f} s = {wall / window:.2f} QuickBooks minutes (poll enqueued → last row final); "
         f"this realm's own push span {span:.1f} s (first row final → last)"
@@ -591,11 +612,22 @@ def report_cpu(workers: list[Child], synced: int) -> None:
         )
 
 
+def report_sql(env: dict, synced: int, fork: bool) -> None:
+    """SQL statements and commits per record, counted in the worker processes (bench.counting_worker)."""
+    from bench.counting_worker import read_counts
+
+    counts = read_counts(Path(env["BENCH_SQL_COUNTS"]))
+    if fork:
+        print("\nSQL per record: not counted with --fork (each work horse's counts end with it)")
+    elif synced:
+        shown = ", ".join(f"{name} {n / synced:.1f}" for name, n in sorted(counts.items()))
+        print(f"\nSQL per record synced (all jobs, polls included): {shown}")
+
+
 # --- main ------------------------------------------------------------------------------------------------
 
 
 def run(args, procs: Processes, scratch: Path, cleanups: list) -> int:
-    mix = split_mix(args.records, args.mix)
     window = QBO_MINUTE / args.scale
     database = Database(args.database, scratch)
     cleanups.append(database.drop)
@@ -622,7 +654,8 @@ def run(args, procs: Processes, scratch: Path, cleanups: list) -> int:
         ob = start_sandbox(procs, f"ob-sandbox-{index}", "sandbox.openboxes", ["--data", "empty"])
         realm = f"46208{index:011d}"
         QuickBooksSandbox(qbo).add_company(realm, f"Bench Company {index}", "Plus", "USD", multicurrency=False)
-        realms.append(Realm(index, realm, ob))
+        records = args.sizes[index - 1] if args.sizes else args.records
+        realms.append(Realm(index, realm, ob, records=records))
 
     env = make_app_env(args, database.url, redis_url, qbo, scratch)
     os.environ.update(env)
@@ -640,14 +673,30 @@ def run(args, procs: Processes, scratch: Path, cleanups: list) -> int:
         finally:
             logging.disable(logging.NOTSET)
         try:
-            return measure(args, app, procs, env, realms, mix, database, redis_url, qbo, window)
+            return measure(args, app, procs, env, realms, database, redis_url, qbo, window)
         finally:
             db.session.remove()
             db.engine.dispose()
 
 
-def measure(args, app, procs, env, realms, mix, database, redis_url, qbo, window) -> int:
+def enqueue_polls(args, realms: list[Realm], timeout: float) -> None:
+    """One poll per tenant; with ``--sizes`` the first realm's pushes are queued before the others' polls."""
     from jobs.queues import enqueue_poll
+
+    slot = f"bench-{datetime.now(UTC).timestamp()}"
+    later = realms[1:] if args.sizes else []
+    for realm in [r for r in realms if r not in later]:
+        realm.enqueued_at = datetime.now(UTC)
+        enqueue_poll(realm.tenant_id, "manual", slot=slot)
+    deadline = time.monotonic() + timeout
+    while later and not polls_finished([realms[0].tenant_id]) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    for realm in later:
+        realm.enqueued_at = datetime.now(UTC)
+        enqueue_poll(realm.tenant_id, "manual", slot=slot)
+
+
+def measure(args, app, procs, env, realms, database, redis_url, qbo, window) -> int:
 
     rng = random.Random(args.seed)
     for realm in realms:
@@ -655,11 +704,11 @@ def measure(args, app, procs, env, realms, mix, database, redis_url, qbo, window
     time.sleep(1.2)  # OpenBoxes stamps whole seconds: records must come strictly after sync_enabled_at
     print("creating records in OpenBoxes …", flush=True)
     for realm in realms:
-        create_records(realm, mix, args.max_lines, rng)
-    print_header(args, mix, database, redis_url, qbo, realms)
+        create_records(realm, split_mix(realm.records, args.mix), args.max_lines, rng)
+    print_header(args, database, redis_url, qbo, realms)
 
     warm_bytecode(env)
-    command = [PYTHON, "-m", "jobs.worker"]
+    command = [PYTHON, "-m", "bench.counting_worker", *(["--fork"] if args.fork else [])]
     workers = [procs.start(f"worker-{n}", command, env) for n in range(1, args.workers + 1)]
     wait_for_workers(args.workers, workers)
     time.sleep(0.5)
@@ -668,8 +717,7 @@ def measure(args, app, procs, env, realms, mix, database, redis_url, qbo, window
     QuickBooksSandbox(qbo).reset_counters()
 
     t0 = datetime.now(UTC)
-    for realm in realms:
-        enqueue_poll(realm.tenant_id, "manual", slot=f"bench-{t0.timestamp()}")
+    enqueue_polls(args, realms, args.timeout)
     print(
         f"\n{args.workers} workers ready; one poll per tenant enqueued; waiting (timeout {args.timeout:g} s) …",
         flush=True,
@@ -695,6 +743,7 @@ def measure(args, app, procs, env, realms, mix, database, redis_url, qbo, window
     )
     print(f"RQ failed jobs (crashes): {len(crashed)} {crashed[:10] or ''}")
     report_cpu(workers, synced_total)
+    report_sql(env, synced_total, args.fork)
     return 0 if finished and not crashed else 1
 
 

@@ -5,6 +5,11 @@ id carries what it is for (the activity row, the tenant) and a slot that makes a
 job while a double one (two clocks, a double click) stays one. Callers say *why* they queue
 (``PushReason``); the reason and attempt are also kept in the job's meta, so nobody reads them back from
 the id. Only this module reads ids, and only for the row or tenant they belong to.
+
+Pushes are fair across QuickBooks companies: each push job carries an RQ ``RateLimit`` keyed by its
+realm, so at most ``SYNC_REALM_CONCURRENCY`` jobs of one realm sit in the queue or run at once; the rest
+wait in Redis, oldest first, and each finished job lets the next one of its realm in at the back of the
+queue. A big import therefore takes its turn with every other realm instead of standing in front of them.
 """
 
 from __future__ import annotations
@@ -16,15 +21,23 @@ from collections.abc import Iterable
 from datetime import timedelta
 from enum import StrEnum
 
+from flask import current_app
 from rq import Queue
 from rq.exceptions import DuplicateJobError
 from rq.job import Job
+from rq.rate_limit import RateLimit, RateLimitRegistry
+from sqlalchemy import select
 
 from portal.engine.ports import PORT_NAME, JobQueue
+from portal.extensions import db
+from portal.models import QuickBooksConnection, SyncActivity
 from portal.redis_conn import get_redis
 
 QUEUE_NAMES = ("high", "default", "low")
 HOUR = 3600
+DAY = 24 * HOUR
+KEY_LOOKUP_CHUNK = 5000
+REALM_KEY_PREFIX = "push-"  # RQ rate-limit keys of push jobs: push-realm-<realm> or push-tenant-<id>
 
 
 class PushReason(StrEnum):
@@ -110,15 +123,58 @@ def enqueue_push(
     """Queue the push of one activity row (by id), once per reason and slot; ``delay`` seconds from now."""
     reason = PushReason(reason)
     job_id = push_job_id(activity_id, reason, attempt, now)
-    meta = {"reason": reason.value, "attempt": attempt}
-    _enqueue_unique(get_queue("default"), "jobs.sync.push_activity", (activity_id,), job_id, delay, meta=meta)
+    key = fairness_keys([activity_id]).get(activity_id)
+    _enqueue_push_job(activity_id, job_id, key, {"reason": reason.value, "attempt": attempt}, delay)
 
 
 def enqueue_pushes(activity_ids: Iterable[int], reason: PushReason | str) -> None:
     """Queue pushes of several rows for one reason, all in the same slot."""
-    now = time.time()
-    for activity_id in activity_ids:
-        enqueue_push(activity_id, PushReason(reason), now=now)
+    now, reason = time.time(), PushReason(reason)
+    ids = list(activity_ids)
+    keys = fairness_keys(ids)
+    for activity_id in ids:
+        job_id = push_job_id(activity_id, reason, 0, now)
+        _enqueue_push_job(activity_id, job_id, keys.get(activity_id), {"reason": reason.value, "attempt": 0})
+
+
+def fairness_keys(activity_ids: list[int]) -> dict[int, str]:
+    """The rate-limit key of each row's push: its QuickBooks realm (or its tenant before one is connected)."""
+    keys = {}
+    for start in range(0, len(activity_ids), KEY_LOOKUP_CHUNK):  # SQLite caps the parameters of one query
+        query = (
+            select(SyncActivity.id, SyncActivity.tenant_id, QuickBooksConnection.realm_id)
+            .outerjoin(QuickBooksConnection, QuickBooksConnection.tenant_id == SyncActivity.tenant_id)
+            .where(SyncActivity.id.in_(activity_ids[start : start + KEY_LOOKUP_CHUNK]))
+        )
+        for row_id, tenant_id, realm in db.session.execute(query):
+            keys[row_id] = f"{REALM_KEY_PREFIX}realm-{realm}" if realm else f"{REALM_KEY_PREFIX}tenant-{tenant_id}"
+    return keys
+
+
+def _enqueue_push_job(activity_id: int, job_id: str, key: str | None, meta: dict, delay: float | None = None):
+    """One push job, through its realm's rate limit; a row that does not exist needs no fairness."""
+    queue, func = get_queue("default"), "jobs.sync.push_activity"
+    if key is None:
+        return _enqueue_unique(queue, func, (activity_id,), job_id, delay, meta=meta)
+    # RQ refuses unique=True on rate-limited jobs, so the id is claimed here, for as long as a failed
+    # job is kept (the same window unique=True gives).
+    redis = queue.connection
+    guard = f"obqb:push-once:{job_id}"
+    if not redis.set(guard, 1, nx=True, ex=DAY + int(delay or 0)):
+        return None
+    limit = RateLimit(key=key, concurrency=current_app.config["SYNC_REALM_CONCURRENCY"])
+    options = {"job_id": job_id, "result_ttl": 600, "failure_ttl": DAY, "meta": meta, "rate_limit": limit}
+    try:
+        if delay:
+            return queue.enqueue_in(timedelta(seconds=delay), func, activity_id, **options)
+        job = queue.enqueue(func, activity_id, **options)
+    except BaseException:
+        redis.delete(guard)
+        raise
+    # RQ ranks waiting jobs by whole seconds, then by id as text ("push-10" before "push-9"): rank them by
+    # the time they were queued, so a realm's rows go in the order the poll queued them (dependencies first).
+    redis.zadd(RateLimitRegistry(key, redis).rate_limited_key, {job_id: time.time()}, xx=True)
+    return job
 
 
 def enqueue_poll(tenant_id: int, trigger: str, slot: str) -> str:
@@ -137,12 +193,20 @@ def enqueue_maintenance(task: Maintenance, slot: int) -> None:
 def live_push_ids() -> set[int]:
     """Activity ids that have a push job waiting in Redis (queued, or scheduled for a retry).
 
-    Started jobs do not count: a row being pushed is ``syncing``, and the watchdog only looks at those
-    once they are stuck, i.e. when their worker is gone.
+    Jobs waiting behind their realm's rate limit count. Started jobs do not: a row being pushed is
+    ``syncing``, and the watchdog only looks at those once they are stuck, i.e. when their worker is gone.
     """
     queue = get_queue("default")
     job_ids = [*queue.get_job_ids(), *queue.scheduled_job_registry.get_job_ids(cleanup=False)]
+    job_ids += waiting_for_their_realm(queue.connection)
     return {int(match.group(1)) for job_id in job_ids if (match := PUSH_ROW.match(job_id))}
+
+
+def waiting_for_their_realm(connection) -> list[str]:
+    """Push jobs held back by their realm's rate limit (not in the queue yet, but alive)."""
+    registries = RateLimitRegistry.all(connection)
+    held = [r.get_rate_limited_job_ids() for r in registries if r.key.startswith(REALM_KEY_PREFIX)]
+    return [job_id for ids in held for job_id in ids]
 
 
 def polling_tenant_ids() -> set[int]:

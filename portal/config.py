@@ -142,6 +142,8 @@ def load_config(env: dict, instance_path: Path) -> dict:
         "OPENBOXES_CLOCK_SKEW_SECONDS": int(env.get("OPENBOXES_CLOCK_SKEW_SECONDS", "300")),
         "SYNC_STUCK_SECONDS": int(env.get("SYNC_STUCK_SECONDS", "600")),
         "SYNC_ORPHAN_GRACE_SECONDS": int(env.get("SYNC_ORPHAN_GRACE_SECONDS", "120")),
+        # Push jobs of one QuickBooks company queued or running at once: the fairness between companies.
+        "SYNC_REALM_CONCURRENCY": int(env.get("SYNC_REALM_CONCURRENCY", "2")),
         "SYNC_RETRY_DELAYS": parse_delays(env.get("SYNC_RETRY_DELAYS", "60,120,240")),
         "OPENBOXES_TEST_TIMEOUT_SECONDS": float(env.get("OPENBOXES_TEST_TIMEOUT_SECONDS", "10")),
         "OPENBOXES_ALLOW_PRIVATE_NETWORKS": env.get("OPENBOXES_ALLOW_PRIVATE_NETWORKS", "1" if dev else "0") == "1",

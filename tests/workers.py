@@ -44,6 +44,18 @@ def start_burst_worker(config: dict, *queues: str) -> subprocess.Popen:
     )
 
 
+def start_worker(config: dict, log: Path, env: dict | None = None) -> subprocess.Popen:
+    """Start ``python -m jobs.worker`` (until stopped, scheduler on), its output to ``log``; ``env`` adds settings."""
+    with log.open("w") as output:  # a file, not a pipe nobody reads: a full pipe would block the worker
+        return subprocess.Popen(
+            [sys.executable, "-m", "jobs.worker"],
+            cwd=ROOT,
+            env={**worker_env(config), **(env or {})},
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+
+
 def run_burst_worker(config: dict, *queues: str) -> subprocess.CompletedProcess:
     process = start_burst_worker(config, *queues)
     output, _ = process.communicate(timeout=180)

@@ -65,15 +65,23 @@ class SyncContext:
 
 
 def rate_limits(config) -> Limits:
-    """Our share of Intuit's per-realm limits; the per-second limit runs on the window's clock (a 60th of it)."""
+    """Our share of Intuit's per-realm limits; the per-second limit runs on the window's clock (a 60th of it).
+
+    A push waits in the limiter at most about one step of its realm's pace (1/8 s): its turn among the
+    realm's own calls. A longer wait means the realm's budget is spent, and the push is deferred instead,
+    so a worker never sleeps on one realm's job while other realms' jobs are waiting.
+    """
     window = config["QBO_RATE_WINDOW_SECONDS"]
+    per_second = config["QBO_RATE_PER_SECOND"]
+    step = window / 60 / per_second
     return Limits(
         budget=config["QBO_RATE_BUDGET"],
         window_seconds=window,
-        per_second=config["QBO_RATE_PER_SECOND"],
+        per_second=per_second,
         second_seconds=window / 60,
         concurrency=config["QBO_MAX_CONCURRENCY"],
         batch_budget=config["QBO_BATCH_BUDGET"],
+        max_wait_seconds=min(1.0, 1.5 * step),
     )
 
 

@@ -42,3 +42,20 @@ def test_a_spent_budget_defers_the_push_instead_of_sleeping_in_the_worker(qbo_ap
     assert live_push_ids() == {row.id for row in deferred}
     assert Queue("default", connection=redis).scheduled_job_registry.count == len(deferred)
     assert len(qb.objects("Item")) == 1
+
+
+def test_a_push_waits_only_for_its_turn_at_the_realm_s_pace_and_defers_when_the_budget_is_spent(
+    qbo_app, tenant, ob, qb, db, redis
+):
+    # One request per 0.9 s window: the second push's slot frees within a second, yet the budget is
+    # spent, so it is deferred rather than slept on (a worker holding it would keep other realms waiting).
+    qbo_app.config.update(QBO_RATE_BUDGET=1, QBO_RATE_WINDOW_SECONDS=0.9)
+    _products(ob, 2)
+
+    sync(tenant, redis)
+
+    rows = activities(db)
+    assert sorted(row.status for row in rows) == ["queued", "synced"]
+    [deferred] = [row for row in rows if row.status == "queued"]
+    assert (deferred.attempts, deferred.error_category) == (0, "throttled")
+    assert live_push_ids() == {deferred.id}  # scheduled for when the budget frees
