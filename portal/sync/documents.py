@@ -33,6 +33,9 @@ ACCOUNT_EXPENSE_DETAIL = "AccountBasedExpenseLineDetail"
 SALES_DETAIL = "SalesItemLineDetail"
 JOURNAL_DETAIL = "JournalEntryLineDetail"
 NOTE_MAX = 4000
+# A QuickBooks line amount has at most 10 digits before the point (15 digits, "10.5" format): a quantity or a
+# price at 10^10 or above cannot go to the books.
+LARGEST_NUMBER = Decimal("1e10")
 
 
 def enum_name(value: object) -> str | None:
@@ -211,6 +214,12 @@ def _line_number(what: str, where: str, value: object, field: str) -> Decimal:
     if number < 0:
         raise books_cannot_take(
             f"{what}:", f"{where} has a negative {field} ({number})", f"correct the {field} on {where}"
+        )
+    if number >= LARGEST_NUMBER:
+        raise books_cannot_take(
+            f"{what}:",
+            f"{where} has a {field} too large for the books ({number:.3g})",
+            f"correct the {field} on {where}",
         )
     return number
 
