@@ -204,5 +204,5 @@ def test_raw_line_patch_and_a_line_whose_product_is_gone(sandbox, ob):
     assert [(item["quantity"], item["unitPrice"]) for item in items] == [(2, "3.50"), (-5, None)]
 
     sandbox.control("PATCH", path, {"lines": {"0": {"set": {"productId": "ff80818199999999000000000000dead"}}}})
-    answer = ob.get(sandbox.api(f"/purchaseOrders/{order['id']}"))
-    assert answer.status_code == 500 and answer.json()["cause"] == "java.lang.NullPointerException"
+    answer = ob.get(sandbox.api(f"/purchaseOrders/{order['id']}"))  # Hibernate's ObjectNotFoundException: 404
+    assert answer.status_code == 404 and "No row with the given identifier exists" in answer.json()["errorMessage"]
