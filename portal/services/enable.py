@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
+from portal.engine.entities.purchase_orders import take_po_baseline
 from portal.engine.openboxes import openboxes_client
-from portal.engine.poll_documents import take_po_baseline
 from portal.extensions import db
 from portal.models import AccountMapping, OpenBoxesConnection, QuickBooksConnection, SyncActivity, Tenant
 from portal.models.base import utcnow

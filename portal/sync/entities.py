@@ -2,8 +2,8 @@
 
 Everything else that differs per entity is derived from ``REGISTRY``: the CHECK constraints
 (``portal.models.sync``), the preference toggles and their labels, and the order pollers run in.
-The impure half (which poller fetches it, which pusher writes it) is keyed by ``Entity`` in
-``portal.engine.poll.POLLERS`` and ``portal.engine.push.PUSHERS``.
+The impure half (how it is polled, read again and pushed) is one module per entity in
+``portal/engine/entities/``, collected in ``portal.engine.entities.HANDLERS``.
 """
 
 from __future__ import annotations
