@@ -19,7 +19,8 @@ from werkzeug.serving import make_server
 
 from devtools.seed import connect_openboxes
 from tests.conftest import TEST_PASSWORD
-from tests.factories import make_tenant, make_user
+from tests.console.test_activity_panel import make_activity
+from tests.factories import make_tenant, make_user, seed_tenant_rows
 from tests.workers import ROOT, worker_env
 
 # This machine has no network: without these Chromium keeps calling Google's services and logs every refusal.
@@ -112,3 +113,13 @@ def sign_in(page: Page, live: LiveServer, email: str, password: str = TEST_PASSW
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     expect(page.locator(".navbar")).to_contain_text(email)
+
+
+@pytest.fixture
+def console_rows(two_tenants, db, redis):
+    """Acme and Bolt with a row of every table each, and one failed Acme purchase order."""
+    acme = two_tenants["acme"]
+    seed_tenant_rows(acme, "acme")
+    make_activity(db, acme, "ACME-PO-9")
+    db.session.commit()
+    return two_tenants

@@ -10,23 +10,12 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page
 
 from tests.browser.conftest import sign_in
-from tests.console.test_activity_panel import make_activity
-from tests.factories import seed_tenant_rows
 from tests.security.web_helpers import CONSOLE_PAGES
 
 pytestmark = pytest.mark.browser
 
 VIEWPORTS = {"laptop": {"width": 1366, "height": 900}, "phone": {"width": 390, "height": 844}}
 BLOCKING = ("serious", "critical")
-
-
-@pytest.fixture
-def console_rows(two_tenants, db, redis):
-    acme = two_tenants["acme"]
-    seed_tenant_rows(acme, "acme")
-    make_activity(db, acme, "ACME-PO-9")
-    db.session.commit()
-    return two_tenants
 
 
 def blocking_violations(page: Page) -> list[str]:

@@ -12,8 +12,6 @@ from playwright.sync_api import Page, expect
 from portal.models import Tenant
 from tests.browser.conftest import sign_in
 from tests.browser.test_console_flow import filter_status
-from tests.console.test_activity_panel import make_activity
-from tests.factories import seed_tenant_rows
 from tests.security.web_helpers import CONSOLE_PAGES
 
 pytestmark = pytest.mark.browser
@@ -55,15 +53,6 @@ class ViolationWatch:
         if events:
             self.page.evaluate("window.__cspViolations = []")
         return self.found
-
-
-@pytest.fixture
-def console_rows(two_tenants, db, redis):
-    acme = two_tenants["acme"]
-    seed_tenant_rows(acme, "acme")
-    make_activity(db, acme, "ACME-PO-9")
-    db.session.commit()
-    return two_tenants
 
 
 @pytest.mark.parametrize("email", ["admin@acme.test", "help@bridge.test"])
