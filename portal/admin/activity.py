@@ -27,7 +27,7 @@ from portal.models.sync import ACTIVITY_STATUSES, ENTITY_TYPES
 from portal.services import triage
 from portal.services.stats import run_outcomes
 from portal.sync import advice
-from portal.sync.deeplinks import openboxes_url, quickbooks_url
+from portal.sync.deeplinks import openboxes_url, quickbooks_label, quickbooks_url
 from portal.sync.entities import ActivityStatus, entity_label
 
 STATUS_COLOURS = {
@@ -140,7 +140,11 @@ def _qbo_link(view, context, model, name):
     url = row_quickbooks_url(model)
     if url is None:
         return ""
-    return Markup('<a href="{}" target="_blank" rel="noopener">{} ↗</a>').format(url, model.qbo_id)
+    tenant = model.tenant
+    text = quickbooks_label(
+        model.entity_type, model.openboxes_number, model.label, model.snapshot, tenant.po_target, tenant.shipment_target
+    )
+    return Markup('<a href="{}" target="_blank" rel="noopener">{} ↗</a>').format(url, text or model.qbo_id)
 
 
 def row_quickbooks_url(row: SyncActivity) -> str | None:

@@ -34,6 +34,7 @@ from __future__ import annotations
 from urllib.parse import quote, urlsplit
 
 from portal.sync.entities import SPECS, Entity
+from portal.sync.identity import doc_number
 
 QBO_HOSTS = {"production": "https://app.qbo.intuit.com", "sandbox": "https://app.sandbox.qbo.intuit.com"}
 DEFAULT_CONTEXT_PATH = "/openboxes"
@@ -95,3 +96,48 @@ def _product_of_adjustment(snapshot: dict | None) -> str | None:
 
 def _as_dict(value: object) -> dict:
     return value if isinstance(value, dict) else {}
+
+
+_DOCUMENT_WORDS = {
+    "PurchaseOrder": "Purchase order",
+    "Bill": "Bill",
+    "Invoice": "Invoice",
+    "SalesReceipt": "Sales receipt",
+}
+_NAME_WORDS = {"supplier": "Vendor", "customer": "Customer", "product": "Item"}
+
+
+def quickbooks_label(
+    entity: str,
+    number: str | None,
+    label: str | None,
+    snapshot: dict | None = None,
+    po_target: str = "PurchaseOrder",
+    shipment_target: str = "Invoice",
+) -> str:
+    """How a person finds the row's QuickBooks record: its document number, or its name.
+
+    >>> quickbooks_label("purchase_order", "PO-17", "Medline", po_target="Bill")
+    'Bill PO-17'
+    >>> quickbooks_label("supplier", "S-1", "Medline")
+    'Vendor Medline'
+    """
+    if entity in _NAME_WORDS:
+        return f"{_NAME_WORDS[entity]} {label or number or ''}".strip()
+    if entity == "adjustment":
+        return f"Journal entry {_adjustment_doc_number(number, snapshot)}".strip()
+    target = po_target if entity == "purchase_order" else shipment_target
+    return f"{_DOCUMENT_WORDS.get(target, target)} {_doc_number_or_blank(number)}".strip()
+
+
+def _adjustment_doc_number(number: str | None, snapshot: dict | None) -> str:
+    product = ((snapshot or {}).get("row") or {}).get("product") or {}
+    code = product.get("productCode") or product.get("id")
+    return _doc_number_or_blank(f"{number}/{code}" if number and code else number)
+
+
+def _doc_number_or_blank(number: str | None) -> str:
+    try:
+        return doc_number(str(number)) if number else ""
+    except ValueError:
+        return ""

@@ -163,7 +163,7 @@ def columns_show_each_rows_facts(page: Page) -> None:
     expect(activity_row(page, "ACME-SM-1").locator("td.col-entity_type")).to_have_text("Shipment")
     synced = activity_row(page, "ACME-PO-2")
     expect(status_of(page, "ACME-PO-2").locator(".badge-success")).to_have_text("Synced")
-    quickbooks = synced.locator("td.col-qbo_link").get_by_role("link", name="145 ↗")
+    quickbooks = synced.locator("td.col-qbo_link").get_by_role("link", name="Purchase order ACME-PO-2 ↗")
     expect(quickbooks).to_have_attribute("href", "https://app.sandbox.qbo.intuit.com/app/purchaseorder?txnId=145")
     expect(quickbooks).to_have_attribute("target", "_blank")
     expect(activity_row(page, "ACME-PO-1").locator("td.col-qbo_link")).to_have_text("")

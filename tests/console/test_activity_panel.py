@@ -112,6 +112,7 @@ def test_columns_badge_error_and_quickbooks_link(acme_admin, client, rows):
     assert "2026-01-15 12:00" in body and "Times are in UTC." in body and "Purchase order" in body
     assert INACTIVE_AP in body
     assert 'href="https://app.sandbox.qbo.intuit.com/app/purchaseorder?txnId=145"' in body
+    assert 'rel="noopener">Purchase order ACME-PO-2 ↗</a>' in body  # the document number, not the bare id
 
 
 def test_production_environment_links_to_production_quickbooks(acme_admin, client, app):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from portal.sync.deeplinks import openboxes_url, quickbooks_url
+from portal.sync.deeplinks import openboxes_url, quickbooks_label, quickbooks_url
 
 QBO = "https://app.qbo.intuit.com/app/"
 
@@ -51,3 +51,27 @@ def test_adjustment_links_to_its_products_stock_card_and_customer_has_no_page():
     )
     assert openboxes_url("https://ob.example.org", "customer", "c1") is None
     assert openboxes_url("ftp://ob.example.org", "product", "p1") is None
+
+
+@pytest.mark.parametrize(
+    ("entity", "number", "label", "snapshot", "targets", "expected"),
+    [
+        ("purchase_order", "PO-17", "Medline", None, {}, "Purchase order PO-17"),
+        ("purchase_order", "PO-17", "Medline", None, {"po_target": "Bill"}, "Bill PO-17"),
+        ("shipment", "SM-3", "Clinic A", None, {"shipment_target": "SalesReceipt"}, "Sales receipt SM-3"),
+        (
+            "adjustment",
+            "T-9",
+            "Gauze",
+            {"row": {"product": {"id": "p1", "productCode": "GZ-1"}}},
+            {},
+            "Journal entry T-9/GZ-1",
+        ),
+        ("supplier", "S-1", "Medline", None, {}, "Vendor Medline"),
+        ("product", "GZ-1", "Gauze", None, {}, "Item Gauze"),
+        ("customer", None, "Clinic A", None, {}, "Customer Clinic A"),
+        ("purchase_order", "PO-" + "9" * 30, None, None, {}, "Purchase order PO-999999999~"),
+    ],
+)
+def test_quickbooks_record_is_named_by_its_document_number_or_name(entity, number, label, snapshot, targets, expected):
+    assert quickbooks_label(entity, number, label, snapshot, **targets).startswith(expected)
