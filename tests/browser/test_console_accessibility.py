@@ -9,6 +9,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page
 
+from portal.models import SyncActivity
 from tests.browser.conftest import sign_in
 from tests.security.web_helpers import CONSOLE_PAGES
 
@@ -28,8 +29,9 @@ def blocking_violations(page: Page) -> list[str]:
     ]
 
 
-def console_pages(tenant_id: int, support: bool) -> list[str]:
-    pages = [*CONSOLE_PAGES, f"/admin/preferences/progress/?since={int(time.time())}", "/admin/activity/details/?id=1"]
+def console_pages(tenant_id: int, row_id: int, support: bool) -> list[str]:
+    pages = [*CONSOLE_PAGES, f"/admin/preferences/progress/?since={int(time.time())}"]
+    pages += [f"/admin/activity/details/?id={row_id}", "/admin/activity/details/?id=0"]  # the second: not found
     if support:
         pages = [path + ("&" if "?" in path else "?") + f"tenant={tenant_id}" for path in pages]
     return pages
@@ -38,13 +40,14 @@ def console_pages(tenant_id: int, support: bool) -> list[str]:
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
 @pytest.mark.parametrize("email", ["admin@acme.test", "help@bridge.test"])
 def test_every_console_page_has_no_serious_accessibility_violation(
-    page: Page, live_server, console_rows, email, viewport
+    page: Page, live_server, console_rows, db, email, viewport
 ):
     page.set_viewport_size(VIEWPORTS[viewport])
     page.goto(live_server.url("/auth/login"))
     problems = blocking_violations(page)
     sign_in(page, live_server, email)
-    for path in console_pages(console_rows["acme"].id, email.startswith("help")):
+    row_id = db.session.scalar(db.select(SyncActivity.id).filter_by(openboxes_number="ACME-PO-9"))
+    for path in console_pages(console_rows["acme"].id, row_id, email.startswith("help")):
         page.goto(live_server.url(path))
         page.wait_for_load_state("load")
         problems += blocking_violations(page)
