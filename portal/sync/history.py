@@ -15,13 +15,18 @@ from portal.sync.dates import zone
 
 WRITES_PER_RECORD = 1
 QUICKBOOKS_REQUESTS_PER_MINUTE = 480  # the rate limiter's ceiling per company (Intuit allows 500)
-KIND_LABELS = {
-    "supplier": "suppliers",
-    "product": "products",
-    "purchase_order": "approved purchase orders",
-    "shipment": "shipped outbound shipments",
-    "adjustment": "inventory adjustment lines",
+KIND_LABELS = {  # one, several
+    "supplier": ("supplier", "suppliers"),
+    "product": ("product", "products"),
+    "purchase_order": ("approved purchase order", "approved purchase orders"),
+    "shipment": ("shipped outbound shipment", "shipped outbound shipments"),
+    "adjustment": ("inventory adjustment line", "inventory adjustment lines"),
 }
+
+
+def _counted(number: int, kind: str) -> str:
+    one, several = KIND_LABELS[kind]
+    return f"{number} {one if number == 1 else several}"
 
 
 @dataclass(frozen=True)
@@ -55,8 +60,8 @@ class HistoryPreview:
     def lines(self) -> list[str]:
         """The preview in plain words, one line per kind and one for the cost."""
         lines = [
-            f"Send {count.new} {KIND_LABELS[count.kind]}"
-            + (f" ({count.found - count.new} more are already in QuickBooks)." if count.found > count.new else ".")
+            f"Send {_counted(count.new, count.kind)}"
+            + (f" ({count.found - count.new} more already in QuickBooks)." if count.found > count.new else ".")
             for count in self.counts
         ]
         lines.append(
