@@ -121,7 +121,6 @@ def test_new_admin_goes_from_an_empty_tenant_to_a_synced_order_and_a_history_imp
     open_menu(page, "Integration Activity")
     expect(activity_row(page, order["orderNumber"])).to_contain_text("Synced")
     expect(page.locator("table.model-list tbody")).not_to_contain_text(autumn["order"]["orderNumber"])
-    snap(page, shots, "activity")
 
     start = autumn["day"] - timedelta(days=10)
     preview_history(page, start, shots)
