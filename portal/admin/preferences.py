@@ -87,6 +87,13 @@ def with_row_links(progress: dict) -> dict:
     return progress
 
 
+def _day_or_none(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
 class SyncPreferencesView(SecureBaseView):
     @expose("/", methods=["GET", "POST"])
     def index(self):
@@ -164,7 +171,7 @@ class SyncPreferencesView(SecureBaseView):
     def progress(self):
         tenant = chosen_tenant() or abort(404)
         since = request.args.get("since", type=int) or abort(404)
-        history = request.args.get("history") or None
+        history = _day_or_none(request.args.get("history"))
         data_url = url_for(".progress_json", tenant=request.args.get("tenant"), since=since)
         progress = with_row_links(run_progress(tenant.id, since))
         return self.render(
