@@ -39,8 +39,8 @@ def tenant(qbo_app, qb, ob, db, redis):
 
 @pytest.fixture
 def history(tenant, ob, qb, db, redis):
-    """OpenBoxes holds an old supplier, product, two approved orders (110 and 50 days ago) and an adjustment
-    from before syncing was enabled; then a new order (new supplier and product) was synced live."""
+    """OpenBoxes holds an old supplier, product, two approved orders (110 and 50 days ago), an adjustment and a
+    shipment from before syncing was enabled; then a new order (new supplier and product) was synced live."""
     today = datetime.now(ZONE).date()
     days = {"august": today - timedelta(days=110), "october": today - timedelta(days=50)}
     on_sandbox_clock(ob, days["august"])
@@ -51,6 +51,7 @@ def history(tenant, ob, qb, db, redis):
         orders[name] = ob.purchase_order(supplier["id"], [(product["id"], 4, "2.50")], dateOrdered=at(day, 12))
         ob.approve(orders[name]["id"])
     ob.adjust(product["id"], -2)
+    ob.shipment(ob.customer("Ward A")["id"], [(product["id"], 1)])
     on_sandbox_clock(ob, None)
     enable_sync(tenant.id)
     new_supplier, new_product = ob.supplier("New Supplies"), ob.product("New gauze", "NEW-1", "3.00")
@@ -72,13 +73,13 @@ def test_preview_counts_what_openboxes_holds_since_the_day_and_what_is_not_in_qu
         "supplier": (2, 1),
         "product": (2, 1),
         "purchase_order": (3, 2),
-        "shipment": (0, 0),
+        "shipment": (1, 1),
         "adjustment": (1, 1),
     }
     assert counts(since_october)["purchase_order"] == (2, 1)  # the August order is before the day
     assert counts(since_october)["supplier"] == (1, 0)  # the old supplier last changed in August
-    assert since_august.requests == 5  # one write per record not in QuickBooks yet
-    assert any("Use at least 5 QuickBooks requests" in line for line in since_august.lines())
+    assert since_august.requests == 6  # one write per record not in QuickBooks yet
+    assert any("Use at least 6 QuickBooks requests" in line for line in since_august.lines())
 
 
 def test_a_day_after_the_start_or_in_the_future_is_refused(tenant, history):
@@ -111,12 +112,15 @@ def test_the_import_sends_history_once_dated_by_its_own_order_dates(tenant, hist
     numbers = {row.openboxes_number for row in rows if row.entity_type == "purchase_order"}
     assert {order["orderNumber"] for order in history["orders"].values()} < numbers
     assert len([row for row in rows if row.entity_type == "adjustment"]) == 1
+    assert len([row for row in rows if row.entity_type == "shipment"]) == 1
     dates = {po["DocNumber"]: po["TxnDate"] for po in qb.objects("PurchaseOrder")}
     for name, ordered in history["days"].items():
         assert dates[history["orders"][name]["orderNumber"]] == ordered.isoformat()
     assert len(dates) == 3
 
-    before = {entity: len(qb.objects(entity)) for entity in ("PurchaseOrder", "Vendor", "Item", "JournalEntry")}
+    before = {
+        entity: len(qb.objects(entity)) for entity in ("PurchaseOrder", "Vendor", "Item", "JournalEntry", "Invoice")
+    }
     start_history_import(tenant.id, day - timedelta(days=30))  # again, from further back
     work(redis)
 
