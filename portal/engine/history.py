@@ -27,8 +27,11 @@ SCANNED = ("supplier", "product", "adjustment")  # entities whose watermark is a
 
 def count_since(tenant: Tenant, client, start: datetime) -> tuple[KindCount, ...]:
     """Per kind the tenant syncs: the records since ``start`` in OpenBoxes, and those not linked yet."""
+    locations = client.supplier_locations() if tenant.sync_suppliers else {}  # read once, not once per page
     counters: dict[str, Callable[[], list[str]]] = {
-        "supplier": lambda: _newest_first(lambda offset: client.suppliers_page(offset=offset), start, "lastUpdated"),
+        "supplier": lambda: _newest_first(
+            lambda offset: client.suppliers_page(offset=offset, locations=locations), start, "lastUpdated"
+        ),
         "product": lambda: _newest_first(lambda offset: client.products_page(offset=offset), start, "lastUpdated"),
         "purchase_order": lambda: _orders_since(client, start),
         "shipment": lambda: _shipments_since(client, start),
