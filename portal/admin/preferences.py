@@ -7,22 +7,26 @@ JavaScript a ``<meta refresh>`` reloads the page.
 
 from __future__ import annotations
 
+from datetime import date
 from zoneinfo import available_timezones
 
 from flask import abort, flash, jsonify, request, url_for
 from flask_admin import expose
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringField
 from wtforms.validators import InputRequired, Optional
 
 from portal.admin.base import SecureBaseView
+from portal.admin.confirm import confirm_page, confirmed, refusal_page
 from portal.admin.forms import checked
 from portal.admin.tenant_choice import back_to, chosen_tenant, tenant_options
 from portal.services.digest import save_digest_webhook
+from portal.services.history import history_lines, preview_history, start_history_import
 from portal.services.preferences import ENTITY_TOGGLES, Preferences, run_progress, save_preferences, start_sync_now
 from portal.sync.digest import check_webhook_url
 from portal.sync.entities import PO_TARGETS, SHIPMENT_TARGETS, TOGGLE_LABELS
-from portal.sync.errors import TRANSLITERATE_LABEL
+from portal.sync.errors import TRANSLITERATE_LABEL, SyncError
 from portal.sync.schedule import check_interval, parse_daily_time, zone
 
 MODES = [
@@ -83,6 +87,13 @@ def with_row_links(progress: dict) -> dict:
     return progress
 
 
+def _day_or_none(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
 class SyncPreferencesView(SecureBaseView):
     @expose("/", methods=["GET", "POST"])
     def index(self):
@@ -128,13 +139,44 @@ class SyncPreferencesView(SecureBaseView):
             return back_to(".index", tenant)
         return back_to(".progress", tenant, since=since)
 
+    @expose("/history/", methods=["POST"])
+    def history(self):
+        """Sync from a past date: the preview is the confirmation page; confirming queues the import."""
+        tenant = chosen_tenant() or abort(404)
+        here = url_for(".index", tenant=tenant.id if current_user.is_support else None)
+        try:
+            day = date.fromisoformat(request.form.get("day", ""))
+        except ValueError:
+            flash("Choose the date to sync from (year, month and day).", "error")
+            return back_to(".index", tenant)
+        try:
+            if confirmed():
+                since = start_history_import(tenant.id, day)
+                return back_to(".progress", tenant, since=since, history=day.isoformat())
+            preview = preview_history(tenant.id, day)
+        except ValueError as error:
+            return refusal_page(self, title=f"{tenant.name} cannot sync from {day}", lines=[str(error)], back_url=here)
+        except SyncError as error:
+            flash(f"Could not read OpenBoxes for the preview: {error.message}", "error")
+            return back_to(".index", tenant)
+        return confirm_page(
+            self,
+            title=f"Sync {tenant.name} from {day:%Y-%m-%d}?",
+            lines=history_lines(tenant.id, preview),
+            confirm_label=f"Sync from {day:%Y-%m-%d}",
+            cancel_url=here,
+        )
+
     @expose("/progress/")
     def progress(self):
         tenant = chosen_tenant() or abort(404)
         since = request.args.get("since", type=int) or abort(404)
+        history = _day_or_none(request.args.get("history"))
         data_url = url_for(".progress_json", tenant=request.args.get("tenant"), since=since)
         progress = with_row_links(run_progress(tenant.id, since))
-        return self.render("admin/settings/progress.html", tenant=tenant, progress=progress, data_url=data_url)
+        return self.render(
+            "admin/settings/progress.html", tenant=tenant, progress=progress, data_url=data_url, history=history
+        )
 
     @expose("/progress.json")
     def progress_json(self):

@@ -105,7 +105,8 @@ def start_consequences(tenant_id: int) -> list[str]:
     lines = [
         "Start syncing from this moment: purchase orders approved, shipments shipped, and products, suppliers and "
         "adjustments changed from now on reach QuickBooks.",
-        "Leave out for good everything approved, shipped or changed before now.",
+        "Leave out everything approved, shipped or changed before now (Settings › Sync preferences › Sync history "
+        "from a date can bring it in later).",
     ]
     if tenant.sync_enabled_at:
         waiting = db.session.scalar(

@@ -94,3 +94,16 @@ def iso_utc(moment: datetime) -> str:
 def mdy(day: date) -> str:
     """``MM/dd/yyyy`` for parameters OpenBoxes parses that way (statusStartDate, createdAfter)."""
     return day.strftime("%m/%d/%Y")
+
+
+def purchase_order_dated_at(ordered: datetime | None, first_seen: datetime, history_until: datetime | None) -> datetime:
+    """The moment an approved order's document is dated by (its TxnDate is this moment's date in the tenant's zone).
+
+    OpenBoxes does not expose when an order was approved, so an order that syncing watched being approved
+    is dated by the poll that first saw it. An order from a history import (ordered before
+    ``history_until``, the moment syncing first watched) was approved long before any poll saw it: it keeps
+    its own order date (``dateOrdered``), not the day of the import.
+    """
+    if ordered is not None and history_until is not None and ordered < history_until:
+        return ordered
+    return first_seen

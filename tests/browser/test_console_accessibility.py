@@ -30,7 +30,8 @@ def blocking_violations(page: Page) -> list[str]:
 
 
 def console_pages(tenant_id: int, row_id: int, support: bool) -> list[str]:
-    pages = [*CONSOLE_PAGES, f"/admin/preferences/progress/?since={int(time.time())}"]
+    progress = f"/admin/preferences/progress/?since={int(time.time())}"
+    pages = [*CONSOLE_PAGES, progress, f"{progress}&history=2026-10-01"]  # Sync now's, and a history import's bar
     pages += [f"/admin/activity/details/?id={row_id}", "/admin/activity/details/?id=0"]  # the second: not found
     if support:
         pages = [path + ("&" if "?" in path else "?") + f"tenant={tenant_id}" for path in pages]

@@ -109,7 +109,7 @@ def start_syncing(page: Page) -> None:
     open_menu(page, "Settings", "QuickBooks")
     page.get_by_role("button", name="Start syncing from now").click()
     confirmation = page.locator("#confirmation")
-    expect(confirmation).to_contain_text("Leave out for good everything approved, shipped or changed before now")
+    expect(confirmation).to_contain_text("Leave out everything approved, shipped or changed before now")
     confirmation.get_by_role("button", name="Start syncing from now").click()
     expect(flash(page)).to_contain_text("Syncing enabled")
     expect(page.get_by_text("Syncing since")).to_be_visible()

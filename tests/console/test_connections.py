@@ -375,7 +375,7 @@ def test_start_syncing_asks_first_and_says_what_is_left_out(acme, auth, ob, qbo,
     page = auth.post("/admin/quickbooks/enable", data={})
     body = text(page)
     assert page.status_code == 200 and "Start syncing Acme Medical from now?" in body
-    assert "Leave out for good everything approved, shipped or changed before now" in body
+    assert "Leave out everything approved, shipped or changed before now" in body
     assert 'name="confirmed" value="yes"' in page.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Tenant, acme.id).sync_enabled_at is None and events(db, "sync.enabled") == []

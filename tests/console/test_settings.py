@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 import re
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -621,3 +621,39 @@ def test_next_run_at_refuses_bad_settings(settings):
     mode = settings.pop("mode")
     with pytest.raises(ValueError):
         next_run_at(mode, _utc("2026-03-08T12:00:00"), **settings)
+
+
+# --- sync history from a date ---
+
+
+def test_history_preview_asks_first_then_confirming_shows_the_import_progress_bar(admin, client, db, tenant, redis):
+    day = (tenant.sync_enabled_at - timedelta(days=30)).date()
+    preview = admin.post("/admin/preferences/history/", data={"day": day.isoformat()})
+    page = body(preview)
+    assert preview.status_code == 200 and f"Sync Acme Medical from {day}?" in page
+    assert "Send 0 approved purchase orders." in page and "Use at least 0 QuickBooks requests" in page
+    db.session.refresh(tenant)
+    assert tenant.sync_enabled_at.date() > day  # the preview changes nothing
+
+    confirmed = admin.post("/admin/preferences/history/", data={"day": day.isoformat(), "confirmed": "yes"})
+    assert confirmed.status_code == 302
+    page = body(client.get(confirmed.headers["Location"]))
+    assert f"Importing history from {day}" in page and '<progress id="import-bar"' in page
+    db.session.refresh(tenant)
+    assert tenant.sync_enabled_at.astimezone(ZoneInfo("America/New_York")).date() == day
+
+
+@pytest.mark.parametrize(
+    ("day", "said"),
+    [("2999-01-01", "is in the future: choose today or a day before it"), ("", "Choose the date to sync from")],
+)
+def test_history_from_a_future_or_missing_day_is_refused(admin, client, day, said):
+    page = body(admin.post("/admin/preferences/history/", data={"day": day}, follow_redirects=True))
+    assert said in page
+
+
+def test_history_is_refused_until_the_setup_is_complete(admin, client, db, tenant):
+    db.session.execute(db.delete(AccountMapping).filter_by(tenant_id=tenant.id, role="accounts_payable"))
+    db.session.commit()
+    page = body(admin.post("/admin/preferences/history/", data={"day": "2026-01-05"}))
+    assert "cannot sync from 2026-01-05" in page and "Map the accounts for Accounts payable" in page

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from portal.sync.dates import parse_openboxes_datetime, purchase_order_dated_at
 from portal.sync.documents import (
     adjustment_to_journal_entry,
     enum_name,
@@ -342,3 +343,32 @@ def test_adjustment_needs_both_accounts():
     accounts = {k: v for k, v in refs().accounts.items() if k != "inventory_adjustments"}
     with pytest.raises(MissingReference, match="Inventory adjustments"):
         adjustment_to_journal_entry(adjustment_row(), 1, refs(accounts=accounts))
+
+
+# --- history: imported orders keep their own dates ---
+
+IMPORTED_ON = datetime(2026, 12, 6, 14, 0, tzinfo=UTC)  # the day a history import first saw the orders
+WATCHED_SINCE = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)  # syncing first watched from here
+
+
+@pytest.mark.parametrize(
+    ("date_ordered", "timezone", "expected"),
+    [
+        ("2026-10-14T04:00:00Z", "America/New_York", "2026-10-14"),  # midnight in New York (the server's zone)
+        ("2026-10-14T00:00:00Z", "America/Los_Angeles", "2026-10-13"),  # the tenant's zone decides the day
+        ("2026-10-14T23:30:00Z", "Europe/Berlin", "2026-10-15"),
+    ],
+)
+def test_a_history_order_is_dated_by_its_order_date_in_the_tenant_zone(date_ordered, timezone, expected):
+    ordered = parse_openboxes_datetime(date_ordered)
+    dated = purchase_order_dated_at(ordered, IMPORTED_ON, WATCHED_SINCE)
+    mapped = purchase_order_to_qbo(order(), [order_item()], refs(timezone=timezone), approved_at=dated, version=VERSION)
+    assert mapped.payload["TxnDate"] == expected
+
+
+def test_an_order_approved_while_syncing_watched_is_dated_by_the_poll_that_first_saw_it():
+    ordered = parse_openboxes_datetime("2026-12-02T05:00:00Z")  # ordered after syncing started watching
+    assert purchase_order_dated_at(ordered, IMPORTED_ON, WATCHED_SINCE) == IMPORTED_ON
+    assert purchase_order_dated_at(None, IMPORTED_ON, WATCHED_SINCE) == IMPORTED_ON  # no order date
+    old = parse_openboxes_datetime("2026-10-14T04:00:00Z")
+    assert purchase_order_dated_at(old, IMPORTED_ON, None) == IMPORTED_ON  # no history import: as before

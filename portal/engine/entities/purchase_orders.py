@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from portal.clients.openboxes import APPROVED_PO_STATUSES
@@ -35,7 +35,7 @@ from portal.engine.watermarks import load_raw, save_state
 from portal.extensions import db
 from portal.models import SyncActivity, Tenant
 from portal.models.base import utcnow
-from portal.sync.dates import parse_openboxes_datetime
+from portal.sync.dates import parse_openboxes_datetime, purchase_order_dated_at
 from portal.sync.documents import check_purchase_order, purchase_order_to_qbo
 from portal.sync.entities import Entity
 from portal.sync.identity import PO_ROW_VOLATILE, content_hash
@@ -46,15 +46,19 @@ from portal.sync.snapshots import PurchaseOrderSnapshot
 from portal.sync.watermark import PO_RESCAN_DAYS, diff_window
 
 
-def _approved_orders(client, run_id: int | None) -> tuple[list[dict], dict[str, Unreadable]]:
-    """The approved orders listed, and those listed but unreadable (by id): both take part in the diff."""
+def _approved_orders(client, run_id: int | None, since: date | None = None) -> tuple[list[dict], dict[str, Unreadable]]:
+    """The approved orders listed, and those listed but unreadable (by id): both take part in the diff.
+
+    The window is the last ``PO_RESCAN_DAYS`` days, or from ``since`` (a pending history import) when earlier.
+    """
     today = utcnow().date()
+    start = min(today - timedelta(days=PO_RESCAN_DAYS), since or today)
 
     def fetch(offset):
         return client.purchase_orders_page(
             offset=offset,
             statuses=APPROVED_PO_STATUSES,
-            ordered_from=today - timedelta(days=PO_RESCAN_DAYS),
+            ordered_from=start,
             ordered_through=today + timedelta(days=1),
         )
 
@@ -76,7 +80,8 @@ def take_po_baseline(tenant: Tenant, client) -> int:
     enabled, is what tells "approved before" from "approved after".
     """
     diff = _diff_orders(_approved_orders(client, None)[0], {})
-    save_state(tenant, "purchase_order", {"hashes": diff.hashes, "baseline_done": True})
+    kept = {key: value for key, value in load_raw(tenant, "purchase_order").items() if key == "history_until"}
+    save_state(tenant, "purchase_order", {"hashes": diff.hashes, "baseline_done": True, **kept})
     db.session.commit()
     return len(diff.hashes)
 
@@ -88,7 +93,8 @@ def poll_purchase_orders(tenant: Tenant, client, run_id: int) -> list:
     syncing was enabled are taken as already approved then.
     """
     stored = load_raw(tenant, "purchase_order")
-    listed, unreadable = _approved_orders(client, run_id)
+    since = date.fromisoformat(stored["history_from"]) if stored.get("history_from") else None
+    listed, unreadable = _approved_orders(client, run_id, since)
     diff = _diff_orders(listed, stored.get("hashes", {}))
     baseline = not stored.get("baseline_done")
     products = ProductCache(client)
@@ -100,7 +106,8 @@ def poll_purchase_orders(tenant: Tenant, client, run_id: int) -> list:
         if not (baseline and _ordered_before_enabling(change.record, tenant))
     ]
     rows = [row for found in rows for row in found]
-    return commit_then_save(tenant, "purchase_order", {"hashes": diff.hashes, "baseline_done": True}, rows)
+    kept = {"history_until": stored["history_until"]} if stored.get("history_until") else {}
+    return commit_then_save(tenant, "purchase_order", {"hashes": diff.hashes, "baseline_done": True, **kept}, rows)
 
 
 def _ordered_before_enabling(row: dict, tenant: Tenant) -> bool:
@@ -139,7 +146,7 @@ def read_purchase_order(tenant: Tenant, client, listed: dict, products: ProductC
             organization=origin.get("organization") or {"id": origin.get("id"), "name": origin.get("name")},
             location=origin,
             products=found,
-            approved_at=first_seen(tenant.id, Entity.PURCHASE_ORDER, order["id"]),
+            approved_at=_dated_at(tenant, listed, order["id"]),
             exchange_rate=exchange_rate_from_totals(listed.get("total"), listed.get("totalNormalized")),
             adjustments=adjustments,
         )
@@ -148,6 +155,12 @@ def read_purchase_order(tenant: Tenant, client, listed: dict, products: ProductC
             {"order": order, "items": items, **({"adjustments": adjustments} if adjustments else {})}
         )
         return Fetched(version, snapshot.to_json(), order.get("orderNumber"), origin.get("name"))
+
+
+def _dated_at(tenant: Tenant, listed: dict, order_id: str):
+    history_until = parse_openboxes_datetime(load_raw(tenant, "purchase_order").get("history_until"))
+    seen = first_seen(tenant.id, Entity.PURCHASE_ORDER, order_id)
+    return purchase_order_dated_at(parse_openboxes_datetime(listed.get("dateOrdered")), seen, history_until)
 
 
 def reread_purchase_order(tenant: Tenant, client, listed: dict) -> Fetched:

@@ -21,6 +21,7 @@ from portal.engine.entities.shared import (
 from portal.engine.fetch import Fetched, Reading, RecordUnreadable, identified, record_unreadable, rejected_rows
 from portal.engine.named import ensure_named
 from portal.engine.openboxes import jsonable
+from portal.engine.watermarks import load_raw
 from portal.extensions import db
 from portal.models import SyncActivity, Tenant
 from portal.models.base import utcnow
@@ -37,9 +38,11 @@ def poll_shipments(tenant: Tenant, client, run_id: int) -> list:
     """Shipped outbound movements newest first, each exported once, when first seen shipped.
 
     Paging stops at a page holding no unseen shipment, or at one changed before syncing was enabled
-    (the list is sorted by lastUpdated, so everything after it is older still).
+    (the list is sorted by lastUpdated, so everything after it is older still). After the start date was
+    moved back (a history import), paging goes on past pages of seen shipments, down to the start date.
     """
     products, rows, offset = ProductCache(client), [], 0
+    importing = bool(load_raw(tenant, "shipment").get("history_from"))  # page back to the start date
     while offset is not None:
         page = client.outbound_stock_movements_page(offset=offset, receipt_statuses=SHIPPED_STATUSES)
         listed_rows = identified([jsonable(row) for row in page.records], Entity.SHIPMENT, run_id)
@@ -56,7 +59,7 @@ def poll_shipments(tenant: Tenant, client, run_id: int) -> list:
             if before_enabling(tenant, movement):
                 return commit_then_save(tenant, "shipment", {"checked_at": utcnow().isoformat()}, rows)
             rows.append(_record_shipment(tenant, client, listed, movement, products, run_id))
-        offset = page.next_offset if unseen or fresh else None
+        offset = page.next_offset if unseen or fresh or importing else None
     return commit_then_save(tenant, "shipment", {"checked_at": utcnow().isoformat()}, rows)
 
 

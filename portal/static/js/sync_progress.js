@@ -15,6 +15,16 @@
     var node = root.querySelector('[data-field="' + name + '"]');
     if (node) { node.textContent = value === null || value === undefined ? "" : String(value); }
   }
+  // A history import's bar: records synced of the records the import found.
+  function showBar(data) {
+    var bar = root.querySelector('[data-field="bar"]');
+    if (!bar) { return; }
+    bar.max = Math.max(data.fetched || 0, 1);
+    bar.value = data.pushed || 0;
+    bar.textContent = (data.pushed || 0) + " of " + (data.fetched || 0);
+    show("bar-synced", data.pushed || 0);
+    show("bar-total", data.fetched || 0);
+  }
   // Built with DOM nodes and textContent: a reason is text from OpenBoxes or QuickBooks, never markup.
   function showFailures(failures) {
     var list = root.querySelector('[data-field="failures"]');
@@ -38,6 +48,7 @@
       .then(function (data) {
         ["fetched", "pushed", "failed", "pending", "error"].forEach(function (name) { show(name, data[name]); });
         show("state-label", labels[data.state] || data.state);
+        showBar(data);
         showFailures(data.failures || []);
         if (!data.done) { window.setTimeout(tick, 2000); }
       })
