@@ -18,7 +18,7 @@ from portal.engine import activity
 from portal.engine.context import SyncContext, load_context
 from portal.engine.documents import activity_request_id, adopt_or_refuse, needs_create, record_created
 from portal.engine.entities import HANDLERS
-from portal.engine.push import PushDecision, push_claimed, claim, handle_failure
+from portal.engine.push import PushDecision, claim, handle_failure, push_claimed
 from portal.extensions import db
 from portal.logs import log_context
 from portal.models import SyncActivity
