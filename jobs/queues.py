@@ -140,9 +140,13 @@ def enqueue_pushes(activity_ids: Iterable[int], reason: PushReason | str) -> Non
     ids = list(activity_ids)
     keys = fairness_keys(ids)
     batches, singles = batch_groups(ids, keys)
-    for rows in batches:
-        enqueue_batch(rows, reason, key=keys.get(rows[0]), now=now)
-    for activity_id in singles:
+    first_of = {rows[0]: rows for rows in batches}
+    position = {activity_id: index for index, activity_id in enumerate(ids)}
+    # In queueing order (a batch where its first row was): a realm's dependencies before its documents.
+    for activity_id in sorted([*singles, *first_of], key=position.__getitem__):
+        if activity_id in first_of:
+            enqueue_batch(first_of[activity_id], reason, key=keys.get(activity_id), now=now)
+            continue
         job_id = push_job_id(activity_id, reason, 0, now)
         _enqueue_push_job(activity_id, job_id, keys.get(activity_id), {"reason": reason.value, "attempt": 0})
 
