@@ -139,6 +139,8 @@ def load_config(env: dict, instance_path: Path) -> dict:
         "QBO_MAX_CONCURRENCY": int(env.get("QBO_MAX_CONCURRENCY", "10")),
         "QBO_RATE_PER_SECOND": float(env.get("QBO_RATE_PER_SECOND", "8")),
         "QBO_BATCH_BUDGET": int(env.get("QBO_BATCH_BUDGET", "36")),
+        # Each batch item takes one request of QBO_RATE_BUDGET (0: the batch call takes one); unconfirmed.
+        "QBO_BATCH_ITEMS_COUNT": env.get("QBO_BATCH_ITEMS_COUNT", "1") == "1",
         "OPENBOXES_CLOCK_SKEW_SECONDS": int(env.get("OPENBOXES_CLOCK_SKEW_SECONDS", "300")),
         "SYNC_STUCK_SECONDS": int(env.get("SYNC_STUCK_SECONDS", "600")),
         "SYNC_ORPHAN_GRACE_SECONDS": int(env.get("SYNC_ORPHAN_GRACE_SECONDS", "120")),
