@@ -14,11 +14,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import select, update
+
 from portal.engine import activity
 from portal.engine.context import SyncContext, load_context
 from portal.engine.documents import activity_request_id, adopt_or_refuse, needs_create, record_created
 from portal.engine.entities import HANDLERS
-from portal.engine.push import PushDecision, claim, handle_failure, push_claimed
+from portal.engine.push import PushDecision, handle_failure, push_claimed
 from portal.extensions import db
 from portal.logs import log_context
 from portal.models import SyncActivity
@@ -46,7 +48,7 @@ class Prepared:
 
 def run_push_batch(activity_ids: list[int]) -> dict[int, PushDecision]:
     """Push up to 30 rows of one tenant, most in one batch; the decision of each row that was pending."""
-    rows = [row for activity_id in activity_ids[:BATCH_MAX_ITEMS] if (row := claim(activity_id)) is not None]
+    rows = claim_many(activity_ids[:BATCH_MAX_ITEMS])
     if not rows:
         return {}
     outcomes: dict[int, PushDecision] = {}
@@ -54,6 +56,10 @@ def run_push_batch(activity_ids: list[int]) -> dict[int, PushDecision]:
         ctx = load_context(rows[0].tenant_id)
     except SyncError as error:
         return {row.id: settle(row, error) for row in rows}
+    for row in rows:  # the request ids are durable before anything is sent
+        if row.tenant_id == ctx.tenant_id:
+            row.realm_id, row.request_id = ctx.realm, activity_request_id(ctx, row)
+    db.session.commit()
     prepared = []
     for row in rows:
         with log_context(tenant=row.tenant_id, activity=row.id, entity=row.entity_type):
@@ -67,13 +73,8 @@ def run_push_batch(activity_ids: list[int]) -> dict[int, PushDecision]:
 
 def _prepare(ctx: SyncContext, row: SyncActivity, outcomes: dict[int, PushDecision]) -> Prepared | None:
     """The row's document, or None once the row was settled on its own (decision in ``outcomes``)."""
-    if row.tenant_id != ctx.tenant_id or row.entity_type not in BATCHABLE or UnfetchedSnapshot.holds(row.snapshot):
-        outcomes[row.id] = push_claimed(row, row.id)
-        return None
-    row.realm_id = ctx.realm
-    row.request_id = activity_request_id(ctx, row)
-    db.session.commit()
-    if not needs_create(ctx, row):
+    alone = row.tenant_id != ctx.tenant_id or row.entity_type not in BATCHABLE
+    if alone or UnfetchedSnapshot.holds(row.snapshot) or not needs_create(ctx, row):
         outcomes[row.id] = push_claimed(row, row.id)
         return None
     ctx.notes = []
@@ -81,9 +82,8 @@ def _prepare(ctx: SyncContext, row: SyncActivity, outcomes: dict[int, PushDecisi
         mapped = HANDLERS[Entity(row.entity_type)].prepare(ctx, row)
         payload = ctx.outgoing(mapped.payload)
     except (SkipRecord, SyncError) as error:
-        outcomes[row.id] = settle(row, error)
+        outcomes[row.id] = settle(row, error, rollback=True)
         return None
-    db.session.commit()
     return Prepared(row, mapped, payload, list(ctx.notes))
 
 
@@ -92,12 +92,15 @@ def _send(ctx: SyncContext, prepared: list[Prepared]) -> dict[int, PushDecision]
         {"bId": f"b{index}", "operation": "create", ready.mapped.entity: ready.payload}
         for index, ready in enumerate(prepared)
     ]
+    db.session.commit()  # never hold a write transaction open across calls to QuickBooks
     try:
         answers = ctx.client.batch(items, batch_request_id([ready.row.request_id for ready in prepared]))
     except SyncError as error:  # the whole call: throttled, unknown outcome, refused
         return {ready.row.id: settle(ready.row, error) for ready in prepared}
     by_bid = {answer.get("bId"): answer for answer in answers if isinstance(answer, dict)}
-    return {ready.row.id: _settle_item(ctx, ready, by_bid.get(f"b{index}")) for index, ready in enumerate(prepared)}
+    outcomes = {ready.row.id: _settle_item(ctx, ready, by_bid.get(f"b{i}")) for i, ready in enumerate(prepared)}
+    db.session.commit()  # every item's outcome at once
+    return outcomes
 
 
 def _settle_item(ctx: SyncContext, ready: Prepared, answer: dict | None) -> PushDecision:
@@ -107,13 +110,12 @@ def _settle_item(ctx: SyncContext, ready: Prepared, answer: dict | None) -> Push
         try:
             written = _written(ctx, ready, answer)
         except SyncError as error:
-            return settle(row, error)
+            return settle(row, error, commit=False)
         record_created(ctx, row, written)
         activity.mark_synced(row, str(written["Id"]), "; ".join(ready.notes) or None)
         if mapped.amount is not None:
             row.amount = mapped.amount
         activity.log_attempt(row)
-        db.session.commit()
         return PushDecision(ActivityStatus.SYNCED)
 
 
@@ -132,16 +134,39 @@ def _written(ctx: SyncContext, ready: Prepared, answer: dict | None) -> dict:
     raise error
 
 
-def settle(row: SyncActivity, error: SkipRecord | SyncError) -> PushDecision:
-    """Settle one row of the batch on its own: skipped, or through ``handle_failure``; logged and committed."""
+def settle(
+    row: SyncActivity, error: SkipRecord | SyncError, *, rollback: bool = False, commit: bool = True
+) -> PushDecision:
+    """Settle one row of the batch on its own: skipped, or through ``handle_failure``; logged.
+
+    ``rollback`` first drops what a failed preparation left half done; ``commit=False`` leaves the commit
+    to the caller (the item outcomes of one batch are committed together).
+    """
+    if rollback:
+        activity_id = row.id
+        db.session.rollback()
+        row = db.session.get(SyncActivity, activity_id)
     if isinstance(error, SkipRecord):
         activity.mark_skipped(row, error.reason)
         outcome = PushDecision(ActivityStatus.SKIPPED)
     else:
-        activity_id = row.id
-        db.session.rollback()
-        row = db.session.get(SyncActivity, activity_id)
         outcome = handle_failure(row, error)
     activity.log_attempt(row)
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return outcome
+
+
+def claim_many(activity_ids: list[int]) -> list[SyncActivity]:
+    """Move the pending rows among these to syncing in one statement, in the given order (see ``claim``)."""
+    query = (
+        update(SyncActivity)
+        .where(SyncActivity.id.in_(activity_ids), SyncActivity.status.in_(activity.PENDING))
+        .values(status=ActivityStatus.SYNCING, attempts=SyncActivity.attempts + 1, next_attempt_at=None)
+        .returning(SyncActivity.id)
+        .execution_options(synchronize_session=False)
+    )
+    claimed = set(db.session.scalars(query).all())
+    db.session.commit()
+    rows = {row.id: row for row in db.session.scalars(select(SyncActivity).where(SyncActivity.id.in_(claimed)))}
+    return [rows[activity_id] for activity_id in activity_ids if activity_id in rows]

@@ -144,3 +144,19 @@ def test_a_batch_quickbooks_throttles_is_deferred_whole_and_comes_back_as_a_batc
     assert {(row.status, row.attempts) for row in rows} == {("synced", 1)}
     assert len(qb.objects("PurchaseOrder")) == 3
     assert [e["status"] for e in _posts(qb, "/batch")] == [429, 200]
+
+
+def test_a_row_that_cannot_be_prepared_settles_alone_and_the_others_go_in_the_batch(batching, ob, qb, db, redis):
+    supplier = ob.supplier("Gauze & Co")
+    gauze = ob.product("Sterile gauze", "GZ-10", "2.50")
+    for number, quantity in (("PO-A", 1), ("PO-EMPTY", 0), ("PO-B", 2)):
+        ob.approve(ob.purchase_order(supplier["id"], [(gauze["id"], quantity, "2.50")], orderNumber=number)["id"])
+
+    sync(batching, redis)
+
+    rows = {row.openboxes_number: row for row in activities(db, entity_type="purchase_order")}
+    assert (rows["PO-EMPTY"].status, rows["PO-EMPTY"].attempts) == ("skipped", 1)
+    assert "has no lines to push" in rows["PO-EMPTY"].message
+    assert (rows["PO-A"].status, rows["PO-B"].status) == ("synced", "synced")
+    assert sorted(po["DocNumber"] for po in qb.objects("PurchaseOrder")) == ["PO-A", "PO-B"]
+    assert len(_posts(qb, "/batch")) == 1 and _posts(qb, "/purchaseorder") == []
