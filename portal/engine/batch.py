@@ -8,6 +8,10 @@ the object → Synced with its Id (no read), a ``Fault`` → classified like a s
 on that row alone. When the whole call fails every row shares the outcome: throttled → deferred
 (no attempt spent); unknown outcome → retrying with ``outcome_unknown``, so each row's next attempt
 looks its document up by DocNumber and marker before anything is sent again.
+
+The rows' attempt numbers are part of the batch ``requestid``: QuickBooks replays a batch's HTTP 200
+answer, item Faults included, so rows retried after a passing item Fault must make a new batch. A batch
+is never sent again after an unknown outcome (those rows look their documents up instead).
 """
 
 from __future__ import annotations
@@ -94,7 +98,7 @@ def _send(ctx: SyncContext, prepared: list[Prepared]) -> dict[int, PushDecision]
     ]
     db.session.commit()  # never hold a write transaction open across calls to QuickBooks
     try:
-        answers = ctx.client.batch(items, batch_request_id([ready.row.request_id for ready in prepared]))
+        answers = ctx.client.batch(items, batch_request_id([f"{r.row.request_id}.{r.row.attempts}" for r in prepared]))
     except SyncError as error:  # the whole call: throttled, unknown outcome, refused
         return {ready.row.id: settle(ready.row, error) for ready in prepared}
     by_bid = {answer.get("bId"): answer for answer in answers if isinstance(answer, dict)}

@@ -94,8 +94,8 @@ def request_id(realm: str, entity: str, openboxes_id: str, version: str, generat
 def batch_request_id(item_request_ids: list[str]) -> str:
     """The ``requestid`` of one ``POST /batch`` (33 characters, under the batch limit of 36).
 
-    Made of its rows' own request ids, in order: the same rows at the same generations give the same id,
-    so a resend of that batch replays; a row bumped to a new generation makes it a new batch.
+    Made of its rows' own request ids (and attempts), in order: the same rows at the same generations give the
+    same id, so a resend of that batch replays; a row bumped to a new generation makes it a new batch.
     """
     return "b" + hashlib.sha256("\x1f".join(item_request_ids).encode("utf-8")).hexdigest()[:32]
 
