@@ -14,6 +14,7 @@ queue. A big import therefore takes its turn with every other realm instead of s
 
 from __future__ import annotations
 
+import hashlib
 import re
 import time
 import uuid
@@ -28,6 +29,7 @@ from rq.job import Job
 from rq.rate_limit import RateLimit, RateLimitRegistry
 from sqlalchemy import select
 
+from portal.engine.batch import BATCH_MAX_ITEMS, BATCHABLE
 from portal.engine.ports import PORT_NAME, JobQueue
 from portal.extensions import db
 from portal.models import QuickBooksConnection, SyncActivity
@@ -66,6 +68,7 @@ MAINTENANCE_JOBS = {
     Maintenance.DIGEST: ("low", "jobs.maintenance.send_digests", {"job_timeout": 600, "ttl": HOUR, "result_ttl": HOUR}),
 }
 PUSH_ROW = re.compile(r"^push-(\d+)-")
+PUSH_BATCH = re.compile(r"^pushbatch-")
 POLL_TENANT = re.compile(r"^poll-(\d+)-")
 
 
@@ -128,13 +131,69 @@ def enqueue_push(
 
 
 def enqueue_pushes(activity_ids: Iterable[int], reason: PushReason | str) -> None:
-    """Queue pushes of several rows for one reason, all in the same slot."""
+    """Queue pushes of several rows for one reason, all in the same slot.
+
+    A company's backlog of document creates (``SYNC_BATCH_MIN_ROWS`` or more, in this call) goes in batch
+    jobs of up to 30 rows each; the rest, and every row of a small poll, get a push job of their own.
+    """
     now, reason = time.time(), PushReason(reason)
     ids = list(activity_ids)
     keys = fairness_keys(ids)
-    for activity_id in ids:
+    batches, singles = batch_groups(ids, keys)
+    first_of = {rows[0]: rows for rows in batches}
+    position = {activity_id: index for index, activity_id in enumerate(ids)}
+    # In queueing order (a batch where its first row was): a realm's dependencies before its documents.
+    for activity_id in sorted([*singles, *first_of], key=position.__getitem__):
+        if activity_id in first_of:
+            enqueue_batch(first_of[activity_id], reason, key=keys.get(activity_id), now=now)
+            continue
         job_id = push_job_id(activity_id, reason, 0, now)
         _enqueue_push_job(activity_id, job_id, keys.get(activity_id), {"reason": reason.value, "attempt": 0})
+
+
+def batch_groups(activity_ids: list[int], keys: dict[int, str]) -> tuple[list[list[int]], list[int]]:
+    """Rows to push in batches (each ≤ 30 rows of one tenant, in queueing order), and rows to push alone."""
+    minimum = current_app.config["SYNC_BATCH_MIN_ROWS"]
+    tenants, order = {}, {activity_id: index for index, activity_id in enumerate(activity_ids)}
+    for start in range(0, len(activity_ids), KEY_LOOKUP_CHUNK):
+        query = select(SyncActivity.id, SyncActivity.tenant_id).where(
+            SyncActivity.id.in_(activity_ids[start : start + KEY_LOOKUP_CHUNK]),
+            SyncActivity.entity_type.in_(BATCHABLE),
+        )
+        tenants.update(dict(db.session.execute(query).all()))
+    groups: dict[tuple, list[int]] = {}
+    for activity_id in sorted(tenants, key=order.__getitem__):
+        if activity_id in keys:
+            groups.setdefault((keys[activity_id], tenants[activity_id]), []).append(activity_id)
+    batches = [
+        rows[i : i + BATCH_MAX_ITEMS]
+        for rows in groups.values()
+        if len(rows) >= minimum
+        for i in range(0, len(rows), BATCH_MAX_ITEMS)
+    ]
+    batched = {activity_id for rows in batches for activity_id in rows}
+    return batches, [activity_id for activity_id in activity_ids if activity_id not in batched]
+
+
+def batch_job_id(activity_ids: list[int], reason: PushReason, now: float) -> str:
+    """``pushbatch-{first row}-{rows}-{reason}{milliseconds}``: a double enqueue of one batch stays one job."""
+    digest = hashlib.sha256(",".join(map(str, activity_ids)).encode()).hexdigest()[:12]
+    return f"pushbatch-{activity_ids[0]}-{digest}-{reason.value}{int(now * 1000)}"
+
+
+def enqueue_batch(
+    activity_ids: list[int],
+    reason: PushReason,
+    *,
+    key: str | None,
+    delay: float | None = None,
+    now: float | None = None,
+) -> None:
+    """Queue one batch push of these rows (one tenant), through their realm's rate limit like single pushes."""
+    now = time.time() if now is None else now
+    job_id = batch_job_id(activity_ids, reason, now)
+    meta = {"reason": reason.value, "rows": len(activity_ids)}
+    _enqueue_push_job(activity_ids, job_id, key, meta, delay, func="jobs.sync.push_batch")
 
 
 def fairness_keys(activity_ids: list[int]) -> dict[int, str]:
@@ -151,9 +210,17 @@ def fairness_keys(activity_ids: list[int]) -> dict[int, str]:
     return keys
 
 
-def _enqueue_push_job(activity_id: int, job_id: str, key: str | None, meta: dict, delay: float | None = None):
-    """One push job, through its realm's rate limit; a row that does not exist needs no fairness."""
-    queue, func = get_queue("default"), "jobs.sync.push_activity"
+def _enqueue_push_job(
+    activity_id: int | list[int],
+    job_id: str,
+    key: str | None,
+    meta: dict,
+    delay: float | None = None,
+    func: str = "jobs.sync.push_activity",
+):
+    """One push job (of a row, or a batch of rows), through its realm's rate limit; a row that does not
+    exist needs no fairness."""
+    queue = get_queue("default")
     if key is None:
         return _enqueue_unique(queue, func, (activity_id,), job_id, delay, meta=meta)
     # RQ refuses unique=True on rate-limited jobs, so the id is claimed here, for as long as a failed
@@ -199,7 +266,14 @@ def live_push_ids() -> set[int]:
     queue = get_queue("default")
     job_ids = [*queue.get_job_ids(), *queue.scheduled_job_registry.get_job_ids(cleanup=False)]
     job_ids += waiting_for_their_realm(queue.connection)
-    return {int(match.group(1)) for job_id in job_ids if (match := PUSH_ROW.match(job_id))}
+    rows = {int(match.group(1)) for job_id in job_ids if (match := PUSH_ROW.match(job_id))}
+    return rows | batch_rows([job_id for job_id in job_ids if PUSH_BATCH.match(job_id)], queue.connection)
+
+
+def batch_rows(job_ids: list[str], connection) -> set[int]:
+    """The rows of waiting batch push jobs (their ids are the job's one argument)."""
+    jobs = Job.fetch_many(job_ids, connection=connection) if job_ids else []
+    return {activity_id for job in jobs if job is not None for activity_id in job.args[0]}
 
 
 def waiting_for_their_realm(connection) -> list[str]:

@@ -120,6 +120,22 @@ class QuickBooksClient:
         answer = self._call("POST", f"/{entity.lower()}", json=body, params={"requestid": request_id})
         return answer[entity]
 
+    def batch(self, items: list[dict], request_id: str) -> list[dict]:
+        """Send up to 30 operations in one ``POST /batch``; return each item's answer (object or ``Fault``).
+
+        The call takes one slot of the realm's batch budget and one request per item from its minute
+        budget. HTTP 200 does not mean every item worked: each answer carries its ``bId`` and either the
+        written object or a ``Fault`` (``portal.sync.classify.classify_fault``).
+
+        Args:
+            items: ``BatchItemRequest`` entries, each with a ``bId`` of at most 10 characters.
+            request_id: At most 36 characters, deterministic for the batch, so a resend replays.
+        """
+        body = {"BatchItemRequest": items}
+        params = {"requestid": request_id}
+        answer = self._call("POST", "/batch", params=params, json=body, cost=len(items), batch=True)
+        return answer.get("BatchItemResponse") or []
+
     # --- reads --------------------------------------------------------------------------------
 
     def read(self, entity: str, qbo_id: str) -> dict:
@@ -174,12 +190,21 @@ class QuickBooksClient:
 
     # --- plumbing -----------------------------------------------------------------------------
 
-    def _call(self, method: str, path: str, *, params: dict | None = None, json: dict | None = None) -> dict:
+    def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict | None = None,
+        json: dict | None = None,
+        cost: int = 1,
+        batch: bool = False,
+    ) -> dict:
         """Send once; on an expired token refresh once and send again. Raise typed errors."""
         token = self.tokens.current()
         for attempt in (1, 2):
             try:
-                return self._send(method, path, token, params, json)
+                return self._send(method, path, token, params, json, (cost, batch))
             except AuthExpired as expired:
                 if attempt == 2:
                     raise NeedsReconnect(
@@ -188,10 +213,18 @@ class QuickBooksClient:
                 token = self.tokens.refresh(token)
         raise AssertionError("unreachable")
 
-    def _send(self, method: str, path: str, token: AccessToken, params: dict | None, body: dict | None) -> dict:
+    def _send(
+        self,
+        method: str,
+        path: str,
+        token: AccessToken,
+        params: dict | None,
+        body: dict | None,
+        budget: tuple[int, bool] = (1, False),
+    ) -> dict:
         headers = {"Authorization": f"Bearer {token.value}", "Accept": "application/json"}
         query = {**(params or {}), "minorversion": MINOR_VERSION}
-        response = self._request(method, path, headers=headers, params=query, json=body)
+        response = self._request(method, path, budget, headers=headers, params=query, json=body)
         if self.observer is not None:
             self.observer(self.realm_id, response.status_code)
         error = classify_qbo_response(response.status_code, response.headers, response.text)
@@ -211,12 +244,13 @@ class QuickBooksClient:
         except ValueError as exc:
             raise Permanent("QuickBooks answered with something that is not JSON: report this to support") from exc
 
-    def _request(self, method: str, path: str, **kwargs) -> requests.Response:
+    def _request(self, method: str, path: str, budget: tuple[int, bool], **kwargs) -> requests.Response:
+        """One HTTP call; ``budget`` is (requests of the minute budget, whether it is a batch call)."""
         self.calls += 1
         try:
             if self.limiter is None:
                 return self.http.request(method, self.base + path, timeout=self.timeout, **kwargs)
-            with self.limiter.slot(self.realm_id):
+            with self.limiter.slot(self.realm_id, *budget):
                 return self.http.request(method, self.base + path, timeout=self.timeout, **kwargs)
         except requests.RequestException as exc:
             raise classify_transport_failure(transport_kind(exc)) from exc

@@ -7,7 +7,8 @@ in one Lua call, on Redis' clock, so workers on different machines agree:
 - per second: calls are spaced evenly (a GCRA with no burst: one call per ``1 / per_second`` seconds), so
   no rolling second ever holds more than ``per_second`` calls, even when the calls reach QuickBooks a
   little later than they were granted;
-- per minute: a sliding window of granted requests (a batch takes one per item);
+- per minute: a sliding window of granted requests (a batch takes one per item, unless
+  ``batch_items_count`` is off: whether Intuit counts items or calls here is unconfirmed);
 - in flight: leased slots, released when the call returns (or when the lease runs out after a crash);
 - batch: a sliding window of granted ``POST /batch`` calls.
 
@@ -91,6 +92,7 @@ class Limits:
     second_seconds: float = 1.0
     concurrency: int = 10
     batch_budget: int = 36
+    batch_items_count: bool = True  # each batch item takes a request of the minute budget (else the call takes one)
     lease_seconds: float = 120.0
     max_wait_seconds: float = 1.0
 
@@ -117,6 +119,8 @@ class RealmRateLimiter:
         Returns 0 on success (nothing is taken otherwise), else the seconds to wait before asking again.
         """
         limits = self.limits
+        if batch and not limits.batch_items_count:
+            cost = 1
         if not 1 <= cost <= limits.budget:
             raise ValueError(f"a call costs 1 to {limits.budget} requests, not {cost}")
         args = [

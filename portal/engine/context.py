@@ -81,6 +81,7 @@ def rate_limits(config) -> Limits:
         second_seconds=window / 60,
         concurrency=config["QBO_MAX_CONCURRENCY"],
         batch_budget=config["QBO_BATCH_BUDGET"],
+        batch_items_count=config["QBO_BATCH_ITEMS_COUNT"],
         max_wait_seconds=min(1.0, 1.5 * step),
     )
 

@@ -41,15 +41,30 @@ def _create_document(ctx: SyncContext, row: SyncActivity, mapped: Mapped) -> dic
     try:
         return ctx.client.create(mapped.entity, ctx.outgoing(mapped.payload), activity_request_id(ctx, row))
     except Duplicate as duplicate:
-        adopted = adopt_by_marker(ctx, row, mapped)
-        if adopted is not None:
-            return adopted
-        number = mapped.lookup.get("DocNumber")
-        raise Permanent(
-            f"QuickBooks already has a {duplicate.existing_type or mapped.entity} numbered {number} that did not "
-            f"come from this OpenBoxes record: renumber or delete it in QuickBooks, then retry",
-            duplicate.code,
-        ) from duplicate
+        return adopt_or_refuse(ctx, row, mapped, duplicate)
+
+
+def adopt_or_refuse(ctx: SyncContext, row: SyncActivity, mapped: Mapped, duplicate: Duplicate) -> dict:
+    """The DocNumber is taken: ours (the marker names this record) is adopted, anyone else's is refused."""
+    adopted = adopt_by_marker(ctx, row, mapped)
+    if adopted is not None:
+        return adopted
+    number = mapped.lookup.get("DocNumber")
+    raise Permanent(
+        f"QuickBooks already has a {duplicate.existing_type or mapped.entity} numbered {number} that did not "
+        f"come from this OpenBoxes record: renumber or delete it in QuickBooks, then retry",
+        duplicate.code,
+    ) from duplicate
+
+
+def needs_create(ctx: SyncContext, row: SyncActivity) -> bool:
+    """True when ``row`` is a plain create: no linked document yet, and no earlier attempt of unknown outcome."""
+    return not row.outcome_unknown and find_link(ctx.tenant_id, ctx.realm, row.entity_type, row.openboxes_id) is None
+
+
+def record_created(ctx: SyncContext, row: SyncActivity, written: dict) -> None:
+    """Link ``row``'s record to the document QuickBooks created (or that was adopted) for it."""
+    save_link(ctx.tenant_id, ctx.realm, row.entity_type, row.openboxes_id, written, row.version)
 
 
 def adopt_by_marker(ctx: SyncContext, row: SyncActivity, mapped: Mapped) -> dict | None:

@@ -63,10 +63,11 @@ def run_push(activity_id: int) -> PushDecision | None:
     if row is None:
         return None
     with log_context(tenant=row.tenant_id, activity=row.id, entity=row.entity_type):
-        return _push_claimed(row, activity_id)
+        return push_claimed(row, activity_id)
 
 
-def _push_claimed(row: SyncActivity, activity_id: int) -> PushDecision:
+def push_claimed(row: SyncActivity, activity_id: int) -> PushDecision:
+    """Push a row this worker has claimed (``claim``) and settle it: committed, logged, decided."""
     try:
         if UnfetchedSnapshot.holds(row.snapshot):
             read_again(row)  # OpenBoxes could not serve it when polled: read it now, on this row

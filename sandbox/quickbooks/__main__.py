@@ -23,6 +23,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--rate-per-second", type=int, default=10, help="calls per realm per second (a 60th of the window)"
     )
     parser.add_argument("--concurrency", type=int, default=10, help="concurrent requests per realm")
+    parser.add_argument(
+        "--batch-counts-once",
+        action="store_true",
+        help="a batch takes one request of the per-minute budget (default: one per item)",
+    )
     parser.add_argument("--throttle-format", choices=("json", "xml"), default="json")
     parser.add_argument("--throttle-status", type=int, choices=(429, 403), default=429)
     parser.add_argument("--retry-after", action="store_true", help="send Retry-After on throttled answers")
@@ -41,6 +46,7 @@ def main(argv: list[str] | None = None) -> None:
         window_seconds=args.window_seconds,
         rate_per_second=args.rate_per_second,
         concurrency=args.concurrency,
+        batch_items_count=not args.batch_counts_once,
         throttle_format=args.throttle_format,
         throttle_status=args.throttle_status,
         retry_after=args.retry_after,

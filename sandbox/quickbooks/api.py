@@ -47,7 +47,8 @@ def _authenticated(box, realm: str, rest: str, entry: dict) -> Response:
 def _throttled(box, realm: str, rest: str, entry: dict) -> Response:
     is_batch = rest == "batch" and request.method == "POST"
     items = (request.get_json(silent=True) or {}).get("BatchItemRequest") if is_batch else None
-    cost = min(max(1, len(items)), box.options.batch_max_items) if isinstance(items, list) else 1
+    per_item = isinstance(items, list) and box.throttle.config.batch_items_count
+    cost = min(max(1, len(items)), box.options.batch_max_items) if per_item else 1
     wait = box.throttle.admit(realm, cost, is_batch)
     if wait is not None:
         box.counters.bump(realm, "throttled")

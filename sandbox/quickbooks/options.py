@@ -22,6 +22,9 @@ class SandboxOptions:
     concurrency: int = 10
     batch_budget: int = 40
     batch_max_items: int = 30
+    # Whether each batch item takes one request of request_budget (a [2nd] source) or the batch call takes one
+    # (Intuit's table lists the batch limits apart; "500 per minute, including batch requests"): unconfirmed.
+    batch_items_count: bool = True
     throttle_format: str = "json"
     throttle_status: int = 429
     retry_after: bool = False

@@ -23,6 +23,7 @@ class ThrottleConfig:
     rate_per_second: int
     concurrency: int
     batch_budget: int
+    batch_items_count: bool
     throttle_format: str
     throttle_status: int
     retry_after: bool

@@ -133,6 +133,13 @@ def test_batch_calls_have_their_own_budget_and_each_item_counts_per_minute(redis
     assert limiter.try_acquire("r1", "b4", cost=10) > 59  # 11 + 10 > 20: the minute budget
 
 
+def test_a_batch_call_takes_one_request_when_items_do_not_count(redis_conn):
+    limiter = RealmRateLimiter(redis_conn, Limits(budget=20, batch_budget=2, batch_items_count=False, **FAST))
+    assert limiter.try_acquire("r1", "b1", cost=30, batch=True) == 0
+    assert len(grant_times_ms(redis_conn, "r1")) == 1
+    assert limiter.try_acquire("r1", "plain", cost=20) > 59  # a plain call still costs what it says: 1 + 20 > 20
+
+
 def test_a_refused_call_takes_nothing(redis_conn):
     limiter = RealmRateLimiter(redis_conn, Limits(budget=3, concurrency=1, **FAST))
     assert limiter.try_acquire("r1", "a", cost=2) == 0

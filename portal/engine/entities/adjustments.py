@@ -24,6 +24,7 @@ from portal.sync.dates import parse_openboxes_datetime
 from portal.sync.documents import adjustment_to_journal_entry
 from portal.sync.entities import Entity
 from portal.sync.identity import adjustment_key, content_hash
+from portal.sync.mappers import Mapped
 from portal.sync.snapshots import AdjustmentSnapshot
 from portal.sync.watermark import ADJUSTMENT_OVERLAP, Scan
 
@@ -89,10 +90,14 @@ def reread_adjustment(tenant: Tenant, client, listed: dict) -> Fetched:
     return read_adjustment(listed, ProductCache(client))
 
 
-def push_adjustment(ctx: SyncContext, row: SyncActivity) -> tuple[dict, Decimal | None]:
+def prepare_adjustment(ctx: SyncContext, row: SyncActivity) -> Mapped:
     snap = AdjustmentSnapshot.from_json(row.snapshot)
-    mapped = adjustment_to_journal_entry(snap.row, snap.product.get("pricePerUnit"), ctx.refs(), version=row.version)
+    return adjustment_to_journal_entry(snap.row, snap.product.get("pricePerUnit"), ctx.refs(), version=row.version)
+
+
+def push_adjustment(ctx: SyncContext, row: SyncActivity) -> tuple[dict, Decimal | None]:
+    mapped = prepare_adjustment(ctx, row)
     return write_document(ctx, row, mapped), mapped.amount
 
 
-HANDLER = Handler(poll=poll_adjustments, read=reread_adjustment, push=push_adjustment)
+HANDLER = Handler(poll=poll_adjustments, read=reread_adjustment, push=push_adjustment, prepare=prepare_adjustment)

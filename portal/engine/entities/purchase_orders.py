@@ -39,7 +39,7 @@ from portal.sync.dates import parse_openboxes_datetime, purchase_order_dated_at
 from portal.sync.documents import check_purchase_order, purchase_order_to_qbo
 from portal.sync.entities import Entity
 from portal.sync.identity import PO_ROW_VOLATILE, content_hash
-from portal.sync.mappers import supplier_to_vendor
+from portal.sync.mappers import Mapped, supplier_to_vendor
 from portal.sync.money import exchange_rate_from_totals
 from portal.sync.refs import vendor_key
 from portal.sync.snapshots import PurchaseOrderSnapshot
@@ -167,7 +167,7 @@ def reread_purchase_order(tenant: Tenant, client, listed: dict) -> Fetched:
     return read_purchase_order(tenant, client, listed, ProductCache(client))
 
 
-def push_purchase_order(ctx: SyncContext, row: SyncActivity) -> tuple[dict, Decimal | None]:
+def prepare_purchase_order(ctx: SyncContext, row: SyncActivity) -> Mapped:
     snap = PurchaseOrderSnapshot.from_json(row.snapshot)
     organization, location = snap.organization, snap.location
     home = ctx.connection.home_currency or "USD"
@@ -184,7 +184,7 @@ def push_purchase_order(ctx: SyncContext, row: SyncActivity) -> tuple[dict, Deci
     )
     items = ensure_items(ctx, row, list(snap.products.values()))
     refs = ctx.refs(vendors={key: vendor}, items=items)
-    mapped = purchase_order_to_qbo(
+    return purchase_order_to_qbo(
         snap.order,
         snap.items,
         refs,
@@ -193,7 +193,13 @@ def push_purchase_order(ctx: SyncContext, row: SyncActivity) -> tuple[dict, Deci
         exchange_rate=snap.exchange_rate,
         version=row.version,
     )
+
+
+def push_purchase_order(ctx: SyncContext, row: SyncActivity) -> tuple[dict, Decimal | None]:
+    mapped = prepare_purchase_order(ctx, row)
     return write_document(ctx, row, mapped), mapped.amount
 
 
-HANDLER = Handler(poll=poll_purchase_orders, read=reread_purchase_order, push=push_purchase_order)
+HANDLER = Handler(
+    poll=poll_purchase_orders, read=reread_purchase_order, push=push_purchase_order, prepare=prepare_purchase_order
+)

@@ -30,7 +30,7 @@ from portal.sync.documents import shipment_to_qbo
 from portal.sync.entities import Entity
 from portal.sync.errors import SkipRecord
 from portal.sync.identity import content_hash
-from portal.sync.mappers import destination_to_customer
+from portal.sync.mappers import Mapped, destination_to_customer
 from portal.sync.snapshots import ShipmentSnapshot
 
 
@@ -123,7 +123,7 @@ def reread_shipment(tenant: Tenant, client, listed: dict) -> Fetched:
     return read_shipment(client, listed, movement, ProductCache(client))
 
 
-def push_shipment(ctx: SyncContext, row: SyncActivity) -> tuple[dict, Decimal | None]:
+def prepare_shipment(ctx: SyncContext, row: SyncActivity) -> Mapped:
     snap = ShipmentSnapshot.from_json(row.snapshot)
     destination = snap.destination
     base = ctx.refs()
@@ -138,8 +138,12 @@ def push_shipment(ctx: SyncContext, row: SyncActivity) -> tuple[dict, Decimal | 
     items = ensure_items(ctx, row, list(products.values()))
     refs = ctx.refs(customers={str(destination["id"]): customer}, items=items)
     prices = {pid: product.get("pricePerUnit") for pid, product in products.items()}
-    mapped = shipment_to_qbo(snap.movement, snap.shipment, prices, refs, version=row.version)
+    return shipment_to_qbo(snap.movement, snap.shipment, prices, refs, version=row.version)
+
+
+def push_shipment(ctx: SyncContext, row: SyncActivity) -> tuple[dict, Decimal | None]:
+    mapped = prepare_shipment(ctx, row)
     return write_document(ctx, row, mapped), mapped.amount
 
 
-HANDLER = Handler(poll=poll_shipments, read=reread_shipment, push=push_shipment)
+HANDLER = Handler(poll=poll_shipments, read=reread_shipment, push=push_shipment, prepare=prepare_shipment)

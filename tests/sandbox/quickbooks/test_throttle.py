@@ -101,6 +101,13 @@ def test_batch_items_count_against_the_budget(qbo, plus):
     assert plus.get("preferences").status_code == 429
 
 
+def test_a_batch_can_count_once_against_the_budget_when_switched(qbo, plus):
+    throttle(qbo, request_budget=5, batch_items_count=False)
+    items = [{"bId": f"q{n}", "Query": "SELECT * FROM Vendor"} for n in range(5)]
+    assert plus.post("batch", {"BatchItemRequest": items}).status_code == 200
+    assert [plus.get("preferences").status_code for _ in range(5)] == [200] * 4 + [429]
+
+
 def test_concurrency_cap_answers_429(qbo, plus):
     throttle(qbo, concurrency=2)
     qbo.inject(kind="slow", route="/preferences$", delay=1.0, count=2)
