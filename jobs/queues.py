@@ -37,6 +37,9 @@ QUEUE_NAMES = ("high", "default", "low")
 HOUR = 3600
 DAY = 24 * HOUR
 KEY_LOOKUP_CHUNK = 5000
+PIPELINE_CHUNK = 1000  # push jobs per Redis pipeline
+PUSH_FUNC = "jobs.sync.push_activity"
+PUSH_GUARD = "obqb:push-once:"  # + job id: claimed for a day, the window unique=True would give
 REALM_KEY_PREFIX = "push-"  # RQ rate-limit keys of push jobs: push-realm-<realm> or push-tenant-<id>
 
 
@@ -128,13 +131,68 @@ def enqueue_push(
 
 
 def enqueue_pushes(activity_ids: Iterable[int], reason: PushReason | str) -> None:
-    """Queue pushes of several rows for one reason, all in the same slot."""
+    """Queue pushes of several rows for one reason, all in the same slot, a few Redis round trips per
+    ``PIPELINE_CHUNK`` rows (a bulk retry of 10,000 rows is 10 chunks, not 50,000 round trips)."""
     now, reason = time.time(), PushReason(reason)
     ids = list(activity_ids)
     keys = fairness_keys(ids)
-    for activity_id in ids:
-        job_id = push_job_id(activity_id, reason, 0, now)
-        _enqueue_push_job(activity_id, job_id, keys.get(activity_id), {"reason": reason.value, "attempt": 0})
+    queue, meta = get_queue("default"), {"reason": reason.value, "attempt": 0}
+    for start in range(0, len(ids), PIPELINE_CHUNK):
+        jobs = [
+            (activity_id, push_job_id(activity_id, reason, 0, now))
+            for activity_id in ids[start : start + PIPELINE_CHUNK]
+        ]
+        _enqueue_push_batch(queue, jobs, keys, meta)
+
+
+def _enqueue_push_batch(queue: Queue, jobs: list[tuple[int, str]], keys: dict[int, str], meta: dict) -> None:
+    """Claim each job id (one pipeline), then enqueue the claimed ones: rate-limited per realm in one
+    pipeline, rows that do not exist (no realm, no fairness needed) with ``Queue.enqueue_many``."""
+    redis = queue.connection
+    with redis.pipeline(transaction=False) as pipe:
+        for _activity_id, job_id in jobs:
+            pipe.set(f"{PUSH_GUARD}{job_id}", 1, nx=True, ex=DAY)
+        claimed = [job for job, fresh in zip(jobs, pipe.execute(), strict=True) if fresh]
+    if not claimed:
+        return
+    try:
+        plain = [(activity_id, job_id) for activity_id, job_id in claimed if activity_id not in keys]
+        if plain:
+            options = {"result_ttl": 600, "failure_ttl": DAY, "meta": meta}
+            queue.enqueue_many([Queue.prepare_data(PUSH_FUNC, (pk,), job_id=job_id, **options) for pk, job_id in plain])
+        _enqueue_rate_limited(queue, [job for job in claimed if job[0] in keys], keys, meta)
+    except BaseException:
+        redis.delete(*(f"{PUSH_GUARD}{job_id}" for _activity_id, job_id in claimed))
+        raise
+
+
+def _enqueue_rate_limited(queue: Queue, jobs: list[tuple[int, str]], keys: dict[int, str], meta: dict) -> None:
+    """Push jobs through their realm's rate limit, all in one pipeline, each ranked by when it was queued.
+
+    ``enqueue_many`` takes no rate limit (rq 3.0), and ``enqueue_job`` refuses a pipeline for a rate-limited
+    job only because a later save of the returned job on that pipeline would undo its promotion; these
+    jobs are never saved again here, so the registry's own pipeline path is used.
+    """
+    if not jobs:
+        return
+    concurrency, redis = current_app.config["SYNC_REALM_CONCURRENCY"], queue.connection
+    with redis.pipeline() as pipe:
+        pipe.sadd(queue.redis_queues_keys, queue.key)
+        for activity_id, job_id in jobs:
+            limit = RateLimit(key=keys[activity_id], concurrency=concurrency)
+            job = queue.create_job(
+                PUSH_FUNC,
+                args=(activity_id,),
+                job_id=job_id,
+                result_ttl=600,
+                failure_ttl=DAY,
+                meta=meta,
+                rate_limit=limit,
+            )
+            queue._enqueue_rate_limited_job(job, pipeline=pipe)
+            # As in _enqueue_push_job: rank by the time queued, not whole seconds then id as text.
+            pipe.zadd(RateLimitRegistry(limit.key, redis).rate_limited_key, {job_id: time.time()}, xx=True)
+        pipe.execute()
 
 
 def fairness_keys(activity_ids: list[int]) -> dict[int, str]:
@@ -153,13 +211,13 @@ def fairness_keys(activity_ids: list[int]) -> dict[int, str]:
 
 def _enqueue_push_job(activity_id: int, job_id: str, key: str | None, meta: dict, delay: float | None = None):
     """One push job, through its realm's rate limit; a row that does not exist needs no fairness."""
-    queue, func = get_queue("default"), "jobs.sync.push_activity"
+    queue, func = get_queue("default"), PUSH_FUNC
     if key is None:
         return _enqueue_unique(queue, func, (activity_id,), job_id, delay, meta=meta)
     # RQ refuses unique=True on rate-limited jobs, so the id is claimed here, for as long as a failed
     # job is kept (the same window unique=True gives).
     redis = queue.connection
-    guard = f"obqb:push-once:{job_id}"
+    guard = f"{PUSH_GUARD}{job_id}"
     if not redis.set(guard, 1, nx=True, ex=DAY + int(delay or 0)):
         return None
     limit = RateLimit(key=key, concurrency=current_app.config["SYNC_REALM_CONCURRENCY"])

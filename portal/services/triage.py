@@ -21,14 +21,17 @@ RETRY_REASON = "retry"  # jobs.queues.PushReason.RETRY
 def retry_activities(activity_ids: list[int], tenant_id: int | None, requested_by: str) -> int:
     """Reset the retryable rows among ``activity_ids`` (of one tenant, or any for support), audit, queue them.
 
-    Returns how many rows were queued for another try.
+    One UPDATE resets them; one audit event per tenant (its audit log is what the tenant admin sees) lists
+    the ids; the pushes are queued in pipelines. Returns how many rows were queued for another try.
     """
     reset = retry_rows(activity_ids, tenant_id=tenant_id, requested_by=requested_by)
-    owners = db.session.execute(select(SyncActivity.id, SyncActivity.tenant_id).where(SyncActivity.id.in_(reset)))
-    for activity_id, owner in owners:
-        record_event("activity.retried", tenant_id=owner, details={"activity_id": activity_id})
+    by_tenant: dict[int, list[int]] = {}
+    for activity_id, owner in reset:
+        by_tenant.setdefault(owner, []).append(activity_id)
+    for owner, ids in sorted(by_tenant.items()):
+        record_event("activity.retried", tenant_id=owner, details={"count": len(ids), "activity_ids": sorted(ids)})
     db.session.commit()
-    job_queue().pushes(reset, RETRY_REASON)
+    job_queue().pushes([activity_id for activity_id, _owner in reset], RETRY_REASON)
     return len(reset)
 
 
