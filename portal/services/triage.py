@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.audit import record_event
 from portal.engine import activity
@@ -55,12 +55,31 @@ class Cause:
 
 
 def failure_causes(tenant_id: int | None) -> list[Cause]:
-    """The Sync Failed rows (of one tenant, or all) grouped by cause, the largest group first."""
-    groups: dict[str, list[str]] = {}
-    for _row_id, cause, message in _failed_rows(tenant_id):
-        groups.setdefault(cause, []).append(message or "No reason recorded")
-    causes = [Cause(key, advice.CAUSE_LABELS[key], len(texts), texts[0]) for key, texts in groups.items()]
+    """The Sync Failed rows (of one tenant, or all) grouped by cause, the largest group first.
+
+    Rows are grouped in SQL by what the cause is read from (category, code, message), so the dashboard
+    classifies each distinct failure once, not every failed row.
+    """
+    counts: dict[str, int] = {}
+    examples: dict[str, tuple[int, str]] = {}  # cause → (lowest row id, its message): the oldest example
+    for first_id, category, code, message, number in _failed_groups(tenant_id):
+        cause = advice.cause_of(category, code, message)
+        counts[cause] = counts.get(cause, 0) + number
+        if cause not in examples or first_id < examples[cause][0]:
+            examples[cause] = (first_id, message or "No reason recorded")
+    causes = [Cause(key, advice.CAUSE_LABELS[key], count, examples[key][1]) for key, count in counts.items()]
     return sorted(causes, key=lambda cause: (-cause.count, cause.label))
+
+
+def _failed_groups(tenant_id: int | None):
+    """(lowest id, category, code, message, rows) per distinct failure among the Sync Failed rows."""
+    columns = (SyncActivity.error_category, SyncActivity.qbo_error_code, SyncActivity.message)
+    query = select(func.min(SyncActivity.id), *columns, func.count()).where(
+        SyncActivity.status == ActivityStatus.SYNC_FAILED
+    )
+    if tenant_id is not None:
+        query = query.where(SyncActivity.tenant_id == tenant_id)
+    return db.session.execute(query.group_by(*columns)).all()
 
 
 def failed_ids_with_cause(tenant_id: int | None, cause: str) -> list[int]:
