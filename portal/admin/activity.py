@@ -329,7 +329,7 @@ class SyncActivityView(ZonedTimes, BoundedListMixin, ReadOnlyView):
         return [pk for (pk,) in self._failed_matching_query().with_entities(SyncActivity.id)]
 
     def failed_matching_count(self) -> int:
-        return self._failed_matching_query().count()
+        return self._failed_matching_query().with_entities(func.count(SyncActivity.id)).scalar()
 
     def _failed_matching_query(self):
         args = self._get_list_extra_args()

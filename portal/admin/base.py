@@ -294,7 +294,7 @@ class BoundedListMixin:
     def _get_list_extra_args(self):
         args = super()._get_list_extra_args()
         last = max(0, math.ceil(self.max_listed_rows / self.get_safe_page_size(args.page_size)) - 1)
-        page = min(max(args.page or 0, 0), last)
+        page = min(args.page or 0, last)  # request checks already refuse a negative page
         return args if page == args.page else args.clone(page=page)
 
     def get_list(self, *args, **kwargs):
