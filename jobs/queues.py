@@ -24,19 +24,19 @@ from enum import StrEnum
 from flask import current_app
 from rq import Queue
 from rq.exceptions import DuplicateJobError
-from rq.job import Job
+from rq.job import Job, JobStatus
 from rq.rate_limit import RateLimit, RateLimitRegistry
 from sqlalchemy import select
 
 from portal.engine.ports import PORT_NAME, JobQueue
 from portal.extensions import db
 from portal.models import QuickBooksConnection, SyncActivity
+from portal.models.base import among
 from portal.redis_conn import get_redis
 
 QUEUE_NAMES = ("high", "default", "low")
 HOUR = 3600
 DAY = 24 * HOUR
-KEY_LOOKUP_CHUNK = 5000
 PIPELINE_CHUNK = 1000  # push jobs per Redis pipeline
 PUSH_FUNC = "jobs.sync.push_activity"
 PUSH_GUARD = "obqb:push-once:"  # + job id: claimed for a day, the window unique=True would give
@@ -167,46 +167,48 @@ def _enqueue_push_batch(queue: Queue, jobs: list[tuple[int, str]], keys: dict[in
 
 
 def _enqueue_rate_limited(queue: Queue, jobs: list[tuple[int, str]], keys: dict[int, str], meta: dict) -> None:
-    """Push jobs through their realm's rate limit, all in one pipeline, each ranked by when it was queued.
+    """Push jobs through their realm's rate limit: one pipeline saves them all as waiting (each ranked by
+    when it was queued), then lets each realm's first ones in with one run of RQ's acquire script per realm.
 
-    ``enqueue_many`` takes no rate limit (rq 3.0), and ``enqueue_job`` refuses a pipeline for a rate-limited
-    job only because a later save of the returned job on that pipeline would undo its promotion; these
-    jobs are never saved again here, so the registry's own pipeline path is used.
+    What ``Queue.enqueue(rate_limit=…)`` does per job (register the realm, save, rank, acquire), batched:
+    ``enqueue_many`` takes no rate limit (rq 3.0) and ``enqueue_job`` refuses a pipeline for one.
     """
     if not jobs:
         return
     concurrency, redis = current_app.config["SYNC_REALM_CONCURRENCY"], queue.connection
+    version = queue.get_redis_server_version()
+    registries: dict[str, RateLimitRegistry] = {}
     with redis.pipeline() as pipe:
         pipe.sadd(queue.redis_queues_keys, queue.key)
         for activity_id, job_id in jobs:
             limit = RateLimit(key=keys[activity_id], concurrency=concurrency)
             job = queue.create_job(
-                PUSH_FUNC,
-                args=(activity_id,),
-                job_id=job_id,
-                result_ttl=600,
-                failure_ttl=DAY,
-                meta=meta,
-                rate_limit=limit,
+                PUSH_FUNC, (activity_id,), job_id=job_id, result_ttl=600, failure_ttl=DAY, meta=meta, rate_limit=limit
             )
-            queue._enqueue_rate_limited_job(job, pipeline=pipe)
-            # As in _enqueue_push_job: rank by the time queued, not whole seconds then id as text.
-            pipe.zadd(RateLimitRegistry(limit.key, redis).rate_limited_key, {job_id: time.time()}, xx=True)
+            job.redis_server_version, job.origin, job._status = version, queue.name, JobStatus.RATE_LIMITED
+            job.timeout = queue._default_timeout
+            if limit.key not in registries:
+                registries[limit.key] = RateLimitRegistry.from_job(job)
+                registries[limit.key].register(concurrency, pipe)
+            job.save(pipeline=pipe)
+            # Ranked by the time queued, not by whole seconds then id as text (see _enqueue_push_job).
+            registries[limit.key].add_to_rate_limited(job_id, pipe, timestamp=time.time())
+        for registry in registries.values():
+            registry.acquire_and_enqueue(concurrency, pipeline=pipe)
         pipe.execute()
 
 
 def fairness_keys(activity_ids: list[int]) -> dict[int, str]:
     """The rate-limit key of each row's push: its QuickBooks realm (or its tenant before one is connected)."""
-    keys = {}
-    for start in range(0, len(activity_ids), KEY_LOOKUP_CHUNK):  # SQLite caps the parameters of one query
-        query = (
-            select(SyncActivity.id, SyncActivity.tenant_id, QuickBooksConnection.realm_id)
-            .outerjoin(QuickBooksConnection, QuickBooksConnection.tenant_id == SyncActivity.tenant_id)
-            .where(SyncActivity.id.in_(activity_ids[start : start + KEY_LOOKUP_CHUNK]))
-        )
-        for row_id, tenant_id, realm in db.session.execute(query):
-            keys[row_id] = f"{REALM_KEY_PREFIX}realm-{realm}" if realm else f"{REALM_KEY_PREFIX}tenant-{tenant_id}"
-    return keys
+    query = (
+        select(SyncActivity.id, SyncActivity.tenant_id, QuickBooksConnection.realm_id)
+        .outerjoin(QuickBooksConnection, QuickBooksConnection.tenant_id == SyncActivity.tenant_id)
+        .where(among(SyncActivity.id, activity_ids, db.session.get_bind().dialect.name))
+    )
+    return {
+        row_id: f"{REALM_KEY_PREFIX}realm-{realm}" if realm else f"{REALM_KEY_PREFIX}tenant-{tenant_id}"
+        for row_id, tenant_id, realm in db.session.execute(query)
+    }
 
 
 def _enqueue_push_job(activity_id: int, job_id: str, key: str | None, meta: dict, delay: float | None = None):

@@ -26,7 +26,7 @@ def upgrade():
         batch_op.create_index('ix_sync_activity_tenant_updated', ['tenant_id', 'updated_at', 'id'], unique=False)
         batch_op.create_index('ix_sync_activity_updated', ['updated_at', 'id'], unique=False)
         batch_op.create_index('ix_sync_activity_run', ['run_id'], unique=False)
-        batch_op.create_index('ix_sync_activity_status_updated', ['status', 'updated_at'], unique=False)
+        batch_op.create_index('ix_sync_activity_status_updated', ['status', 'updated_at', 'tenant_id'], unique=False)
     if op.get_bind().dialect.name == 'postgresql' and _trigrams_available():
         op.create_index(
             TRIGRAM_INDEX, 'sync_activity', ['openboxes_number'], unique=False,

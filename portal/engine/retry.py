@@ -10,12 +10,12 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from sqlalchemy import ARRAY, Integer, any_, bindparam, case, func, not_, select, text, update
+from sqlalchemy import case, not_, text, update
 
 from portal.engine.activity import ATTEMPT_LOG_LIMIT
 from portal.extensions import db
 from portal.models import SyncActivity
-from portal.models.base import utcnow
+from portal.models.base import among, utcnow
 from portal.sync.entities import ActivityStatus
 
 RETRYABLE = (ActivityStatus.SYNC_FAILED, ActivityStatus.RETRYING, ActivityStatus.QUEUED)
@@ -47,7 +47,7 @@ def retry_rows(
     refused = (SyncActivity.status == ActivityStatus.SYNC_FAILED) & not_(SyncActivity.outcome_unknown)
     statement = (
         update(SyncActivity)
-        .where(_among(activity_ids), SyncActivity.status.in_(RETRYABLE))
+        .where(among(SyncActivity.id, activity_ids, _dialect()), SyncActivity.status.in_(RETRYABLE))
         .values(
             request_generation=SyncActivity.request_generation + case((refused, 1), else_=0),
             status=ActivityStatus.QUEUED,
@@ -62,15 +62,6 @@ def retry_rows(
     reset = [(row_id, owner) for row_id, owner in db.session.execute(statement)]
     db.session.commit()
     return reset
-
-
-def _among(activity_ids: Sequence[int]):
-    """``id`` is one of ``activity_ids``, as one bound value whatever their number (drivers cap parameters)."""
-    ids = [int(pk) for pk in activity_ids]
-    if _dialect() == "postgresql":
-        return SyncActivity.id == any_(bindparam("retry_ids", ids, type_=ARRAY(Integer)))
-    listed = func.json_each(bindparam("retry_ids", json.dumps(ids))).table_valued("value")
-    return SyncActivity.id.in_(select(listed.c.value))
 
 
 def _appended_log(requested_by: str | None):

@@ -75,7 +75,7 @@ class SyncActivity(TenantOwned, Timestamps, db.Model):
         Index("ix_sync_activity_tenant_updated", "tenant_id", "updated_at", "id"),
         Index("ix_sync_activity_updated", "updated_at", "id"),
         Index("ix_sync_activity_run", "run_id"),
-        Index("ix_sync_activity_status_updated", "status", "updated_at"),
+        Index("ix_sync_activity_status_updated", "status", "updated_at", "tenant_id"),
         Index(
             TRIGRAM_INDEX,
             "openboxes_number",

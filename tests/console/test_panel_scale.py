@@ -227,3 +227,17 @@ def _summary_statements(db, tenants: int) -> int:
 def test_the_support_summary_costs_the_same_queries_for_2_or_6_tenants(db):
     few = _summary_statements(db, 2)
     assert _summary_statements(db, 4) == few  # 6 tenants now
+
+
+def test_the_support_overview_counts_open_rows_of_any_age_and_history_of_the_chart_days(acme, db):
+    now = datetime.now(UTC)
+    add_rows(db, acme, 3, status="synced")  # November 2026: long before the chart's days
+    add_rows(db, acme, 2, status="sync_failed", start=10)
+    recent = add_rows(db, acme, 2, status="synced", start=20)
+    for row in recent:
+        row.updated_at = now - timedelta(days=1)
+    db.session.commit()
+    figures = stats.dashboard(None)
+    assert (figures.counts["synced"], figures.counts["sync_failed"]) == (2, 2)
+    assert figures.tenants[0].counts["synced"] == 2
+    assert stats.dashboard(acme.id).counts["synced"] == 5  # a tenant's own dashboard still counts every row
