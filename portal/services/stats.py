@@ -25,6 +25,7 @@ TOP_REASONS = 5
 # Rows are counted per quarter hour in SQL, then put on local days here: every UTC offset in use today is a
 # whole number of quarter hours (India +5:30, Nepal +5:45), so no bucket straddles a local midnight.
 BUCKET_SECONDS = 900
+DAY_SECONDS = 86400
 
 
 @dataclass(frozen=True)
@@ -78,56 +79,81 @@ OPEN_STATUSES = (ActivityStatus.QUEUED, ActivityStatus.SYNCING, ActivityStatus.R
 HISTORY_STATUSES = (ActivityStatus.SYNCED, ActivityStatus.SKIPPED)
 
 
-def recent_counts_by_tenant(since: datetime) -> dict[int, dict[str, int]]:
-    """Support's overview at any size: per tenant, the open rows (queued, syncing, retrying, Sync Failed: the
-    work, however old) and the rows that ended synced or skipped since ``since`` (the history, bounded).
-
-    Both are ranges of the (status, updated_at, tenant_id) index, read without the table; counting every
-    synced row ever would read all of them on every visit.
-    """
-    count = func.count()
-    recent = SyncActivity.status.in_(HISTORY_STATUSES) & (SyncActivity.updated_at >= since)
-    counts: dict[int, dict[str, int]] = {}
+def open_counts_by_tenant() -> dict[int, dict[str, int]]:
+    """Per tenant, the open rows (queued, syncing, retrying, Sync Failed: the work, however old), from the
+    (status, updated_at, tenant_id) index without the table; every status present."""
     grouping = (SyncActivity.tenant_id, SyncActivity.status)
-    for where in (SyncActivity.status.in_(OPEN_STATUSES), recent):
-        query = select(*grouping, count).where(where).group_by(*grouping)
-        for tenant_id, status, number in db.session.execute(query):
-            counts.setdefault(tenant_id, dict.fromkeys(ACTIVITY_STATUSES, 0))[status] = number
+    query = select(*grouping, func.count()).where(SyncActivity.status.in_(OPEN_STATUSES)).group_by(*grouping)
+    counts: dict[int, dict[str, int]] = {}
+    for tenant_id, status, number in db.session.execute(query):
+        counts.setdefault(tenant_id, dict.fromkeys(ACTIVITY_STATUSES, 0))[status] = number
     return counts
 
 
-def _quarter_hour(column):
-    """Whole quarter hours since the epoch of a timestamp column, on every backend."""
+def support_overview(days: int = CHART_DAYS, today: date | None = None) -> tuple[list[DayCount], dict]:
+    """The cross-tenant chart (UTC days) and, per tenant, the open rows plus those that ended synced or
+    skipped on the chart's days: one read of the window, one of the open rows. Counting every synced row
+    ever would read all of them (a million) on every visit; the history is bounded to the chart's days."""
+    first, found = _window(days, today, "UTC")
+    per_tenant = open_counts_by_tenant()
+    for (tenant_id, day, status), number in _window_counts(first, "UTC", by_tenant=True).items():
+        found[(None, day, status)] += number
+        if status in HISTORY_STATUSES:
+            per_tenant.setdefault(tenant_id, dict.fromkeys(ACTIVITY_STATUSES, 0))[status] += number
+    return _day_counts(first, days, found), per_tenant
+
+
+def _bucket(column, seconds: int):
+    """Whole ``seconds`` since the epoch of a timestamp column, on every backend."""
     # Literals, not bound parameters: PostgreSQL would see the SELECT and GROUP BY copies as different.
-    size = literal_column(str(BUCKET_SECONDS))
+    size = literal_column(str(seconds))
     if db.session.get_bind().dialect.name == "postgresql":
         # date_part is double precision; extract() is numeric since PostgreSQL 14, several times slower here.
         return func.floor(func.date_part("epoch", column) / size)
     return cast(func.strftime(literal_column("'%s'"), column), Integer) // size  # SQLite holds UTC text
 
 
+def _window(days: int, today: date | None, zone: str) -> tuple[date, Counter]:
+    today = today or utcnow().astimezone(ZoneInfo(zone)).date()
+    return today - timedelta(days=days - 1), Counter()
+
+
+def _window_counts(
+    first: date, zone: str, tenant_id: int | None = None, by_tenant: bool = False
+) -> Counter[tuple[int | None, date, str]]:
+    """Rows that ended synced, Sync Failed or skipped from ``first`` on, per (tenant or None, day in ``zone``,
+    status). UTC days are counted by day in SQL; other zones by quarter hour, put on local days here."""
+    tz = ZoneInfo(zone)
+    size = DAY_SECONDS if zone == "UTC" else BUCKET_SECONDS
+    bucket = _bucket(SyncActivity.updated_at, size)
+    grouping = (SyncActivity.tenant_id if by_tenant else literal_column("NULL"), bucket, SyncActivity.status)
+    query = (
+        select(*grouping, func.count())
+        .where(SyncActivity.status.in_((*HISTORY_STATUSES, ActivityStatus.SYNC_FAILED)))
+        .where(SyncActivity.updated_at >= datetime.combine(first, time(), tzinfo=tz))
+        .group_by(*grouping[int(not by_tenant) :])
+    )
+    found: Counter[tuple[int | None, date, str]] = Counter()
+    for owner, slot, status, number in db.session.execute(_scoped(query, SyncActivity, tenant_id)):
+        found[(owner, datetime.fromtimestamp(int(slot) * size, tz).date(), status)] += number
+    return found
+
+
+def _day_counts(first: date, days: int, found: Counter) -> list[DayCount]:
+    every_day = (first + timedelta(days=offset) for offset in range(days))
+    return [
+        DayCount(when, found[(None, when, ActivityStatus.SYNCED)], found[(None, when, ActivityStatus.SYNC_FAILED)])
+        for when in every_day
+    ]
+
+
 def daily_outcomes(
     tenant_id: int | None, days: int = CHART_DAYS, today: date | None = None, zone: str = "UTC"
 ) -> list[DayCount]:
     """Rows that ended synced or Sync Failed per day in ``zone`` (by their last change), oldest day first."""
-    tz = ZoneInfo(zone)
-    today = today or utcnow().astimezone(tz).date()
-    first = today - timedelta(days=days - 1)
-    bucket = _quarter_hour(SyncActivity.updated_at)
-    query = (
-        select(bucket, SyncActivity.status, func.count())
-        .where(SyncActivity.status.in_((ActivityStatus.SYNCED, ActivityStatus.SYNC_FAILED)))
-        .where(SyncActivity.updated_at >= datetime.combine(first, time(), tzinfo=tz))
-        .group_by(bucket, SyncActivity.status)
-    )
-    found: Counter[tuple[date, str]] = Counter()
-    for quarter, status, number in db.session.execute(_scoped(query, SyncActivity, tenant_id)):
-        found[(datetime.fromtimestamp(int(quarter) * BUCKET_SECONDS, tz).date(), status)] += number
-    every_day = (first + timedelta(days=offset) for offset in range(days))
-    return [
-        DayCount(when, found[(when, ActivityStatus.SYNCED)], found[(when, ActivityStatus.SYNC_FAILED)])
-        for when in every_day
-    ]
+    first, _ = _window(days, today, zone)
+    found = _window_counts(first, zone, tenant_id)
+    return _day_counts(first, days, Counter({(None, day, status): n for (_, day, status), n in found.items()}))
 
 
 def top_failure_reasons(tenant_id: int | None, limit: int = TOP_REASONS) -> list[tuple[str, int]]:
@@ -267,12 +293,11 @@ def dashboard(tenant_id: int | None) -> Dashboard:
     """One tenant's dashboard, or (None) the cross-tenant one with a summary row per tenant."""
     tenant = db.session.get(Tenant, tenant_id) if tenant_id is not None else None
     zone = tenant_zone(tenant)
-    days = daily_outcomes(tenant_id, zone=zone)
-    # Support: synced and skipped over the chart's days (see recent_counts_by_tenant); the totals are the
-    # per-tenant counts summed, so the rows are grouped once.
-    since = datetime.combine(days[0].day, time(), tzinfo=ZoneInfo(zone))
-    per_tenant = recent_counts_by_tenant(since) if tenant_id is None else {}
-    counts = _summed(per_tenant) if tenant_id is None else status_counts(tenant_id)
+    if tenant_id is None:  # support: totals summed from the per-tenant counts (see support_overview)
+        days, per_tenant = support_overview()
+        counts = _summed(per_tenant)
+    else:
+        days, per_tenant, counts = daily_outcomes(tenant_id, zone=zone), {}, status_counts(tenant_id)
     figures = Dashboard(counts, days, top_failure_reasons(tenant_id), None, tenant=tenant, zone=zone)
     figures.last_run = last_run(tenant_id)
     figures.last_run_counts = run_counts(figures.last_run)
@@ -287,7 +312,7 @@ def dashboard(tenant_id: int | None) -> Dashboard:
 
 
 def _summed(per_tenant: dict[int, dict[str, int]]) -> dict[str, int]:
-    """Rows per status over every tenant, from ``counts_by_tenant()``."""
+    """Rows per status over every tenant, from per-tenant counts."""
     return {status: sum(counts[status] for counts in per_tenant.values()) for status in ACTIVITY_STATUSES}
 
 
