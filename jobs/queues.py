@@ -25,7 +25,7 @@ from enum import StrEnum
 from flask import current_app
 from rq import Queue
 from rq.exceptions import DuplicateJobError
-from rq.job import Job
+from rq.job import Job, JobStatus
 from rq.rate_limit import RateLimit, RateLimitRegistry
 from sqlalchemy import select
 
@@ -33,12 +33,15 @@ from portal.engine.batch import BATCH_MAX_ITEMS, BATCHABLE
 from portal.engine.ports import PORT_NAME, JobQueue
 from portal.extensions import db
 from portal.models import QuickBooksConnection, SyncActivity
+from portal.models.base import among
 from portal.redis_conn import get_redis
 
 QUEUE_NAMES = ("high", "default", "low")
 HOUR = 3600
 DAY = 24 * HOUR
-KEY_LOOKUP_CHUNK = 5000
+PIPELINE_CHUNK = 1000  # push jobs per Redis pipeline
+PUSH_FUNC = "jobs.sync.push_activity"
+PUSH_GUARD = "obqb:push-once:"  # + job id: claimed for a day, the window unique=True would give
 REALM_KEY_PREFIX = "push-"  # RQ rate-limit keys of push jobs: push-realm-<realm> or push-tenant-<id>
 
 
@@ -134,7 +137,10 @@ def enqueue_pushes(activity_ids: Iterable[int], reason: PushReason | str) -> Non
     """Queue pushes of several rows for one reason, all in the same slot.
 
     A company's backlog of document creates (``SYNC_BATCH_MIN_ROWS`` or more, in this call) goes in batch
-    jobs of up to 30 rows each; the rest, and every row of a small poll, get a push job of their own.
+    jobs of up to 30 rows each; the rest, and every row of a small poll, get a push job of their own, a few
+    Redis round trips per ``PIPELINE_CHUNK`` rows (a bulk retry of 10,000 rows is 10 chunks, not 50,000
+    round trips). Jobs are queued in the rows' order (a batch where its first row was): a realm's
+    dependencies before its documents.
     """
     now, reason = time.time(), PushReason(reason)
     ids = list(activity_ids)
@@ -142,25 +148,83 @@ def enqueue_pushes(activity_ids: Iterable[int], reason: PushReason | str) -> Non
     batches, singles = batch_groups(ids, keys)
     first_of = {rows[0]: rows for rows in batches}
     position = {activity_id: index for index, activity_id in enumerate(ids)}
-    # In queueing order (a batch where its first row was): a realm's dependencies before its documents.
+    queue, meta = get_queue("default"), {"reason": reason.value, "attempt": 0}
+    run: list[tuple[int, str]] = []
     for activity_id in sorted([*singles, *first_of], key=position.__getitem__):
         if activity_id in first_of:
+            _enqueue_single_pushes(queue, run, keys, meta)
+            run = []
             enqueue_batch(first_of[activity_id], reason, key=keys.get(activity_id), now=now)
             continue
-        job_id = push_job_id(activity_id, reason, 0, now)
-        _enqueue_push_job(activity_id, job_id, keys.get(activity_id), {"reason": reason.value, "attempt": 0})
+        run.append((activity_id, push_job_id(activity_id, reason, 0, now)))
+        if len(run) == PIPELINE_CHUNK:
+            _enqueue_single_pushes(queue, run, keys, meta)
+            run = []
+    _enqueue_single_pushes(queue, run, keys, meta)
+
+
+def _enqueue_single_pushes(queue: Queue, jobs: list[tuple[int, str]], keys: dict[int, str], meta: dict) -> None:
+    """Claim each job id (one pipeline), then enqueue the claimed ones: rate-limited per realm in one
+    pipeline, rows that do not exist (no realm, no fairness needed) with ``Queue.enqueue_many``."""
+    redis = queue.connection
+    with redis.pipeline(transaction=False) as pipe:
+        for _activity_id, job_id in jobs:
+            pipe.set(f"{PUSH_GUARD}{job_id}", 1, nx=True, ex=DAY)
+        claimed = [job for job, fresh in zip(jobs, pipe.execute(), strict=True) if fresh]
+    if not claimed:
+        return
+    try:
+        plain = [(activity_id, job_id) for activity_id, job_id in claimed if activity_id not in keys]
+        if plain:
+            options = {"result_ttl": 600, "failure_ttl": DAY, "meta": meta}
+            queue.enqueue_many([Queue.prepare_data(PUSH_FUNC, (pk,), job_id=job_id, **options) for pk, job_id in plain])
+        _enqueue_rate_limited(queue, [job for job in claimed if job[0] in keys], keys, meta)
+    except BaseException:
+        redis.delete(*(f"{PUSH_GUARD}{job_id}" for _activity_id, job_id in claimed))
+        raise
+
+
+def _enqueue_rate_limited(queue: Queue, jobs: list[tuple[int, str]], keys: dict[int, str], meta: dict) -> None:
+    """Push jobs through their realm's rate limit: one pipeline saves them all as waiting (each ranked by
+    when it was queued), then lets each realm's first ones in with one run of RQ's acquire script per realm.
+
+    What ``Queue.enqueue(rate_limit=…)`` does per job (register the realm, save, rank, acquire), batched:
+    ``enqueue_many`` takes no rate limit (rq 3.0) and ``enqueue_job`` refuses a pipeline for one.
+    """
+    if not jobs:
+        return
+    concurrency, redis = current_app.config["SYNC_REALM_CONCURRENCY"], queue.connection
+    version = queue.get_redis_server_version()
+    registries: dict[str, RateLimitRegistry] = {}
+    with redis.pipeline() as pipe:
+        pipe.sadd(queue.redis_queues_keys, queue.key)
+        for activity_id, job_id in jobs:
+            limit = RateLimit(key=keys[activity_id], concurrency=concurrency)
+            job = queue.create_job(
+                PUSH_FUNC, (activity_id,), job_id=job_id, result_ttl=600, failure_ttl=DAY, meta=meta, rate_limit=limit
+            )
+            job.redis_server_version, job.origin, job._status = version, queue.name, JobStatus.RATE_LIMITED
+            job.timeout = queue._default_timeout
+            if limit.key not in registries:
+                registries[limit.key] = RateLimitRegistry.from_job(job)
+                registries[limit.key].register(concurrency, pipe)
+            job.save(pipeline=pipe)
+            # Ranked by the time queued, not by whole seconds then id as text (see _enqueue_push_job).
+            registries[limit.key].add_to_rate_limited(job_id, pipe, timestamp=time.time())
+        for registry in registries.values():
+            registry.acquire_and_enqueue(concurrency, pipeline=pipe)
+        pipe.execute()
 
 
 def batch_groups(activity_ids: list[int], keys: dict[int, str]) -> tuple[list[list[int]], list[int]]:
     """Rows to push in batches (each ≤ 30 rows of one tenant, in queueing order), and rows to push alone."""
     minimum = current_app.config["SYNC_BATCH_MIN_ROWS"]
     tenants, order = {}, {activity_id: index for index, activity_id in enumerate(activity_ids)}
-    for start in range(0, len(activity_ids), KEY_LOOKUP_CHUNK):
-        query = select(SyncActivity.id, SyncActivity.tenant_id).where(
-            SyncActivity.id.in_(activity_ids[start : start + KEY_LOOKUP_CHUNK]),
-            SyncActivity.entity_type.in_(BATCHABLE),
-        )
-        tenants.update(dict(db.session.execute(query).all()))
+    query = select(SyncActivity.id, SyncActivity.tenant_id).where(
+        among(SyncActivity.id, activity_ids, db.session.get_bind().dialect.name),
+        SyncActivity.entity_type.in_(BATCHABLE),
+    )
+    tenants.update(dict(db.session.execute(query).all()))
     groups: dict[tuple, list[int]] = {}
     for activity_id in sorted(tenants, key=order.__getitem__):
         if activity_id in keys:
@@ -198,16 +262,15 @@ def enqueue_batch(
 
 def fairness_keys(activity_ids: list[int]) -> dict[int, str]:
     """The rate-limit key of each row's push: its QuickBooks realm (or its tenant before one is connected)."""
-    keys = {}
-    for start in range(0, len(activity_ids), KEY_LOOKUP_CHUNK):  # SQLite caps the parameters of one query
-        query = (
-            select(SyncActivity.id, SyncActivity.tenant_id, QuickBooksConnection.realm_id)
-            .outerjoin(QuickBooksConnection, QuickBooksConnection.tenant_id == SyncActivity.tenant_id)
-            .where(SyncActivity.id.in_(activity_ids[start : start + KEY_LOOKUP_CHUNK]))
-        )
-        for row_id, tenant_id, realm in db.session.execute(query):
-            keys[row_id] = f"{REALM_KEY_PREFIX}realm-{realm}" if realm else f"{REALM_KEY_PREFIX}tenant-{tenant_id}"
-    return keys
+    query = (
+        select(SyncActivity.id, SyncActivity.tenant_id, QuickBooksConnection.realm_id)
+        .outerjoin(QuickBooksConnection, QuickBooksConnection.tenant_id == SyncActivity.tenant_id)
+        .where(among(SyncActivity.id, activity_ids, db.session.get_bind().dialect.name))
+    )
+    return {
+        row_id: f"{REALM_KEY_PREFIX}realm-{realm}" if realm else f"{REALM_KEY_PREFIX}tenant-{tenant_id}"
+        for row_id, tenant_id, realm in db.session.execute(query)
+    }
 
 
 def _enqueue_push_job(
@@ -216,7 +279,7 @@ def _enqueue_push_job(
     key: str | None,
     meta: dict,
     delay: float | None = None,
-    func: str = "jobs.sync.push_activity",
+    func: str = PUSH_FUNC,
 ):
     """One push job (of a row, or a batch of rows), through its realm's rate limit; a row that does not
     exist needs no fairness."""
@@ -226,7 +289,7 @@ def _enqueue_push_job(
     # RQ refuses unique=True on rate-limited jobs, so the id is claimed here, for as long as a failed
     # job is kept (the same window unique=True gives).
     redis = queue.connection
-    guard = f"obqb:push-once:{job_id}"
+    guard = f"{PUSH_GUARD}{job_id}"
     if not redis.set(guard, 1, nx=True, ex=DAY + int(delay or 0)):
         return None
     limit = RateLimit(key=key, concurrency=current_app.config["SYNC_REALM_CONCURRENCY"])

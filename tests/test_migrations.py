@@ -93,3 +93,25 @@ def test_upgrade_gives_the_same_schema_on_every_backend(empty_database, base_con
     for _ in _upgrade(empty_database, base_config):
         pass
     assert schema_shape(empty_database) == schema_shape(reference)
+
+
+PANEL_INDEXES = {
+    "ix_sync_activity_tenant_updated": ["tenant_id", "updated_at", "id"],
+    "ix_sync_activity_updated": ["updated_at", "id"],
+    "ix_sync_activity_run": ["run_id"],
+    "ix_sync_activity_status_updated": ["status", "updated_at", "tenant_id"],
+    "ix_sync_activity_number_trgm": ["openboxes_number"],
+}
+
+
+@pytest.mark.parametrize("empty_database", list(_backends()), indirect=True)
+def test_upgrade_creates_the_panel_indexes_with_trigrams_on_postgresql(empty_database, base_config):
+    for _app in _upgrade(empty_database, base_config):
+        with db.engine.connect() as conn:
+            indexes = {i["name"]: i["column_names"] for i in inspect(conn).get_indexes("sync_activity")}
+            assert {name: indexes.get(name) for name in PANEL_INDEXES} == PANEL_INDEXES
+            if conn.dialect.name == "postgresql":
+                definition = conn.scalar(
+                    text("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_sync_activity_number_trgm'")
+                )
+                assert "USING gin" in definition and "gin_trgm_ops" in definition

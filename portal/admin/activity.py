@@ -17,9 +17,11 @@ from flask_admin.contrib.sqla.filters import (
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import func, select
+from sqlalchemy.orm import defer
+from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.routing import BuildError
 
-from portal.admin.base import ReadOnlyView
+from portal.admin.base import BoundedListMixin, ReadOnlyView
 from portal.admin.confirm import confirm_page, confirmed
 from portal.extensions import db
 from portal.models import OpenBoxesConnection, SyncActivity, SyncRun, Tenant
@@ -28,7 +30,7 @@ from portal.services import triage
 from portal.services.stats import run_outcomes
 from portal.sync import advice
 from portal.sync.deeplinks import openboxes_url, quickbooks_label, quickbooks_url
-from portal.sync.entities import ActivityStatus, entity_label
+from portal.sync.entities import ActivityStatus, Entity, entity_label
 
 STATUS_COLOURS = {
     ActivityStatus.SYNCED: "success",
@@ -153,6 +155,19 @@ def row_quickbooks_url(row: SyncActivity) -> str | None:
     return quickbooks_url(row.entity_type, row.qbo_id, environment, tenant.po_target, tenant.shipment_target)
 
 
+def load_label_snapshots(rows: list[SyncActivity]) -> None:
+    """Load the snapshot of the listed rows whose QuickBooks label needs it (adjustments), in one query."""
+    wanted = [row.id for row in rows if row.entity_type == Entity.ADJUSTMENT and row.qbo_id]
+    if not wanted:
+        return
+    snapshots = dict(
+        db.session.execute(select(SyncActivity.id, SyncActivity.snapshot).where(SyncActivity.id.in_(wanted))).all()
+    )
+    for row in rows:
+        if row.id in snapshots:
+            set_committed_value(row, "snapshot", snapshots[row.id])
+
+
 def _choices(values) -> list[tuple[str, str]]:
     return [(value, status_label(value)) for value in values]
 
@@ -170,8 +185,13 @@ def _flash_retried(count: int) -> None:
         flash("Nothing to retry: only Sync Failed, retrying or queued rows can be retried.", "warning")
 
 
-class SyncActivityView(ZonedTimes, ReadOnlyView):
-    """The Integration Activity panel: every record version, its status and what to do about a failure."""
+class SyncActivityView(ZonedTimes, BoundedListMixin, ReadOnlyView):
+    """The Integration Activity panel: every record version, its status and what to do about a failure.
+
+    At a million rows: the list never loads the snapshot or attempt log (large JSON, only the detail page
+    shows them), counts and pages stop at ``max_listed_rows`` (see ``BoundedListMixin``) and the newest-first
+    order is (updated_at, id), which the indexes of migration 9c4e2b7d1a30 serve per tenant and overall.
+    """
 
     list_template = "admin/activity/list.html"
     details_template = "admin/activity/details.html"
@@ -204,7 +224,8 @@ class SyncActivityView(ZonedTimes, ReadOnlyView):
         FilterEqual(SyncActivity.error_category, "Error category", options=_choices(ERROR_CATEGORIES)),
     ]
     column_searchable_list = ["openboxes_number"]
-    column_default_sort = ("updated_at", True)
+    # id breaks ties, so a page boundary among rows of one second neither repeats nor skips a row.
+    column_default_sort = [("updated_at", True), ("id", True)]
     column_formatters = {
         "updated_at": _local_time,
         "entity_type": _entity_label,
@@ -225,6 +246,15 @@ class SyncActivityView(ZonedTimes, ReadOnlyView):
         "next_attempt_at": _local_time,
     }
     column_formatters_export = {"qbo_link": lambda view, context, model, name: row_quickbooks_url(model) or ""}
+
+    def get_query(self):
+        return super().get_query().options(defer(SyncActivity.snapshot), defer(SyncActivity.attempt_log))
+
+    def get_list(self, *args, **kwargs):
+        count, rows = super().get_list(*args, **kwargs)
+        if kwargs.get("execute", True):
+            load_label_snapshots(rows)
+        return count, rows
 
     @action("retry", "Retry selected", "Retry the selected rows now?")
     def action_retry(self, ids):
@@ -299,7 +329,7 @@ class SyncActivityView(ZonedTimes, ReadOnlyView):
         return [pk for (pk,) in self._failed_matching_query().with_entities(SyncActivity.id)]
 
     def failed_matching_count(self) -> int:
-        return self._failed_matching_query().count()
+        return self._failed_matching_query().with_entities(func.count(SyncActivity.id)).scalar()
 
     def _failed_matching_query(self):
         args = self._get_list_extra_args()

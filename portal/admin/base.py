@@ -8,10 +8,11 @@ bulk-action ids, so no view has to remember it.
 from __future__ import annotations
 
 import logging
+import math
 from datetime import date, datetime
 from decimal import Decimal
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, g, redirect, request, url_for
 from flask_admin import BaseView
 from flask_admin.actions import action
 from flask_admin.contrib.sqla import ModelView
@@ -21,7 +22,9 @@ from flask_admin.contrib.sqla.filters import FilterEmpty, IntEqualFilter
 from flask_admin.form import BaseForm
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from sqlalchemy import func, literal_column
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Query
 from wtforms.validators import ValidationError
 
 from portal.extensions import db
@@ -258,6 +261,58 @@ class ReadOnlyView(TenantScopedView):
     can_delete = False
     can_export = True
     export_types = ["csv"]
+
+
+class CappedCountQuery(Query):
+    """A count that stops at ``cap + 1`` rows: ``count(*)`` over a LIMITed subquery, so a list of a million
+    rows costs as much to count as one of ``cap``."""
+
+    cap = 10_000
+
+    def scalar(self):
+        rows = self.with_entities(literal_column("1")).limit(self.cap + 1).subquery()
+        return self.session.query(func.count()).select_from(rows).scalar()
+
+
+class BoundedListMixin:
+    """A list whose count is capped at ``max_listed_rows`` and whose pages end there.
+
+    OFFSET costs as many rows as it skips, so page 5,000 of a million rows reads 250,000 of them; nobody
+    reads that far in the console, they filter. Pages past the cap show the last page within it, and the
+    list says the count is capped ("10,000+"). Subclasses are ``TenantScopedView``s.
+    """
+
+    max_listed_rows = 10_000
+
+    def get_count_query(self):
+        if g.get("list_without_count"):  # a query to build on (execute=False): nobody reads its count
+            return None
+        query = CappedCountQuery([func.count("*")], db.session).select_from(self.model)
+        query.cap = self.max_listed_rows  # an instance attribute: the query's generative copies keep it
+        return scope_query(query, self.model)
+
+    def _get_list_extra_args(self):
+        args = super()._get_list_extra_args()
+        last = max(0, math.ceil(self.max_listed_rows / self.get_safe_page_size(args.page_size)) - 1)
+        page = min(args.page or 0, last)  # request checks already refuse a negative page
+        return args if page == args.page else args.clone(page=page)
+
+    def get_list(self, *args, **kwargs):
+        if not kwargs.get("execute", True):
+            g.list_without_count = True
+            try:
+                return super().get_list(*args, **kwargs)
+            finally:
+                g.list_without_count = False
+        count, rows = super().get_list(*args, **kwargs)
+        g.list_count_capped = count is not None and count > self.max_listed_rows
+        return (min(count, self.max_listed_rows) if count is not None else None), rows
+
+    def render(self, template, **kwargs):
+        if "list_columns" in kwargs and g.get("list_count_capped"):
+            kwargs["count"] = f"{self.max_listed_rows:,}+"
+            kwargs["capped_rows"] = self.max_listed_rows
+        return super().render(template, **kwargs)
 
 
 class SecureBaseView(SecureMixin, BaseView):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from flask import flash, g
@@ -260,9 +261,22 @@ class WatermarkView(ReadOnlyView):
     column_list = ["tenant", "entity_type", "position", "updated_at"]
 
 
+LISTED_IDS = 10
+
+
+def _short_details(view, context, model, name) -> str:
+    """The details, with a long id list (a bulk retry lists every row) cut to its first ids in the list."""
+    details = dict(model.details or {})
+    ids = details.get("activity_ids")
+    if isinstance(ids, list) and len(ids) > LISTED_IDS:
+        details["activity_ids"] = [*ids[:LISTED_IDS], f"… {len(ids) - LISTED_IDS} more (see the details page)"]
+    return json.dumps(details, ensure_ascii=False)
+
+
 class AuditEventView(ReadOnlyView):
     column_list = ["created_at", "tenant", "user", "action", "details"]
     column_filters = ["action", "created_at"]
+    column_formatters = {"details": _short_details}
     column_default_sort = ("created_at", True)
 
 

@@ -222,19 +222,6 @@ def _note_error(row: SyncActivity, error: SyncError) -> None:
     row.outcome_unknown = bool(getattr(error, "outcome_unknown", False)) or row.outcome_unknown
 
 
-def reset_for_retry(row: SyncActivity, requested_by: str | None = None) -> bool:
-    """A person asked to retry: fresh attempts, and a fresh requestid after a definite refusal."""
-    if row.status not in (ActivityStatus.SYNC_FAILED, ActivityStatus.RETRYING, ActivityStatus.QUEUED):
-        return False
-    if row.status == ActivityStatus.SYNC_FAILED and not row.outcome_unknown:
-        row.request_generation += 1
-    row.status = ActivityStatus.QUEUED
-    row.attempts = 0
-    row.next_attempt_at = None
-    log_attempt(row, "retry_requested", f"Retry requested by {requested_by or 'a person'}; attempts reset")
-    return True
-
-
 def mark_ignored(row: SyncActivity, ignored_by: str) -> bool:
     """A person chose not to push this row (failed or waiting); it ends skipped. False if not ignorable."""
     if row.status not in (ActivityStatus.SYNC_FAILED, ActivityStatus.QUEUED, ActivityStatus.RETRYING):

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer
+from sqlalchemy import ARRAY, CheckConstraint, DateTime, ForeignKey, Integer, any_, bindparam, func, select
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -29,6 +31,17 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def among(column, ids: Sequence[int], dialect: str):
+    """``column`` is one of ``ids``, as ONE bound value however many ids (drivers cap the parameters of a
+    statement, and compiling thousands of placeholders is slow): ``= ANY(array)`` on PostgreSQL, the
+    ids as a JSON array read by ``json_each`` on SQLite."""
+    listed = [int(pk) for pk in ids]
+    if dialect == "postgresql":
+        return column == any_(bindparam(None, listed, type_=ARRAY(Integer)))
+    values = func.json_each(bindparam(None, json.dumps(listed))).table_valued("value")
+    return column.in_(select(values.c.value))
 
 
 def one_of(column: str, values: tuple[str, ...]) -> CheckConstraint:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, cast, extract, func, literal_column, select
+from sqlalchemy import Integer, cast, func, literal_column, select
 
 from portal.extensions import db
 from portal.models import OpenBoxesConnection, QuickBooksConnection, SyncActivity, SyncRun, Tenant
@@ -25,6 +25,7 @@ TOP_REASONS = 5
 # Rows are counted per quarter hour in SQL, then put on local days here: every UTC offset in use today is a
 # whole number of quarter hours (India +5:30, Nepal +5:45), so no bucket straddles a local midnight.
 BUCKET_SECONDS = 900
+DAY_SECONDS = 86400
 
 
 @dataclass(frozen=True)
@@ -74,37 +75,85 @@ def counts_by_tenant() -> dict[int, dict[str, int]]:
     return counts
 
 
-def _quarter_hour(column):
-    """Whole quarter hours since the epoch of a timestamp column, on every backend."""
+OPEN_STATUSES = (ActivityStatus.QUEUED, ActivityStatus.SYNCING, ActivityStatus.RETRYING, ActivityStatus.SYNC_FAILED)
+HISTORY_STATUSES = (ActivityStatus.SYNCED, ActivityStatus.SKIPPED)
+
+
+def open_counts_by_tenant() -> dict[int, dict[str, int]]:
+    """Per tenant, the open rows (queued, syncing, retrying, Sync Failed: the work, however old), from the
+    (status, updated_at, tenant_id) index without the table; every status present."""
+    grouping = (SyncActivity.tenant_id, SyncActivity.status)
+    query = select(*grouping, func.count()).where(SyncActivity.status.in_(OPEN_STATUSES)).group_by(*grouping)
+    counts: dict[int, dict[str, int]] = {}
+    for tenant_id, status, number in db.session.execute(query):
+        counts.setdefault(tenant_id, dict.fromkeys(ACTIVITY_STATUSES, 0))[status] = number
+    return counts
+
+
+def support_overview(days: int = CHART_DAYS, today: date | None = None) -> tuple[list[DayCount], dict]:
+    """The cross-tenant chart (UTC days) and, per tenant, the open rows plus those that ended synced or
+    skipped on the chart's days: one read of the window, one of the open rows. Counting every synced row
+    ever would read all of them (a million) on every visit; the history is bounded to the chart's days."""
+    first, found = _window(days, today, "UTC")
+    per_tenant = open_counts_by_tenant()
+    for (tenant_id, day, status), number in _window_counts(first, "UTC", by_tenant=True).items():
+        found[(None, day, status)] += number
+        if status in HISTORY_STATUSES:
+            per_tenant.setdefault(tenant_id, dict.fromkeys(ACTIVITY_STATUSES, 0))[status] += number
+    return _day_counts(first, days, found), per_tenant
+
+
+def _bucket(column, seconds: int):
+    """Whole ``seconds`` since the epoch of a timestamp column, on every backend."""
     # Literals, not bound parameters: PostgreSQL would see the SELECT and GROUP BY copies as different.
-    size = literal_column(str(BUCKET_SECONDS))
+    size = literal_column(str(seconds))
     if db.session.get_bind().dialect.name == "postgresql":
-        return func.floor(extract("epoch", column) / size)
+        # date_part is double precision; extract() is numeric since PostgreSQL 14, several times slower here.
+        return func.floor(func.date_part("epoch", column) / size)
     return cast(func.strftime(literal_column("'%s'"), column), Integer) // size  # SQLite holds UTC text
+
+
+def _window(days: int, today: date | None, zone: str) -> tuple[date, Counter]:
+    today = today or utcnow().astimezone(ZoneInfo(zone)).date()
+    return today - timedelta(days=days - 1), Counter()
+
+
+def _window_counts(
+    first: date, zone: str, tenant_id: int | None = None, by_tenant: bool = False
+) -> Counter[tuple[int | None, date, str]]:
+    """Rows that ended synced, Sync Failed or skipped from ``first`` on, per (tenant or None, day in ``zone``,
+    status). UTC days are counted by day in SQL; other zones by quarter hour, put on local days here."""
+    tz = ZoneInfo(zone)
+    size = DAY_SECONDS if zone == "UTC" else BUCKET_SECONDS
+    bucket = _bucket(SyncActivity.updated_at, size)
+    grouping = (SyncActivity.tenant_id if by_tenant else literal_column("NULL"), bucket, SyncActivity.status)
+    query = (
+        select(*grouping, func.count())
+        .where(SyncActivity.status.in_((*HISTORY_STATUSES, ActivityStatus.SYNC_FAILED)))
+        .where(SyncActivity.updated_at >= datetime.combine(first, time(), tzinfo=tz))
+        .group_by(*grouping[int(not by_tenant) :])
+    )
+    found: Counter[tuple[int | None, date, str]] = Counter()
+    for owner, slot, status, number in db.session.execute(_scoped(query, SyncActivity, tenant_id)):
+        found[(owner, datetime.fromtimestamp(int(slot) * size, tz).date(), status)] += number
+    return found
+
+
+def _day_counts(first: date, days: int, found: Counter) -> list[DayCount]:
+    every_day = (first + timedelta(days=offset) for offset in range(days))
+    return [
+        DayCount(when, found[(None, when, ActivityStatus.SYNCED)], found[(None, when, ActivityStatus.SYNC_FAILED)])
+        for when in every_day
+    ]
 
 
 def daily_outcomes(
     tenant_id: int | None, days: int = CHART_DAYS, today: date | None = None, zone: str = "UTC"
 ) -> list[DayCount]:
     """Rows that ended synced or Sync Failed per day in ``zone`` (by their last change), oldest day first."""
-    tz = ZoneInfo(zone)
-    today = today or utcnow().astimezone(tz).date()
-    first = today - timedelta(days=days - 1)
-    bucket = _quarter_hour(SyncActivity.updated_at)
-    query = (
-        select(bucket, SyncActivity.status, func.count())
-        .where(SyncActivity.status.in_((ActivityStatus.SYNCED, ActivityStatus.SYNC_FAILED)))
-        .where(SyncActivity.updated_at >= datetime.combine(first, time(), tzinfo=tz))
-        .group_by(bucket, SyncActivity.status)
-    )
-    found: Counter[tuple[date, str]] = Counter()
-    for quarter, status, number in db.session.execute(_scoped(query, SyncActivity, tenant_id)):
-        found[(datetime.fromtimestamp(int(quarter) * BUCKET_SECONDS, tz).date(), status)] += number
-    every_day = (first + timedelta(days=offset) for offset in range(days))
-    return [
-        DayCount(when, found[(when, ActivityStatus.SYNCED)], found[(when, ActivityStatus.SYNC_FAILED)])
-        for when in every_day
-    ]
+    first, _ = _window(days, today, zone)
+    found = _window_counts(first, zone, tenant_id)
+    return _day_counts(first, days, Counter({(None, day, status): n for (_, day, status), n in found.items()}))
 
 
 def top_failure_reasons(tenant_id: int | None, limit: int = TOP_REASONS) -> list[tuple[str, int]]:
@@ -178,17 +227,48 @@ def needs_reconnect(connection: QuickBooksConnection | None, now: datetime | Non
     return any(expiry is not None and expiry <= now for expiry in expiries)
 
 
-def tenant_summaries() -> list[TenantSummary]:
-    """Every tenant with its connections, last run and counts by status (support staff only)."""
-    counts = counts_by_tenant()
+def tenant_summaries(counts: dict[int, dict[str, int]] | None = None) -> list[TenantSummary]:
+    """Every tenant with its connections, last run and counts by status (support staff only).
+
+    A fixed number of queries whatever the number of tenants; ``counts`` (``counts_by_tenant()``) when the
+    caller already has them.
+    """
+    counts = counts_by_tenant() if counts is None else counts
     empty = dict.fromkeys(ACTIVITY_STATUSES, 0)
+    runs = last_runs_by_tenant()
+    per_run = run_counts_many([run.id for run in runs.values()])
+    quickbooks = {c.tenant_id: c for c in db.session.scalars(select(QuickBooksConnection))}
+    openboxes = {c.tenant_id: c for c in db.session.scalars(select(OpenBoxesConnection))}
     summaries = []
     for tenant in db.session.scalars(select(Tenant).order_by(Tenant.name)):
-        run = last_run(tenant.id)
+        qbo, run = quickbooks.get(tenant.id), runs.get(tenant.id)
+        links = Connections(qbo, openboxes.get(tenant.id), needs_reconnect(qbo))
         summaries.append(
-            TenantSummary(tenant, connections(tenant.id), run, counts.get(tenant.id, empty), run_counts(run))
+            TenantSummary(tenant, links, run, counts.get(tenant.id, empty), per_run.get(run.id, {}) if run else {})
         )
     return summaries
+
+
+def last_runs_by_tenant() -> dict[int, SyncRun]:
+    """Each tenant's newest run, in one query (``row_number`` over the tenant's runs, newest first)."""
+    newest = (
+        func.row_number()
+        .over(partition_by=SyncRun.tenant_id, order_by=(SyncRun.started_at.desc(), SyncRun.id.desc()))
+        .label("newest")
+    )
+    ranked = select(SyncRun.id, newest).subquery()
+    query = select(SyncRun).join(ranked, ranked.c.id == SyncRun.id).where(ranked.c.newest == 1)
+    return {run.tenant_id: run for run in db.session.scalars(query)}
+
+
+def run_counts_many(run_ids: list[int]) -> dict[int, dict[str, int]]:
+    """``run_counts`` of several runs in one query: {run id: {status: rows}}."""
+    counts = {run_id: dict.fromkeys(ACTIVITY_STATUSES, 0) for run_id in run_ids}
+    if run_ids:
+        query = select(SyncActivity.run_id, SyncActivity.status, func.count()).where(SyncActivity.run_id.in_(run_ids))
+        for run_id, status, number in db.session.execute(query.group_by(SyncActivity.run_id, SyncActivity.status)):
+            counts[run_id][status] = number
+    return counts
 
 
 @dataclass
@@ -213,18 +293,27 @@ def dashboard(tenant_id: int | None) -> Dashboard:
     """One tenant's dashboard, or (None) the cross-tenant one with a summary row per tenant."""
     tenant = db.session.get(Tenant, tenant_id) if tenant_id is not None else None
     zone = tenant_zone(tenant)
-    days = daily_outcomes(tenant_id, zone=zone)
-    figures = Dashboard(status_counts(tenant_id), days, top_failure_reasons(tenant_id), None, tenant=tenant, zone=zone)
+    if tenant_id is None:  # support: totals summed from the per-tenant counts (see support_overview)
+        days, per_tenant = support_overview()
+        counts = _summed(per_tenant)
+    else:
+        days, per_tenant, counts = daily_outcomes(tenant_id, zone=zone), {}, status_counts(tenant_id)
+    figures = Dashboard(counts, days, top_failure_reasons(tenant_id), None, tenant=tenant, zone=zone)
     figures.last_run = last_run(tenant_id)
     figures.last_run_counts = run_counts(figures.last_run)
     figures.last_synced_at = last_synced_at(tenant_id)
     figures.last_busy_run = last_run(tenant_id, busy=True)
     figures.last_busy_run_counts = run_counts(figures.last_busy_run)
     if tenant is None:
-        figures.tenants = tenant_summaries()
+        figures.tenants = tenant_summaries(per_tenant)
     else:
         figures.connections = connections(tenant_id)
     return figures
+
+
+def _summed(per_tenant: dict[int, dict[str, int]]) -> dict[str, int]:
+    """Rows per status over every tenant, from per-tenant counts."""
+    return {status: sum(counts[status] for counts in per_tenant.values()) for status in ACTIVITY_STATUSES}
 
 
 def tenant_zone(tenant: Tenant | None) -> str:

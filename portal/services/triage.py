@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.audit import record_event
 from portal.engine import activity
@@ -21,14 +21,17 @@ RETRY_REASON = "retry"  # jobs.queues.PushReason.RETRY
 def retry_activities(activity_ids: list[int], tenant_id: int | None, requested_by: str) -> int:
     """Reset the retryable rows among ``activity_ids`` (of one tenant, or any for support), audit, queue them.
 
-    Returns how many rows were queued for another try.
+    One UPDATE resets them; one audit event per tenant (its audit log is what the tenant admin sees) lists
+    the ids; the pushes are queued in pipelines. Returns how many rows were queued for another try.
     """
     reset = retry_rows(activity_ids, tenant_id=tenant_id, requested_by=requested_by)
-    owners = db.session.execute(select(SyncActivity.id, SyncActivity.tenant_id).where(SyncActivity.id.in_(reset)))
-    for activity_id, owner in owners:
-        record_event("activity.retried", tenant_id=owner, details={"activity_id": activity_id})
+    by_tenant: dict[int, list[int]] = {}
+    for activity_id, owner in reset:
+        by_tenant.setdefault(owner, []).append(activity_id)
+    for owner, ids in sorted(by_tenant.items()):
+        record_event("activity.retried", tenant_id=owner, details={"count": len(ids), "activity_ids": sorted(ids)})
     db.session.commit()
-    job_queue().pushes(reset, RETRY_REASON)
+    job_queue().pushes([activity_id for activity_id, _owner in reset], RETRY_REASON)
     return len(reset)
 
 
@@ -52,12 +55,31 @@ class Cause:
 
 
 def failure_causes(tenant_id: int | None) -> list[Cause]:
-    """The Sync Failed rows (of one tenant, or all) grouped by cause, the largest group first."""
-    groups: dict[str, list[str]] = {}
-    for _row_id, cause, message in _failed_rows(tenant_id):
-        groups.setdefault(cause, []).append(message or "No reason recorded")
-    causes = [Cause(key, advice.CAUSE_LABELS[key], len(texts), texts[0]) for key, texts in groups.items()]
+    """The Sync Failed rows (of one tenant, or all) grouped by cause, the largest group first.
+
+    Rows are grouped in SQL by what the cause is read from (category, code, message), so the dashboard
+    classifies each distinct failure once, not every failed row.
+    """
+    counts: dict[str, int] = {}
+    examples: dict[str, tuple[int, str]] = {}  # cause → (lowest row id, its message): the oldest example
+    for first_id, category, code, message, number in _failed_groups(tenant_id):
+        cause = advice.cause_of(category, code, message)
+        counts[cause] = counts.get(cause, 0) + number
+        if cause not in examples or first_id < examples[cause][0]:
+            examples[cause] = (first_id, message or "No reason recorded")
+    causes = [Cause(key, advice.CAUSE_LABELS[key], count, examples[key][1]) for key, count in counts.items()]
     return sorted(causes, key=lambda cause: (-cause.count, cause.label))
+
+
+def _failed_groups(tenant_id: int | None):
+    """(lowest id, category, code, message, rows) per distinct failure among the Sync Failed rows."""
+    columns = (SyncActivity.error_category, SyncActivity.qbo_error_code, SyncActivity.message)
+    query = select(func.min(SyncActivity.id), *columns, func.count()).where(
+        SyncActivity.status == ActivityStatus.SYNC_FAILED
+    )
+    if tenant_id is not None:
+        query = query.where(SyncActivity.tenant_id == tenant_id)
+    return db.session.execute(query.group_by(*columns)).all()
 
 
 def failed_ids_with_cause(tenant_id: int | None, cause: str) -> list[int]:

@@ -238,7 +238,7 @@ def test_retry_selected_resets_own_rows_queues_them_and_drops_foreign_ids(acme_a
     assert _status(db, theirs) == ("sync_failed", 1)
     assert [job.split("-r")[0] for job in _queued_push_ids(redis)] == [f"push-{ours.id}-0"]
     events = db.session.scalars(db.select(AuditEvent).filter_by(action="activity.retried")).all()
-    assert [(event.details["activity_id"], event.user.email) for event in events] == [(ours.id, "admin@acme.test")]
+    assert [(event.details["activity_ids"], event.user.email) for event in events] == [([ours.id], "admin@acme.test")]
 
 
 def test_retry_selected_twice_queues_a_fresh_job_each_time(acme_admin, rows, db, redis):
