@@ -43,6 +43,7 @@ def test_partial_then_rest_makes_two_linked_bills_and_stock_follows(tenant, ob, 
     assert (line["ItemBasedExpenseLineDetail"]["Qty"], line["Amount"]) == (6, 15)
     assert bill["VendorRef"] == purchase_order["VendorRef"]
     assert _item(qb, "GZ-10")["QtyOnHand"] == 6
+    assert qb.objects("PurchaseOrder")[0]["POStatus"] == "Open"  # the tape and 4 gauze are still to come
 
     ob.receive(order["id"])  # the rest: 4 gauze, 4 tape
     sync(tenant, redis)
@@ -55,6 +56,7 @@ def test_partial_then_rest_makes_two_linked_bills_and_stock_follows(tenant, ob, 
     assert rest == {(_item(qb, "GZ-10")["Id"], 4), (_item(qb, "TP-20")["Id"], 4)}
     assert {entry["LinkedTxn"][0]["TxnId"] for entry in bills[1]["Line"]} == {purchase_order["Id"]}
     assert (_item(qb, "GZ-10")["QtyOnHand"], _item(qb, "TP-20")["QtyOnHand"]) == (10, 4)
+    assert qb.objects("PurchaseOrder")[0]["POStatus"] == "Closed"
     rows = activities(db, entity_type="receipt")
     assert [(row.status, row.openboxes_number) for row in rows] == [
         ("synced", f"{order['orderNumber']}-R1"),
