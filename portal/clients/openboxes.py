@@ -452,6 +452,21 @@ class OpenBoxesClient:
         path = f"/api/partialReceiving/{shipment_id}"
         return self._normalized([envelope(self._get_json(path, {"stepNumber": 1}), path, dict)])[0]
 
+    def quantity_on_hand(self, product_id: str) -> Decimal:
+        """A product's quantity on hand at this client's location, now.
+
+        ``GET /api/products/{id}/productAvailabilityAndDemand?locationId=`` (answers without the
+        ``data`` envelope: ``quantityOnHand``, ``quantityAvailable``, ``monthlyDemand``).
+        """
+        path = f"/api/products/{product_id}/productAvailabilityAndDemand"
+        payload = expect(self._get_json(path, {"locationId": self.location_id}), f"the answer of {path}", dict)
+        quantity = payload.get("quantityOnHand")
+        if isinstance(quantity, bool) or not isinstance(quantity, int | float):
+            raise OpenBoxesUnexpectedPayload(
+                f"OpenBoxes at {self._host} sent {quantity!r} as the quantity on hand of product {product_id}"
+            )
+        return Decimal(str(quantity))
+
     # ---- inventory adjustments ---------------------------------------------------------------------
 
     def adjustments_page(

@@ -1,4 +1,4 @@
-"""Inbound stock movements of purchase orders and their partial receipts (``/api/partialReceiving``)."""
+"""Inbound stock movements of purchase orders, their partial receipts (``/api/partialReceiving``), and on-hand."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ from flask import Blueprint, Response, request
 
 from sandbox.openboxes.auth import current_state
 from sandbox.openboxes.formats import iso_utc, local_date, local_datetime
-from sandbox.openboxes.http import json_response, ob_error
+from sandbox.openboxes.http import json_response, ob_error, server_error
 from sandbox.openboxes.listing import int_param, paginate, sort_rows
+from sandbox.openboxes.movements import stock_level
 from sandbox.openboxes.receiving import INBOUND, quantity_received
 from sandbox.openboxes.shapes import location_base_json
 from sandbox.openboxes.state import State
@@ -115,3 +116,15 @@ def read_partial_receipt(shipment_id: str) -> Response:
             }
         }
     )
+
+
+@bp.get("/openboxes/api/products/<product_id>/productAvailabilityAndDemand")
+def product_availability_and_demand(product_id: str) -> Response:
+    """``ProductApiController.productAvailabilityAndDemand``: no ``data`` envelope; needs ``locationId``."""
+    state = current_state()
+    product = state.store.get("product", product_id)
+    location = state.store.get("location", request.args.get("locationId"))
+    if product is None or location is None:
+        return server_error("java.lang.NullPointerException", "Cannot get property 'id' on null object")
+    on_hand = stock_level(state, location["id"], product["id"])
+    return json_response({"monthlyDemand": 0, "quantityOnHand": on_hand, "quantityAvailable": on_hand})
