@@ -116,3 +116,18 @@ def test_bill_target_makes_no_receipt_bills(tenant, ob, qb, db, redis):
     assert activities(db, entity_type="receipt") == []
     assert len(qb.objects("Bill")) == 1  # the order's own Bill, which already added the stock
     assert _item(qb, "GZ-10")["QtyOnHand"] == 10
+
+
+def test_an_order_received_before_its_purchase_order_was_synced_is_billed_once_it_is(tenant, ob, qb, db, redis):
+    order = _placed_order(ob)
+    ob.receive(order["id"])  # received before the bridge ever pushed the order
+    poll_tenant(tenant.id, "manual")  # the receipt waits: the PurchaseOrder is only queued
+    assert activities(db, entity_type="receipt") == []
+    work(redis)  # the PurchaseOrder is written
+
+    sync(tenant, redis)
+
+    [row] = activities(db, entity_type="receipt")
+    [bill] = qb.objects("Bill")
+    assert (row.status, row.qbo_id) == ("synced", bill["Id"])
+    assert qb.objects("PurchaseOrder")[0]["POStatus"] == "Closed"

@@ -63,21 +63,36 @@ def poll_receipts(tenant: Tenant, client, run_id: int) -> list:
 def _changed_shipments(tenant: Tenant, client, seen: dict) -> dict[str, list[dict]]:
     """Inbound shipments of synced orders changed since last read, by order id, newest change first.
 
-    Paging stops at a page with no changed shipment (the list is sorted by lastUpdated).
+    Paging stops at a page with no changed shipment (the list is sorted by lastUpdated). A shipment of an
+    order not synced yet waits in the watermark, so a later poll reads it once the order is synced
+    without paging back to it.
     """
     changed: dict[str, list[dict]] = {}
     offset = 0
     while offset is not None:
         page = client.inbound_stock_movements_page(offset=offset)
-        fresh = [
-            jsonable(row) for row in page.records if _marker(jsonable(row)) != (seen.get(row["id"]) or {}).get("at")
-        ]
+        rows = [jsonable(row) for row in page.records]
+        fresh = [row for row in rows if _marker(row) != (seen.get(row["id"]) or {}).get("at")]
         for row in fresh:
-            order_id = (row.get("order") or {}).get("id")
-            if order_id and _order_synced(tenant, str(order_id)):
-                changed.setdefault(str(order_id), []).append(row)
+            _sort_shipment(tenant, row, seen, changed)
         offset = page.next_offset if fresh else None
+    for entry in list(seen.values()):
+        order_id = str((entry.get("waiting") or {}).get("order", {}).get("id") or "")
+        listed = {row["id"] for row in changed.get(order_id, [])}
+        if order_id and entry["waiting"]["id"] not in listed and _order_synced(tenant, order_id):
+            changed.setdefault(order_id, []).append(entry["waiting"])
     return changed
+
+
+def _sort_shipment(tenant: Tenant, row: dict, seen: dict, changed: dict[str, list[dict]]) -> None:
+    """A changed shipment: to read now (its order is synced), to wait for its order, or never billed."""
+    order_id = str((row.get("order") or {}).get("id") or "")
+    if not order_id:
+        seen[row["id"]] = {"at": _marker(row)}  # not a purchase order's shipment (a transfer)
+    elif _order_synced(tenant, order_id):
+        changed.setdefault(order_id, []).append(row)
+    else:
+        seen[row["id"]] = {"at": _marker(row), "order": row.get("order"), "waiting": row}
 
 
 def _marker(row: dict) -> str:
@@ -113,7 +128,7 @@ def _read_shipment(client, row: dict) -> dict:
 def _record_receipt(tenant: Tenant, order_id: str, listed: dict, seen: dict, run_id: int):
     """A receipt row for what the order received since its last one; None when nothing new."""
     shipments = {sid: entry for sid, entry in seen.items() if str((entry.get("order") or {}).get("id")) == order_id}
-    received = total_received([quantities_from_json(entry["received"]) for entry in shipments.values()])
+    received = total_received([quantities_from_json(entry.get("received")) for entry in shipments.values()])
     earlier = _receipt_rows(tenant, order_id)
     billed = quantities_from_json(earlier[-1].snapshot.get("received")) if earlier else {}
     quantities = newly_received(received, billed)
@@ -121,7 +136,9 @@ def _record_receipt(tenant: Tenant, order_id: str, listed: dict, seen: dict, run
         return None
     version = receipt_version(received)
     order = listed.get("order") or {}
-    products = {pid: p for entry in shipments.values() for pid, p in entry["products"].items() if pid in quantities}
+    products = {
+        pid: p for entry in shipments.values() for pid, p in (entry.get("products") or {}).items() if pid in quantities
+    }
     snapshot = ReceiptSnapshot(
         order={"id": order_id, "orderNumber": order.get("orderNumber"), "name": order.get("name")},
         received=quantities_json(received),
