@@ -22,6 +22,22 @@ from portal.sync.names import clean_text
 
 EXPENSE_DETAIL = "ItemBasedExpenseLineDetail"
 NOTE_MAX = 4000
+# Statuses an approved order moves through as it is shipped and received: none changes the document.
+RECEIVING_STATUSES = frozenset({"PARTIALLY_SHIPPED", "SHIPPED", "PARTIALLY_RECEIVED", "RECEIVED", "COMPLETED"})
+
+
+def as_placed(order: Mapping, items: list[Mapping]) -> tuple[dict, list[dict]]:
+    """The order and lines as they were when placed: what receiving changes in them is set back.
+
+    Receiving moves the order's status and marks lines ``hasShipmentAssociated``; hashed as such, each
+    receipt would re-send the PurchaseOrder. An order never received hashes exactly as before.
+    """
+    status = order.get("status")
+    placed = {**order, "status": "PLACED"} if status in RECEIVING_STATUSES else dict(order)
+    lines = [
+        {**item, "hasShipmentAssociated": False} if "hasShipmentAssociated" in item else dict(item) for item in items
+    ]
+    return placed, lines
 
 
 def shipment_received(partial_receipt: Mapping) -> dict[str, Decimal]:

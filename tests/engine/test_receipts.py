@@ -65,6 +65,9 @@ def test_partial_then_rest_makes_two_linked_bills_and_stock_follows(tenant, ob, 
 
     sync(tenant, redis)  # nothing new received: no new row, no new Bill
     assert len(activities(db, entity_type="receipt")) == 2 and len(qb.objects("Bill")) == 2
+    # Receiving is billed by the receipts: the PurchaseOrder itself is not written again.
+    assert len(activities(db, entity_type="purchase_order")) == 1
+    assert qb.objects("PurchaseOrder")[0]["SyncToken"] == "0"
 
 
 def test_a_receipt_push_delivered_again_after_a_crash_makes_no_second_bill(tenant, ob, qb, db, redis):

@@ -10,6 +10,7 @@ import pytest
 from portal.sync.errors import Permanent
 from portal.sync.identity import parse_marker
 from portal.sync.receipts import (
+    as_placed,
     newly_received,
     receipt_key,
     receipt_to_bill,
@@ -154,3 +155,16 @@ def test_a_long_number_is_shortened_like_every_doc_number():
         PO, {"19": D(1)}, key="k", number="PO-VERY-LONG-NUMBER-R12", received_at=AT, timezone="UTC"
     )
     assert len(mapped.payload["DocNumber"]) <= 21
+
+
+@pytest.mark.parametrize("status", ["PARTIALLY_SHIPPED", "SHIPPED", "PARTIALLY_RECEIVED", "RECEIVED", "COMPLETED"])
+def test_receiving_leaves_the_order_as_placed(status):
+    placed = {"id": "o1", "status": "PLACED"}, [{"id": "l1", "quantity": 4, "hasShipmentAssociated": False}]
+    received = {"id": "o1", "status": status}, [{"id": "l1", "quantity": 4, "hasShipmentAssociated": True}]
+    assert as_placed(*received) == placed
+    assert as_placed(*placed) == placed  # an order never received hashes as before
+
+
+@pytest.mark.parametrize("status", ["PENDING", "CANCELED", "REJECTED"])
+def test_other_statuses_are_kept(status):
+    assert as_placed({"status": status}, [{"id": "l1"}]) == ({"status": status}, [{"id": "l1"}])
