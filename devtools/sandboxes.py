@@ -65,6 +65,10 @@ class OpenBoxesSandbox(SandboxControl):
     def approve(self, order_id: str) -> dict:
         return self.control("POST", f"/purchase-orders/{order_id}/approve")
 
+    def receive(self, order_id: str, quantities: dict[str, int] | None = None) -> dict:
+        """Receive a placed order: ``{line id: quantity}`` (everything still open when None)."""
+        return self.control("POST", f"/purchase-orders/{order_id}/receive", {"quantities": quantities})
+
     def customer(self, name: str) -> dict:
         """Create a destination (customer) location."""
         answer = self.control("POST", "/customers", {"name": name})

@@ -99,6 +99,7 @@ REQUEST_HEADERS = {"Accept": "application/json", "User-Agent": "openboxes-quickb
 REPORT_MAX_PAGE = 100  # OpenBoxes' PaginationCommand caps report pages at 100
 APPROVED_PO_STATUSES = ("PLACED", "PARTIALLY_SHIPPED", "SHIPPED", "PARTIALLY_RECEIVED", "RECEIVED")
 SHIPPED_STATUSES = ("SHIPPED", "PARTIALLY_RECEIVED", "RECEIVED")
+RECEIVED_STATUSES = ("PARTIALLY_RECEIVED", "RECEIVED")
 
 
 class OpenBoxesClient:
@@ -416,6 +417,55 @@ class OpenBoxesClient:
             dates as datetimes, and ``shipmentItems`` (``inventoryItem.product``, ``quantity``).
         """
         return self._read(f"/api/generic/shipment/{shipment_id}")
+
+    # ---- inbound receipts --------------------------------------------------------------------------
+
+    def inbound_stock_movements_page(
+        self,
+        *,
+        offset: int = 0,
+        limit: int = 100,
+        receipt_statuses: Iterable[str] = RECEIVED_STATUSES,
+    ) -> Page:
+        """One page of inbound stock movements into this client's location, newest change first.
+
+        Args:
+            offset: Rows to skip.
+            limit: Page size (≥ 1).
+            receipt_statuses: Shipment statuses to keep; :data:`RECEIVED_STATUSES` by default.
+
+        Returns:
+            A Page of list rows: ``id`` (the shipment id), ``identifier``, ``currentStatus``,
+            ``order`` (``{id, name, orderNumber}`` for a purchase order's shipment, else null), ….
+        """
+        params = {"direction": "INBOUND", "destination": self.location_id, "sort": "lastUpdated", "order": "desc"}
+        params["receiptStatusCode"] = list(receipt_statuses)
+        return self._page("/api/stockMovements", params, offset, limit)
+
+    def partial_receipt(self, shipment_id: str) -> Record:
+        """What an inbound shipment has received so far (``GET /api/partialReceiving/{id}?stepNumber=1``).
+
+        Returns:
+            ``shipmentId``, ``shipmentStatus``, and ``containers[].shipmentItems[]`` with
+            ``product.id``, ``quantityShipped`` and ``quantityReceived`` (the sum of RECEIVED receipts).
+        """
+        path = f"/api/partialReceiving/{shipment_id}"
+        return self._normalized([envelope(self._get_json(path, {"stepNumber": 1}), path, dict)])[0]
+
+    def quantity_on_hand(self, product_id: str) -> Decimal:
+        """A product's quantity on hand at this client's location, now.
+
+        ``GET /api/products/{id}/productAvailabilityAndDemand?locationId=`` (answers without the
+        ``data`` envelope: ``quantityOnHand``, ``quantityAvailable``, ``monthlyDemand``).
+        """
+        path = f"/api/products/{product_id}/productAvailabilityAndDemand"
+        payload = expect(self._get_json(path, {"locationId": self.location_id}), f"the answer of {path}", dict)
+        quantity = payload.get("quantityOnHand")
+        if isinstance(quantity, bool) or not isinstance(quantity, int | float):
+            raise OpenBoxesUnexpectedPayload(
+                f"OpenBoxes at {self._host} sent {quantity!r} as the quantity on hand of product {product_id}"
+            )
+        return Decimal(str(quantity))
 
     # ---- inventory adjustments ---------------------------------------------------------------------
 

@@ -22,6 +22,7 @@ class Entity(StrEnum):
     PRODUCT = "product"
     ADJUSTMENT = "adjustment"
     CUSTOMER = "customer"
+    RECEIPT = "receipt"
 
 
 class ActivityStatus(StrEnum):
@@ -113,6 +114,9 @@ REGISTRY: tuple[EntitySpec, ...] = (
         openboxes_page="/inventoryItem/showStockCard/{id}",  # the adjusted product's stock card
     ),
     EntitySpec(Entity.CUSTOMER, quickbooks_page={None: "customerdetail?nameId={id}"}),
+    # Receipts follow the purchase-order toggle (no toggle of their own, so no label) and are only
+    # billed for orders that became PurchaseOrders; after purchase orders so those are linked first.
+    EntitySpec(Entity.RECEIPT, "sync_purchase_orders", quickbooks_page={None: "bill?txnId={id}"}),
 )
 SPECS: dict[Entity, EntitySpec] = {spec.entity: spec for spec in REGISTRY}
 
@@ -121,7 +125,9 @@ ACTIVITY_STATUSES: tuple[str, ...] = tuple(status.value for status in ActivitySt
 POLLED: tuple[EntitySpec, ...] = tuple(spec for spec in REGISTRY if spec.toggle)
 # Preferences page order (unchanged from before the registry).
 TOGGLE_LABELS: dict[str, str] = {
-    spec.toggle: spec.toggle_label for spec in sorted(POLLED, key=lambda s: list(Entity).index(s.entity)) if spec.toggle
+    spec.toggle: spec.toggle_label
+    for spec in sorted(POLLED, key=lambda s: list(Entity).index(s.entity))
+    if spec.toggle and spec.toggle_label
 }
 ENTITY_TOGGLES: tuple[str, ...] = tuple(TOGGLE_LABELS)
 PO_TARGETS: tuple[str, ...] = tuple(target.value for target in SPECS[Entity.PURCHASE_ORDER].targets)

@@ -97,6 +97,30 @@ class ShipmentSnapshot:
 
 
 @dataclass(frozen=True)
+class ReceiptSnapshot:
+    """What a purchase order received since its last Bill: the order, the quantities, the products.
+
+    ``received`` is the order's cumulative received quantities (the next receipt bills against it),
+    ``quantities`` the part of it this receipt bills; both ``{product id: quantity string}``.
+    """
+
+    order: dict
+    received: dict[str, str]
+    quantities: dict[str, str]
+    received_at: datetime
+    sequence: int
+    products: dict[str, dict] = field(default_factory=dict)
+    shipments: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {**asdict(self), "received_at": self.received_at.isoformat()}
+
+    @classmethod
+    def from_json(cls, data: dict) -> ReceiptSnapshot:
+        return cls(**{**data, "received_at": datetime.fromisoformat(data["received_at"])})
+
+
+@dataclass(frozen=True)
 class AdjustmentSnapshot:
     """One product-inventory transaction row and its product."""
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
+from sandbox.openboxes.api_receiving import list_inbound
 from sandbox.openboxes.auth import current_state, session_location
 from sandbox.openboxes.formats import iso_utc, local_date, local_datetime, parse_mdy
 from sandbox.openboxes.http import json_response, ob_error, server_error
@@ -131,6 +132,8 @@ def list_stock_movements() -> Response:
     destination = request.args.get("destination") or (here if direction == "INBOUND" else None)
     if origin and origin == destination:
         return json_response({"errorMessages": ["Origin and destination cannot be the same."]}, 400)
+    if direction == "INBOUND":
+        return list_inbound(state, destination)
     try:
         rows = _movement_filters(state, state.store.all("requisition"), origin, destination)
     except ValueError as error:

@@ -8,7 +8,7 @@ from http import HTTPStatus
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
-from sandbox.openboxes import api_catalog, api_generic, api_orders, api_report, api_stock, auth, control
+from sandbox.openboxes import api_catalog, api_generic, api_orders, api_receiving, api_report, api_stock, auth, control
 from sandbox.openboxes.demo_data import seed
 from sandbox.openboxes.faults import FaultRule, drop_connection
 from sandbox.openboxes.http import json_response, ob_error, server_error
@@ -109,6 +109,7 @@ def make_app(**options: object) -> SandboxApp:
         api_catalog.bp,
         api_orders.bp,
         api_stock.bp,
+        api_receiving.bp,
         api_report.bp,
         api_generic.bp,
         control.bp,

@@ -8,6 +8,7 @@ from decimal import Decimal
 from sandbox.openboxes.catalog import require, supplier_location
 from sandbox.openboxes.formats import decimal, iso_utc, parse_bound_date, plain_money
 from sandbox.openboxes.http import DomainError
+from sandbox.openboxes.receiving import record_receipt
 from sandbox.openboxes.shapes import PAYMENT_TERMS, person_name
 from sandbox.openboxes.state import State
 
@@ -181,12 +182,17 @@ def receive_order(state: State, order_id: str, quantities: dict | None, at: int 
     order = require(state, "order", order_id)
     if order["status"] not in ("PLACED", "PARTIALLY_RECEIVED"):
         raise DomainError("only placed orders can be received")
+    now = state.clock.now_ts() if at is None else at
+    received = {}
     for line in order["items"]:
         if line["status"] != "CANCELED":
             wanted = line["quantity"] if quantities is None else int(quantities.get(line["id"], 0))
-            line["quantityReceived"] = min(line["quantity"], line["quantityReceived"] + wanted)
+            before = line["quantityReceived"]
+            line["quantityReceived"] = min(line["quantity"], before + wanted)
+            received[line["id"]] = line["quantityReceived"] - before
+    record_receipt(state, order, received, now)
     order["status"] = receipt_status(order) or order["status"]
-    return _touch(state, order, at)
+    return _touch(state, order, now)
 
 
 def receipt_status(order: dict) -> str | None:

@@ -145,6 +145,8 @@ def create(ctx: Ctx, spec: Spec, body: dict) -> dict:
     with ctx.state.lock:
         _move_stock(ctx, spec.name, record, 1)
         ctx.state.put(ctx.company, spec.name, record)
+        if spec.name == "Bill":
+            _link_purchase_orders(ctx, record)
     return record
 
 
@@ -216,3 +218,32 @@ def _move_stock(ctx: Ctx, entity: str, record: dict, direction: int) -> None:
         if item is not None and item.get("Type") == "Inventory":
             on_hand = Decimal(str(item.get("QtyOnHand", 0))) + direction * qty
             ctx.state.put(ctx.company, "Item", {**item, "QtyOnHand": as_number(on_hand)})
+
+
+def _link_purchase_orders(ctx: Ctx, bill: dict) -> None:
+    """A PO a Bill's lines link to names the Bill and is Closed once every item line is fully billed."""
+    order_ids = {link["TxnId"] for line in bill.get("Line", []) for link in line.get("LinkedTxn") or []}
+    for order_id in sorted(order_ids):
+        order = ctx.company.table("PurchaseOrder")[order_id]
+        links = [*(order.get("LinkedTxn") or []), {"TxnId": bill["Id"], "TxnType": "Bill"}]
+        billed = _billed_per_line(ctx, order_id)
+        lines = [line for line in order.get("Line", []) if line.get("DetailType") == "ItemBasedExpenseLineDetail"]
+        done = all(billed.get(str(line["Id"]), Decimal(0)) >= Decimal(str(_qty(line))) for line in lines)
+        ctx.state.put(
+            ctx.company, "PurchaseOrder", {**order, "LinkedTxn": links, "POStatus": "Closed" if done else "Open"}
+        )
+
+
+def _billed_per_line(ctx: Ctx, order_id: str) -> dict[str, Decimal]:
+    billed: dict[str, Decimal] = {}
+    for bill in ctx.company.table("Bill").values():
+        for line in bill.get("Line", []):
+            for link in line.get("LinkedTxn") or []:
+                if link.get("TxnId") == order_id:
+                    key = str(link["TxnLineId"])
+                    billed[key] = billed.get(key, Decimal(0)) + Decimal(str(_qty(line)))
+    return billed
+
+
+def _qty(line: dict) -> object:
+    return (line.get("ItemBasedExpenseLineDetail") or {}).get("Qty") or 0

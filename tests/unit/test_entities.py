@@ -19,7 +19,7 @@ from portal.sync.snapshots import AdjustmentSnapshot, PurchaseOrderSnapshot, Shi
 
 def test_stored_values_keep_their_order_and_spelling():
     # CHECK constraints are built from these tuples: order and spelling must match the migrations.
-    assert ENTITY_TYPES == ("purchase_order", "supplier", "shipment", "product", "adjustment", "customer")
+    assert ENTITY_TYPES == ("purchase_order", "supplier", "shipment", "product", "adjustment", "customer", "receipt")
     assert ACTIVITY_STATUSES == ("queued", "syncing", "synced", "retrying", "sync_failed", "skipped")
     assert PO_TARGETS == ("PurchaseOrder", "Bill")
     assert SHIPMENT_TARGETS == ("Invoice", "SalesReceipt")

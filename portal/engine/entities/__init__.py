@@ -7,7 +7,7 @@ QuickBooks, and ends with its ``HANDLER``. The pure half (labels, toggles, targe
 
 from __future__ import annotations
 
-from portal.engine.entities import adjustments, products, purchase_orders, shipments, suppliers
+from portal.engine.entities import adjustments, products, purchase_orders, receipts, shipments, suppliers
 from portal.engine.entities.handler import Handler
 from portal.sync.entities import Entity
 
@@ -17,4 +17,5 @@ HANDLERS: dict[Entity, Handler] = {
     Entity.PURCHASE_ORDER: purchase_orders.HANDLER,
     Entity.SHIPMENT: shipments.HANDLER,
     Entity.ADJUSTMENT: adjustments.HANDLER,
+    Entity.RECEIPT: receipts.HANDLER,
 }

@@ -41,6 +41,7 @@ from portal.sync.entities import Entity
 from portal.sync.identity import PO_ROW_VOLATILE, content_hash
 from portal.sync.mappers import Mapped, supplier_to_vendor
 from portal.sync.money import exchange_rate_from_totals
+from portal.sync.receipts import as_placed
 from portal.sync.refs import vendor_key
 from portal.sync.snapshots import PurchaseOrderSnapshot
 from portal.sync.watermark import PO_RESCAN_DAYS, diff_window
@@ -151,8 +152,10 @@ def read_purchase_order(tenant: Tenant, client, listed: dict, products: ProductC
             adjustments=adjustments,
         )
         # Adjustments join the version only when there are some: rows stored before they were read keep theirs.
+        # Receiving is billed by receipts: the order's version leaves out what receiving changes.
+        placed, placed_items = as_placed(order, items)
         version = content_hash(
-            {"order": order, "items": items, **({"adjustments": adjustments} if adjustments else {})}
+            {"order": placed, "items": placed_items, **({"adjustments": adjustments} if adjustments else {})}
         )
         return Fetched(version, snapshot.to_json(), order.get("orderNumber"), origin.get("name"))
 
