@@ -251,12 +251,18 @@ def _record_access_change(before: _StoredUser, model: User) -> None:
 
 
 class EntityLinkView(ReadOnlyView):
+    """Support's ledger: which OpenBoxes record became which QuickBooks one (a tenant admin never sees it)."""
+
+    support_only = True
     column_list = ["tenant", "realm_id", "entity_type", "openboxes_id", "qbo_id", "sync_token", "updated_at"]
     column_filters = ["entity_type", "realm_id"]
     column_searchable_list = ["openboxes_id", "qbo_id"]
 
 
 class WatermarkView(ReadOnlyView):
+    """Support's ledger: how far each entity's poll has read (a tenant admin never sees it)."""
+
+    support_only = True
     column_list = ["tenant", "entity_type", "position", "updated_at"]
 
 
@@ -269,6 +275,7 @@ class AuditEventView(ReadOnlyView):
 def register(console) -> None:
     console.add_view(TenantView(Tenant, name="Tenants", category="Settings", endpoint="tenants"))
     console.add_view(UserView(User, name="Users", category="Settings", endpoint="users"))
+    # The audit log is the tenant admin's too, so it stands outside the support-only Ledger menu.
+    console.add_view(AuditEventView(AuditEvent, name="Audit log", endpoint="audit"))
     console.add_view(EntityLinkView(EntityLink, name="Entity links", category="Ledger", endpoint="entity_links"))
     console.add_view(WatermarkView(Watermark, name="Watermarks", category="Ledger", endpoint="watermarks"))
-    console.add_view(AuditEventView(AuditEvent, name="Audit log", category="Ledger", endpoint="audit"))

@@ -348,7 +348,7 @@ def support_retries_every_failed_row_of_both_tenants(page: Page) -> None:
 
 
 def audit_log_names_both_tenants(page: Page) -> None:
-    open_menu(page, "Ledger", "Audit log")
+    open_menu(page, "Audit log")
     retried = page.locator("table.model-list tbody tr", has_text="activity.retried")
     expect(retried).to_have_count(4)
     expect(retried.filter(has_text="Bolt Clinics")).to_have_count(1)

@@ -136,7 +136,7 @@ def switching_company_needs_reset(page: Page) -> None:
     expect(company_fact(page, "Plan")).to_have_text("QuickBooks Online Plus")
     expect(technical_fact(page, "Records linked to this company")).to_have_text("0")
     expect(plan_warnings(page)).to_have_count(0)
-    open_menu(page, "Ledger", "Audit log")
+    open_menu(page, "Audit log")
     expect(page.locator("table.model-list tbody tr", has_text="quickbooks.links_reset")).to_contain_text(ADMIN_EMAIL)
 
 
