@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from flask import flash, g
 from flask_admin.actions import action
 from flask_login import current_user, login_user
+from markupsafe import Markup
 from sqlalchemy import inspect
 from wtforms import PasswordField, SelectField
 from wtforms.validators import Length, Optional, ValidationError
@@ -14,7 +16,7 @@ from wtforms.validators import Length, Optional, ValidationError
 from portal.admin.base import ReadOnlyView, TenantScopedView
 from portal.admin.forms import checked
 from portal.admin.forms import choices as _choices
-from portal.audit import record_event
+from portal.audit import describe, record_event
 from portal.auth.actor import acting_user
 from portal.auth.emails import normalise_email
 from portal.extensions import db
@@ -266,8 +268,34 @@ class WatermarkView(ReadOnlyView):
     column_list = ["tenant", "entity_type", "position", "updated_at"]
 
 
+def _audit_sentence(view, context, model, name) -> str:
+    return describe(model.action, model.details)
+
+
+def _audit_technical(view, context, model, name) -> Markup:
+    """The action code and the raw details, folded away: support needs them, a finance user does not."""
+    raw = json.dumps(model.details or {}, indent=2, sort_keys=True, default=str)
+    return Markup(
+        '<details class="technical-details"><summary>Technical details</summary><code>{}</code><pre>{}</pre></details>'
+    ).format(model.action, raw)
+
+
 class AuditEventView(ReadOnlyView):
-    column_list = ["created_at", "tenant", "user", "action", "details"]
+    """Who did what, said in plain words; the action code and raw details sit in a collapsed block."""
+
+    column_list = ["created_at", "tenant", "user", "sentence", "details"]
+    column_details_list = ["created_at", "tenant", "user", "sentence", "action", "details"]
+    column_export_list = ["created_at", "tenant", "user", "sentence", "action", "details"]
+    column_labels = {
+        "created_at": "When",
+        "user": "Who",
+        "sentence": "What happened",
+        "action": "Event code",
+        "details": "Technical details",
+    }
+    column_formatters = {"sentence": _audit_sentence, "details": _audit_technical}
+    column_formatters_detail = {"sentence": _audit_sentence}
+    column_formatters_export = {"sentence": _audit_sentence}
     column_filters = ["action", "created_at"]
     column_default_sort = ("created_at", True)
 

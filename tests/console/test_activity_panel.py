@@ -238,7 +238,8 @@ def test_retry_selected_resets_own_rows_queues_them_and_drops_foreign_ids(acme_a
     assert _status(db, theirs) == ("sync_failed", 1)
     assert [job.split("-r")[0] for job in _queued_push_ids(redis)] == [f"push-{ours.id}-0"]
     events = db.session.scalars(db.select(AuditEvent).filter_by(action="activity.retried")).all()
-    assert [(event.details["activity_id"], event.user.email) for event in events] == [(ours.id, "admin@acme.test")]
+    assert [(event.details["activity_ids"], event.user.email) for event in events] == [([ours.id], "admin@acme.test")]
+    assert events[0].details["by_entity"] == {"purchase_order": 1}
 
 
 def test_retry_selected_twice_queues_a_fresh_job_each_time(acme_admin, rows, db, redis):
@@ -338,7 +339,8 @@ def test_ignore_skips_own_rows_records_history_and_audit(acme_admin, rows, db, r
     assert _status(db, theirs)[0] == "sync_failed"
     assert db.session.get(SyncActivity, ours.id).attempt_log[-1]["status"] == "ignored"
     [event] = db.session.scalars(db.select(AuditEvent).filter_by(action="activity.ignored")).all()
-    assert event.details == {"activity_id": ours.id} and event.tenant_id == ours.tenant_id
+    assert event.details == {"count": 1, "by_entity": {"purchase_order": 1}, "activity_ids": [ours.id]}
+    assert event.tenant_id == ours.tenant_id
     assert _queued_push_ids(redis) == []
 
 
