@@ -150,7 +150,9 @@ class OpenBoxesForm(FlaskForm):
     )
     username = StringField("Username", validators=[DataRequired("Enter the integration user."), Length(max=200)])
     password = PasswordField("Password", validators=[Length(max=500)])
-    location_id = StringField("Location id", validators=[DataRequired("Enter the location id."), Length(max=64)])
+    location_id = StringField(
+        "Location (facility)", validators=[DataRequired("Pick or enter the location."), Length(max=64)]
+    )
 
 
 class OpenBoxesView(TenantPage):
@@ -167,7 +169,10 @@ class OpenBoxesView(TenantPage):
         return self.render_page(tenant, connection, form)
 
     def render_page(self, tenant, connection, form):
-        return self.render("admin/connections/openboxes.html", tenant=tenant, connection=connection, form=form)
+        locations = connect_openboxes.location_choices(tenant.id)
+        return self.render(
+            "admin/connections/openboxes.html", tenant=tenant, connection=connection, form=form, locations=locations
+        )
 
     @expose("/save", methods=["POST"])
     def save(self):

@@ -477,3 +477,30 @@ def test_pages_need_a_signed_in_user(client, two_tenants):
     for page in ("/admin/quickbooks/", "/admin/openboxes/", "/admin/quickbooks/callback?state=x&code=y"):
         response = client.get(page)
         assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+
+
+# --- the location picker ------------------------------------------------------------------------------
+
+
+def test_openboxes_page_offers_the_facilities_openboxes_lists(acme, auth, ob):
+    auth.post("/admin/openboxes/save", data=openboxes_form(ob))
+    page = auth.client.get("/admin/openboxes/").get_data(as_text=True)
+    info = ob.info()
+    assert '<select id="location_id" name="location_id"' in page
+    assert f'<option value="{info["facilityId"]}" selected>Main Warehouse (MW)</option>' in page
+    assert re.search(r'<option value="[0-9a-f]{32}">North Depot \(ND\)</option>', page)
+    assert page.count("<option") == 2  # customers (wards) and suppliers are no facilities
+
+
+def test_openboxes_page_keeps_a_typed_id_when_openboxes_cannot_be_reached(acme, auth, ob, db):
+    auth.post("/admin/openboxes/save", data=openboxes_form(ob))
+    ob.fault(route="/openboxes/api/locations", kind="error", status=503, count=5)
+    raw = auth.client.get("/admin/openboxes/").get_data(as_text=True)
+    assert '<select id="location_id"' not in raw and 'name="location_id"' in raw
+    page = html.unescape(raw)
+    assert "The list of locations could not be read from OpenBoxes" in page and "Type the id." in page
+
+
+def test_openboxes_page_before_saving_asks_for_the_settings_first(acme, auth, ob):
+    page = text(auth.client.get("/admin/openboxes/"))
+    assert "Save the OpenBoxes URL, user and password first" in page
