@@ -217,11 +217,14 @@ def link_by_hand(page: Page, code: str, item: str, label: str, refresh: bool = F
     product_row(page, code).get_by_role("link", name="Link by hand").click()
     expect(page.locator("body")).to_contain_text(f"Link OpenBoxes product {label} of Acme Medical")
     if refresh:  # the item was added in QuickBooks after the list was last read: not offered yet
-        expect(page.get_by_label("QuickBooks item").locator("option", has_text=item)).to_have_count(0)
+        expect(page.get_by_label("QuickBooks item", exact=True).locator("option", has_text=item)).to_have_count(0)
         page.get_by_role("button", name="Refresh QuickBooks items").click()
         expect(flash(page)).to_contain_text("Read 1 items from QuickBooks.")
         expect(page.locator("body")).to_contain_text(f"Link OpenBoxes product {label} of Acme Medical")
-    page.get_by_label("QuickBooks item").select_option(label=item)
+    page.get_by_label("Find a QuickBooks item").press_sequentially(item[:6].lower())  # the list follows the typing
+    expect(page.locator("#item-count")).to_have_text("1 matching item(s).")
+    expect(page.get_by_label("QuickBooks item", exact=True).locator("option")).to_have_text([item])
+    page.get_by_label("QuickBooks item", exact=True).select_option(label=item)
     page.get_by_role("button", name="Link", exact=True).click()
     expect(flash(page)).to_contain_text(f"Linked {label}.")
     expect(product_row(page, code)).to_contain_text("Linked")
