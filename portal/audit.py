@@ -125,6 +125,11 @@ SENTENCES: dict[str, Callable[[Mapping], str]] = {
     ),
     "digest.sent": lambda d: f"Sent the failure alert ({_plural(int(d.get('failures') or 0), 'failed row')})",
     "digest.webhook_saved": lambda d: "Saved the alert webhook" if d.get("host") else "Removed the alert webhook",
+    "digest.emails_saved": lambda d: (
+        f"Set the failure alert addresses: {', '.join(d['addresses'])}"
+        if d.get("addresses")
+        else "Removed the failure alert addresses"
+    ),
     "digest.support_sent": lambda d: "Sent support's failure summary",
     "digest.support_baseline": lambda d: "Updated support's failure summary baseline",
     "worker.ping": lambda d: "Checked that the background worker answers",

@@ -29,6 +29,7 @@ from portal.sync.schedule import check_interval, next_run_at, parse_daily_time, 
 
 DIGEST_COLUMNS = [
     "digest_webhook_url",
+    "alert_emails",
     "last_digest_failures",
     "last_digest_at",
     "last_digest_reconnect",
