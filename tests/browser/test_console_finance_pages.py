@@ -82,3 +82,22 @@ def test_openboxes_location_is_picked_from_openboxes_list(page: Page, live_serve
     typed = page.get_by_label("Location (facility)")
     expect(typed).to_have_attribute("type", "text")
     expect(page.locator("#location-problem")).to_contain_text("could not be read from OpenBoxes")
+
+
+def test_tenant_admin_names_alert_addresses_and_reads_that_email_is_off(page: Page, live_server, activity, app):  # noqa: F811
+    app.config.update(SMTP_HOST="")
+    sign_in(page, live_server, ACME_ADMIN)
+    open_menu(page, "Settings", "Sync preferences")
+    expect(page.locator("#no-smtp")).to_contain_text("This installation cannot send email yet")
+    field = page.get_by_label("Also email failure alerts to")
+    field.fill("finance@acme.test\nnot-an-address")
+    page.get_by_role("button", name="Save alert addresses").click()
+    expect(flash(page)).to_contain_text("Not saved: 'not-an-address' is not an email address")
+    page.get_by_label("Also email failure alerts to").fill("Finance@Acme.test\nops@acme.test")
+    page.get_by_role("button", name="Save alert addresses").click()
+    expect(flash(page)).to_contain_text("Saved the failure alert addresses of Acme Medical.")
+    expect(page.get_by_label("Also email failure alerts to")).to_have_value("finance@acme.test\nops@acme.test")
+    open_menu(page, "Audit log")
+    expect(page.locator("table.model-list tbody tr").first).to_contain_text(
+        "Set the failure alert addresses: finance@acme.test, ops@acme.test"
+    )
