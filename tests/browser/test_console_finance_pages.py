@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import ADMIN_EMAIL, sign_in
+from tests.browser.test_console_accessibility import blocking_violations
 from tests.browser.test_console_activity_and_dashboard import ACME_ADMIN, SUPPORT, activity, expect_listed  # noqa: F401
 from tests.browser.test_console_flow import flash, open_menu
 
@@ -47,6 +48,8 @@ def test_status_tabs_count_and_filter_the_activity_list(page: Page, live_server,
     ).to_have_attribute("aria-current", "page")
     page.get_by_role("navigation", name="Rows by status").get_by_role("link", name="Needs attention 3").click()
     expect_listed(page, "ACME-SM-1", "ACME-PO-1", "ACME-PO-OLD")
+    page.wait_for_load_state("load")  # the filter bar (the applied group filter) is built by script
+    assert blocking_violations(page) == []
 
 
 def test_on_a_phone_the_activity_list_shows_status_and_error(page: Page, live_server, activity):  # noqa: F811
@@ -62,6 +65,7 @@ def test_on_a_phone_the_activity_list_shows_status_and_error(page: Page, live_se
     expect(row.locator("td.col-message")).to_contain_text("QuickBooks did not answer")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the page scrolls sideways ({width} px)"
+    assert blocking_violations(page) == []
 
 
 def test_openboxes_location_is_picked_from_openboxes_list(page: Page, live_server, fresh_tenant, ob):
@@ -70,6 +74,7 @@ def test_openboxes_location_is_picked_from_openboxes_list(page: Page, live_serve
     picker = page.get_by_label("Location (facility)")
     expect(picker.locator("option:checked")).to_have_text("Main Warehouse (MW)")
     expect(page.locator("#location-help")).to_contain_text("The list comes from OpenBoxes.")
+    assert blocking_violations(page) == []
     picker.select_option(label="North Depot (ND)")
     page.get_by_role("button", name="Save").click()
     expect(flash(page)).to_contain_text("OpenBoxes settings saved.")

@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from tests.browser.conftest import ADMIN_EMAIL, sign_in
+from tests.browser.test_console_accessibility import blocking_violations
 from tests.browser.test_console_flow import (
     ROLE_ACCOUNTS,
     WORKER_TIMEOUT,
@@ -224,6 +225,7 @@ def link_by_hand(page: Page, code: str, item: str, label: str, refresh: bool = F
     page.get_by_label("Find a QuickBooks item").press_sequentially(item[:6].lower())  # the list follows the typing
     expect(page.locator("#item-count")).to_have_text("1 matching item(s).")
     expect(page.get_by_label("QuickBooks item", exact=True).locator("option")).to_have_text([item])
+    assert blocking_violations(page) == []  # the search box (focused, typed in) and the list
     page.get_by_label("QuickBooks item", exact=True).select_option(label=item)
     page.get_by_role("button", name="Link", exact=True).click()
     expect(flash(page)).to_contain_text(f"Linked {label}.")
