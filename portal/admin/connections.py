@@ -7,7 +7,7 @@ of tenants with both connections' status.
 
 from __future__ import annotations
 
-from flask import flash, redirect, request, url_for
+from flask import abort, flash, jsonify, redirect, request, url_for
 from flask_admin import expose
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -169,10 +169,16 @@ class OpenBoxesView(TenantPage):
         return self.render_page(tenant, connection, form)
 
     def render_page(self, tenant, connection, form):
-        locations = connect_openboxes.location_choices(tenant.id)
-        return self.render(
-            "admin/connections/openboxes.html", tenant=tenant, connection=connection, form=form, locations=locations
-        )
+        return self.render("admin/connections/openboxes.html", tenant=tenant, connection=connection, form=form)
+
+    @expose("/locations")
+    def locations(self):
+        """The facilities OpenBoxes lists, for the page's picker (read by script, so no page waits on OpenBoxes)."""
+        tenant = self.selected_tenant()
+        if tenant is None:
+            abort(404)
+        found = connect_openboxes.location_choices(tenant.id)
+        return jsonify({"choices": found.choices, "problem": found.problem})
 
     @expose("/save", methods=["POST"])
     def save(self):
