@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast lint install
+.PHONY: run banner test test-fast lint install
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,6 +17,10 @@ install: $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/python -m devtools.localrun --demo
+
+# Show `make run`'s banner (URL, logins, sandbox ports) again, from another terminal.
+banner:
+	kill -USR1 $$(cat $${INSTANCE_PATH:-instance}/localrun.pid)
 
 test: $(STAMP)
 	$(BIN)/ruff check .

@@ -53,6 +53,6 @@ def poll_tenant(tenant_id: int, trigger: str = "manual") -> int:
 
 def retry_activities(activity_ids: list[int]) -> int:
     """Reset the given failed rows (attempts 0, fresh requestid after a refusal) and queue them again."""
-    ids = [activity_id for activity_id, _tenant in retry_rows(activity_ids)]
+    ids = [activity_id for activity_id, _tenant, _entity in retry_rows(activity_ids)]
     enqueue_pushes(ids, PushReason.RETRY)
     return len(ids)

@@ -36,7 +36,7 @@ def build_app(overrides: dict | None = None) -> Flask:
     # Heroku's router terminates TLS; trust one proxy hop for scheme and host (OAuth callback URLs).
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
     if not app.config.get("TESTING"):
-        configure_logging(app.config.get("LOG_LEVEL", "INFO"))
+        configure_logging(app.config.get("LOG_LEVEL", "INFO"), app.config.get("JOB_LOG_LEVEL", "INFO"))
     else:
         quiet_token_loggers()
     allow_loopback_oauth(app.config["QBO_TOKEN_URL"])

@@ -153,6 +153,7 @@ def load_config(env: dict, instance_path: Path) -> dict:
         "OPENBOXES_ALLOW_PRIVATE_NETWORKS": env.get("OPENBOXES_ALLOW_PRIVATE_NETWORKS", "1" if dev else "0") == "1",
         "METRICS_TOKEN": env.get("METRICS_TOKEN", ""),
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),
+        "JOB_LOG_LEVEL": env.get("JOB_LOG_LEVEL", "INFO"),  # per-job info lines (DEBUG in `make run`)
         "LOGIN_MAX_FAILURES": int(env.get("LOGIN_MAX_FAILURES", "5")),
         "LOGIN_LOCKOUT_SECONDS": int(env.get("LOGIN_LOCKOUT_SECONDS", "300")),
         "LOGIN_MAX_FAILURES_PER_ADDRESS": int(env.get("LOGIN_MAX_FAILURES_PER_ADDRESS", "20")),

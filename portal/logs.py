@@ -56,17 +56,50 @@ class KeyValueFormatter(logging.Formatter):
         return line
 
 
+RQ_LOGGERS = ("rq.worker", "rq.job")
+
+
+class JobLines(logging.Filter):
+    """Per-job info lines (each dequeue, "Job OK", each QuickBooks call inside a job) at ``level`` instead.
+
+    A demo works hundreds of jobs a minute: at DEBUG their lines leave the start-up banner on screen, while
+    warnings and errors still show. Start-up and shutdown lines of the worker stay at INFO.
+    """
+
+    def __init__(self, level: int) -> None:
+        super().__init__()
+        self.level = level
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno == logging.INFO and self.level != logging.INFO and is_job_line(record):
+            record.levelno, record.levelname = self.level, logging.getLevelName(self.level)
+            return logging.getLogger().isEnabledFor(self.level)
+        return True
+
+
+def is_job_line(record: logging.LogRecord) -> bool:
+    """Whether ``record`` is about one job: written while a job runs, or RQ's own line about a job."""
+    if getattr(record, "job_id", "-") != "-":
+        return True
+    template = str(record.msg)
+    return record.name in RQ_LOGGERS and ("job" in template.lower() or template.startswith("Worker %s: %s: %s"))
+
+
 def quiet_token_loggers() -> None:
     """oauthlib and requests-oauthlib log request and token bodies at DEBUG: never let them."""
     for name in QUIET_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
-def configure_logging(level: str = "INFO") -> None:
-    """Send key=value lines to stdout (Heroku collects stdout); quiet the token-logging libraries."""
+def configure_logging(level: str = "INFO", job_lines: str = "INFO") -> None:
+    """Send key=value lines to stdout (Heroku collects stdout); quiet the token-logging libraries.
+
+    ``job_lines``: the level per-job info lines are written at (``JOB_LOG_LEVEL``; DEBUG in ``make run``).
+    """
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(KeyValueFormatter())
     handler.addFilter(JobContext())
+    handler.addFilter(JobLines(logging.getLevelNamesMapping().get(job_lines.upper(), logging.INFO)))
     root = logging.getLogger()
     if not any(isinstance(h.formatter, KeyValueFormatter) for h in root.handlers):
         root.addHandler(handler)

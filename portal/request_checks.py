@@ -2,8 +2,8 @@
 
 - Control characters: PostgreSQL refuses a NUL in text and SQLite stores it, and no name, setting or
   search needs one. Tab stays allowed (pasted from spreadsheets); line breaks only in the fields listed
-  in ``MULTILINE_FIELDS`` (the console has no multi-line field today: a name or URL with a line break
-  would split log lines and e-mail headers).
+  in ``MULTILINE_FIELDS`` (only the alert addresses, one per line, each then checked as an address; a name or
+  URL with a line break would split log lines and e-mail headers).
 - Whole numbers the console reads from addresses and forms (pages, sorting, row ids, the picked tenant,
   the relation search's offset, the progress page's ``since``) must be non-negative and small enough for
   a database column; anything larger would overflow the driver instead of meaning "no such row".
@@ -21,7 +21,7 @@ from flask import Flask, render_template, request
 _INVISIBLE = "\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069"
 CONTROL_CHARACTERS = re.compile(f"[\x00-\x08\x0a-\x1f{_INVISIBLE}]")
 MULTILINE_CONTROL_CHARACTERS = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f{_INVISIBLE}]")  # keeps CR and LF
-MULTILINE_FIELDS: frozenset[str] = frozenset()
+MULTILINE_FIELDS: frozenset[str] = frozenset({"alert_emails"})
 WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
 INT32_MAX = 2**31 - 1  # PostgreSQL ``integer``: every primary key, and the largest page we offer
 EPOCH_MAX = 253_402_300_799  # 9999-12-31T23:59:59Z, the last second a datetime can hold

@@ -5,20 +5,12 @@ import pytest
 from portal.models import AccountMapping, SyncActivity, Tenant, User
 from tests.factories import seed_tenant_rows
 
-LIST_VIEWS = [
-    "activity",
-    "runs",
-    "mappings",
-    "product_links",
-    "entity_links",
-    "watermarks",
-    "audit",
-    "tenants",
-    "users",
-]
+LIST_VIEWS = ["activity", "runs", "mappings", "product_links", "audit", "tenants", "users"]
+# The Ledger menu: support staff's alone; a tenant admin is refused every path of it.
+SUPPORT_VIEWS = ["entity_links", "watermarks"]
 # The OpenBoxes and QuickBooks settings pages have their own isolation tests (tests/console/test_connections.py).
 EDITABLE_VIEWS = ["mappings", "product_links", "users", "tenants"]
-EXPORTABLE_VIEWS = ["activity", "runs", "mappings", "product_links", "entity_links", "watermarks", "audit"]
+EXPORTABLE_VIEWS = ["activity", "runs", "mappings", "product_links", "audit"]
 
 
 @pytest.fixture
@@ -164,7 +156,27 @@ def test_tenant_admin_cannot_send_the_worker_ping(acme_admin):
     assert acme_admin.post("/admin/ping").status_code == 403
 
 
-@pytest.mark.parametrize("view", LIST_VIEWS)
+@pytest.mark.parametrize("path", ["/", "/details/?id={id}", "/export/csv/"])
+@pytest.mark.parametrize("view", SUPPORT_VIEWS)
+def test_tenant_admin_is_refused_the_ledger(acme_admin, client, world, view, path):
+    response = client.get(f"/admin/{view}" + path.format(id=world["acme"][view].id))
+    assert response.status_code == 403
+    assert "acmemark" not in _text(response)
+
+
+def test_tenant_admin_menu_has_no_ledger(acme_admin, client):
+    body = _text(client.get("/admin/"))
+    assert "Audit log" in body
+    assert "Ledger" not in body and "Entity links" not in body and "Watermarks" not in body
+
+
+def test_support_menu_has_the_ledger(world, auth, client):
+    auth.login("help@bridge.test")
+    body = _text(client.get("/admin/"))
+    assert "Ledger" in body and "Entity links" in body and "Watermarks" in body
+
+
+@pytest.mark.parametrize("view", LIST_VIEWS + SUPPORT_VIEWS)
 def test_support_sees_every_tenant(world, auth, client, view):
     auth.login("help@bridge.test")
     body = _text(client.get(f"/admin/{view}/"))

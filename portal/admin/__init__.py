@@ -1,7 +1,7 @@
 """The Flask-Admin console, built inside the app factory (a module-level Admin breaks a second app).
 
 Each area of the console lives in its own module with a ``register(console)`` that adds its views, in
-menu order: the home page and activity first, then settings, then the ledger.
+menu order: the home page and activity first, then settings, the audit log, then the ledger (support only).
 """
 
 from __future__ import annotations

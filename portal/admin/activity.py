@@ -21,6 +21,8 @@ from sqlalchemy.orm import defer
 from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.routing import BuildError
 
+from portal.admin import activity_tabs
+from portal.admin.activity_tabs import StatusGroupFilter
 from portal.admin.base import BoundedListMixin, ReadOnlyView
 from portal.admin.confirm import confirm_page, confirmed
 from portal.extensions import db
@@ -222,6 +224,7 @@ class SyncActivityView(ZonedTimes, BoundedListMixin, ReadOnlyView):
         DateTimeGreaterFilter(SyncActivity.updated_at, "Time"),
         DateTimeSmallerFilter(SyncActivity.updated_at, "Time"),
         FilterEqual(SyncActivity.error_category, "Error category", options=_choices(ERROR_CATEGORIES)),
+        StatusGroupFilter(SyncActivity.status, "Status group"),
     ]
     column_searchable_list = ["openboxes_number"]
     # id breaks ties, so a page boundary among rows of one second neither repeats nor skips a row.
@@ -303,6 +306,10 @@ class SyncActivityView(ZonedTimes, BoundedListMixin, ReadOnlyView):
             )
         _flash_retried(retry_and_queue(ids))
         return redirect(url_for("admin.index"))
+
+    def status_tabs(self) -> list[activity_tabs.Tab]:
+        """All / Needs attention / Failed / Waiting / Synced / Skipped, with counts (see ``activity_tabs``)."""
+        return activity_tabs.status_tabs(self)
 
     def retry_matching_consequences(self) -> list[str]:
         """Which filters apply, and how many failed rows of which tenant would be queued again."""

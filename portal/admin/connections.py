@@ -7,7 +7,7 @@ of tenants with both connections' status.
 
 from __future__ import annotations
 
-from flask import flash, redirect, request, url_for
+from flask import abort, flash, jsonify, redirect, request, url_for
 from flask_admin import expose
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -150,7 +150,9 @@ class OpenBoxesForm(FlaskForm):
     )
     username = StringField("Username", validators=[DataRequired("Enter the integration user."), Length(max=200)])
     password = PasswordField("Password", validators=[Length(max=500)])
-    location_id = StringField("Location id", validators=[DataRequired("Enter the location id."), Length(max=64)])
+    location_id = StringField(
+        "Location (facility)", validators=[DataRequired("Pick or enter the location."), Length(max=64)]
+    )
 
 
 class OpenBoxesView(TenantPage):
@@ -168,6 +170,15 @@ class OpenBoxesView(TenantPage):
 
     def render_page(self, tenant, connection, form):
         return self.render("admin/connections/openboxes.html", tenant=tenant, connection=connection, form=form)
+
+    @expose("/locations")
+    def locations(self):
+        """The facilities OpenBoxes lists, for the page's picker (read by script, so no page waits on OpenBoxes)."""
+        tenant = self.selected_tenant()
+        if tenant is None:
+            abort(404)
+        found = connect_openboxes.location_choices(tenant.id)
+        return jsonify({"choices": found.choices, "problem": found.problem})
 
     @expose("/save", methods=["POST"])
     def save(self):

@@ -10,18 +10,18 @@ from __future__ import annotations
 from datetime import date
 from zoneinfo import available_timezones
 
-from flask import abort, flash, jsonify, request, url_for
+from flask import abort, current_app, flash, jsonify, request, url_for
 from flask_admin import expose
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringField
-from wtforms.validators import InputRequired, Optional
+from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional
 
 from portal.admin.base import SecureBaseView
 from portal.admin.confirm import confirm_page, confirmed, refusal_page
 from portal.admin.forms import checked
 from portal.admin.tenant_choice import back_to, chosen_tenant, tenant_options
-from portal.services.digest import save_digest_webhook
+from portal.services.digest import alert_emails_of, save_alert_emails, save_digest_webhook
 from portal.services.history import history_lines, preview_history, start_history_import
 from portal.services.preferences import ENTITY_TOGGLES, Preferences, run_progress, save_preferences, start_sync_now
 from portal.sync.digest import check_webhook_url
@@ -74,6 +74,13 @@ class DigestForm(FlaskForm):
     )
 
 
+class AlertEmailsForm(FlaskForm):
+    alert_emails = TextAreaField(
+        "Also email failure alerts to (one address per line, or separated by commas)",
+        validators=[Length(max=2000)],
+    )
+
+
 def _form_for(tenant) -> PreferencesForm:
     prefs = Preferences.of(tenant)
     data = {name: getattr(prefs, name) for name in Preferences.__dataclass_fields__ if name != "toggles"}
@@ -112,7 +119,23 @@ class SyncPreferencesView(SecureBaseView):
             toggles=TOGGLE_LABELS,
             zones=sorted(available_timezones()),
             digest_form=DigestForm(data={"digest_webhook_url": tenant.digest_webhook_url or ""}),
+            emails_form=AlertEmailsForm(data={"alert_emails": "\n".join(alert_emails_of(tenant))}),
+            smtp_configured=bool(current_app.config["SMTP_HOST"]),
         )
+
+    @expose("/alert-emails/", methods=["POST"])
+    def alert_emails(self):
+        tenant = chosen_tenant() or abort(404)
+        form = AlertEmailsForm()
+        try:
+            if not form.validate():
+                raise ValueError(" ".join(form.alert_emails.errors))
+            changed = save_alert_emails(tenant.id, form.alert_emails.data or "")
+        except ValueError as error:
+            flash(f"Not saved: {error}", "error")
+            return back_to(".index", tenant)
+        flash(f"Saved the failure alert addresses of {tenant.name}." if changed else "Nothing changed.", "success")
+        return back_to(".index", tenant)
 
     @expose("/digest/", methods=["POST"])
     def digest(self):

@@ -6,7 +6,7 @@ Support staff without a pick get the cross-tenant list of rows with a tenant cho
 
 from __future__ import annotations
 
-from flask import abort, flash, request
+from flask import abort, flash, jsonify, request
 from flask_admin import expose
 from flask_login import current_user
 from wtforms import SelectField
@@ -222,8 +222,26 @@ class ProductLinkView(TenantScopedView):
             flash(f"Could not read the items: {_message(error)}", "error")
             return back_to(".index_view", tenant)
         row = catalogue.product_rows(tenant.id, items).get(product_id) or abort(404)
-        active = sorted((item for item in items if item["active"]), key=lambda item: item["name"].lower())
-        return self.render("admin/settings/product_link.html", tenant=tenant, row=row, items=active)
+        query = request.args.get("q", "")
+        shown, total = catalogue.search_items(items, query)
+        current = next((item for item in items if item["id"] == row.item_id), None)
+        if current is not None and current not in shown:
+            shown.insert(0, current)  # the linked item stays the one selected
+        return self.render(
+            "admin/settings/product_link.html", tenant=tenant, row=row, items=shown, total=total, query=query
+        )
+
+    @expose("/items/")
+    def items(self):
+        """Search the tenant's cached QuickBooks items: ``{"items": [[id, label], …], "total": n}`` (pairs as in
+        Flask-Admin's ajax loaders)."""
+        tenant = _tenant_or_404()
+        try:
+            items = catalogue.live_items(tenant.id)
+        except SyncError as error:
+            return jsonify({"error": f"Could not read the items: {_message(error)}"}), 503
+        shown, total = catalogue.search_items(items, request.args.get("query", ""))
+        return jsonify({"items": [[item["id"], catalogue.item_label(item)] for item in shown], "total": total})
 
     @expose("/mode/", methods=["POST"])
     def mode(self):

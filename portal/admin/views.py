@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from flask import flash, g
 from flask_admin.actions import action
 from flask_login import current_user, login_user
+from markupsafe import Markup
 from sqlalchemy import inspect
 from wtforms import PasswordField, SelectField
 from wtforms.validators import Length, Optional, ValidationError
@@ -15,7 +16,7 @@ from wtforms.validators import Length, Optional, ValidationError
 from portal.admin.base import ReadOnlyView, TenantScopedView
 from portal.admin.forms import checked
 from portal.admin.forms import choices as _choices
-from portal.audit import record_event
+from portal.audit import describe, record_event
 from portal.auth.actor import acting_user
 from portal.auth.emails import normalise_email
 from portal.extensions import db
@@ -28,6 +29,7 @@ from portal.sync.schedule import check_interval, next_run_at, parse_daily_time, 
 
 DIGEST_COLUMNS = [
     "digest_webhook_url",
+    "alert_emails",
     "last_digest_failures",
     "last_digest_at",
     "last_digest_reconnect",
@@ -252,37 +254,69 @@ def _record_access_change(before: _StoredUser, model: User) -> None:
 
 
 class EntityLinkView(ReadOnlyView):
+    """Support's ledger: which OpenBoxes record became which QuickBooks one (a tenant admin never sees it)."""
+
+    support_only = True
     column_list = ["tenant", "realm_id", "entity_type", "openboxes_id", "qbo_id", "sync_token", "updated_at"]
     column_filters = ["entity_type", "realm_id"]
     column_searchable_list = ["openboxes_id", "qbo_id"]
 
 
 class WatermarkView(ReadOnlyView):
+    """Support's ledger: how far each entity's poll has read (a tenant admin never sees it)."""
+
+    support_only = True
     column_list = ["tenant", "entity_type", "position", "updated_at"]
 
 
 LISTED_IDS = 10
 
 
-def _short_details(view, context, model, name) -> str:
+def _short_details(details: dict | None) -> dict:
     """The details, with a long id list (a bulk retry lists every row) cut to its first ids in the list."""
-    details = dict(model.details or {})
+    details = dict(details or {})
     ids = details.get("activity_ids")
     if isinstance(ids, list) and len(ids) > LISTED_IDS:
         details["activity_ids"] = [*ids[:LISTED_IDS], f"… {len(ids) - LISTED_IDS} more (see the details page)"]
-    return json.dumps(details, ensure_ascii=False)
+    return details
+
+
+def _audit_sentence(view, context, model, name) -> str:
+    return describe(model.action, model.details)
+
+
+def _audit_technical(view, context, model, name) -> Markup:
+    """The action code and the raw details, folded away: support needs them, a finance user does not."""
+    raw = json.dumps(_short_details(model.details), indent=2, sort_keys=True, default=str, ensure_ascii=False)
+    return Markup(
+        '<details class="technical-details"><summary>Technical details</summary><code>{}</code><pre>{}</pre></details>'
+    ).format(model.action, raw)
 
 
 class AuditEventView(ReadOnlyView):
-    column_list = ["created_at", "tenant", "user", "action", "details"]
+    """Who did what, said in plain words; the action code and raw details sit in a collapsed block."""
+
+    column_list = ["created_at", "tenant", "user", "sentence", "details"]
+    column_details_list = ["created_at", "tenant", "user", "sentence", "action", "details"]
+    column_export_list = ["created_at", "tenant", "user", "sentence", "action", "details"]
+    column_labels = {
+        "created_at": "When",
+        "user": "Who",
+        "sentence": "What happened",
+        "action": "Event code",
+        "details": "Technical details",
+    }
+    column_formatters = {"sentence": _audit_sentence, "details": _audit_technical}
+    column_formatters_detail = {"sentence": _audit_sentence}
+    column_formatters_export = {"sentence": _audit_sentence}
     column_filters = ["action", "created_at"]
-    column_formatters = {"details": _short_details}
     column_default_sort = ("created_at", True)
 
 
 def register(console) -> None:
     console.add_view(TenantView(Tenant, name="Tenants", category="Settings", endpoint="tenants"))
     console.add_view(UserView(User, name="Users", category="Settings", endpoint="users"))
+    # The audit log is the tenant admin's too, so it stands outside the support-only Ledger menu.
+    console.add_view(AuditEventView(AuditEvent, name="Audit log", endpoint="audit"))
     console.add_view(EntityLinkView(EntityLink, name="Entity links", category="Ledger", endpoint="entity_links"))
     console.add_view(WatermarkView(Watermark, name="Watermarks", category="Ledger", endpoint="watermarks"))
-    console.add_view(AuditEventView(AuditEvent, name="Audit log", category="Ledger", endpoint="audit"))

@@ -100,6 +100,18 @@ REPORT_MAX_PAGE = 100  # OpenBoxes' PaginationCommand caps report pages at 100
 APPROVED_PO_STATUSES = ("PLACED", "PARTIALLY_SHIPPED", "SHIPPED", "PARTIALLY_RECEIVED", "RECEIVED")
 SHIPPED_STATUSES = ("SHIPPED", "PARTIALLY_RECEIVED", "RECEIVED")
 RECEIVED_STATUSES = ("PARTIALLY_RECEIVED", "RECEIVED")
+MANAGE_INVENTORY = "MANAGE_INVENTORY"  # the ActivityCode of a location that holds stock (a facility)
+
+
+def _activity_names(activities: Any) -> set[str]:
+    """``supportedActivities`` as names, whether OpenBoxes sent strings or ``{"name": …}`` enum maps."""
+    items = activities if isinstance(activities, list) else []
+    return {str(item.get("name") if isinstance(item, dict) else item) for item in items}
+
+
+def _location_type(row: Mapping[str, Any]) -> str | None:
+    kind = row.get("locationType")
+    return kind.get("locationTypeCode") if isinstance(kind, dict) else None
 
 
 class OpenBoxesClient:
@@ -238,6 +250,25 @@ class OpenBoxesClient:
     def product(self, product_id: str) -> Record:
         """One product by id (``GET /api/products/{id}``); raises OpenBoxesNotFound if unknown."""
         return self._read(f"/api/products/{product_id}")
+
+    # ---- locations --------------------------------------------------------------------------------
+
+    def facilities(self) -> list[Record]:
+        """The active locations that hold stock, by name: the facilities a tenant can pick to sync.
+
+        ``GET /api/locations`` (active, top-level, not paged) with each ``Location.toJson()``; a facility
+        lists ``MANAGE_INVENTORY`` among its ``supportedActivities`` (strings or enum maps). When no row
+        carries that field, every location but suppliers is offered.
+
+        Returns:
+            Location dicts (``id``, ``name``, ``locationNumber``, ``locationType``, …).
+        """
+        rows = self._normalized(envelope(self._get_json("/api/locations"), "/api/locations", list))
+        if any("supportedActivities" in row for row in rows):
+            found = [row for row in rows if MANAGE_INVENTORY in _activity_names(row.get("supportedActivities"))]
+        else:
+            found = [row for row in rows if _location_type(row) != "SUPPLIER"]
+        return sorted(found, key=lambda row: str(row.get("name") or "").casefold())
 
     # ---- suppliers --------------------------------------------------------------------------------
 

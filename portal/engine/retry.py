@@ -37,12 +37,12 @@ APPEND_LOG = {
 
 def retry_rows(
     activity_ids: Sequence[int], tenant_id: int | None = None, requested_by: str | None = None
-) -> list[tuple[int, int]]:
+) -> list[tuple[int, int, str]]:
     """Reset the retryable rows among ``activity_ids`` (optionally of one tenant) in one UPDATE.
 
     Attempts go back to 0; a row QuickBooks definitely refused gets a fresh requestid (its generation
-    is bumped: a reused requestid would only replay the stored refusal). Returns (id, tenant id) of the
-    rows reset.
+    is bumped: a reused requestid would only replay the stored refusal). Returns (id, tenant id, entity)
+    of the rows reset.
     """
     refused = (SyncActivity.status == ActivityStatus.SYNC_FAILED) & not_(SyncActivity.outcome_unknown)
     statement = (
@@ -55,11 +55,11 @@ def retry_rows(
             next_attempt_at=None,
             attempt_log=_appended_log(requested_by),
         )
-        .returning(SyncActivity.id, SyncActivity.tenant_id)
+        .returning(SyncActivity.id, SyncActivity.tenant_id, SyncActivity.entity_type)
     )
     if tenant_id is not None:
         statement = statement.where(SyncActivity.tenant_id == tenant_id)
-    reset = [(row_id, owner) for row_id, owner in db.session.execute(statement)]
+    reset = [(row_id, owner, entity) for row_id, owner, entity in db.session.execute(statement)]
     db.session.commit()
     return reset
 

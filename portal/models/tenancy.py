@@ -7,7 +7,7 @@ from datetime import datetime
 
 from flask import current_app
 from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -54,6 +54,8 @@ class Tenant(Timestamps, db.Model):
     sync_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     next_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     digest_webhook_url: Mapped[str | None] = mapped_column(EncryptedText)  # its path is often the credential
+    # Addresses the tenant admin named for failure alerts (one per line, normalised), besides the admins.
+    alert_emails: Mapped[str | None] = mapped_column(Text)
     last_digest_failures: Mapped[int] = mapped_column(Integer, default=0)
     last_digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_digest_reconnect: Mapped[bool] = mapped_column(Boolean, default=False)  # the last digest asked to reconnect

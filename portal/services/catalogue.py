@@ -69,6 +69,26 @@ def live_items(tenant_id: int, *, refresh: bool = False, ctx: SyncContext | None
     return cached_list(ctx.tenant_id, ctx.realm, "items", fetch, refresh)
 
 
+ITEM_SEARCH_LIMIT = 20  # what a person reads in a list; typing more narrows it
+
+
+def search_items(items: list[dict], query: str, limit: int = ITEM_SEARCH_LIMIT) -> tuple[list[dict], int]:
+    """The active items whose name or SKU contains ``query`` (case-insensitive), names starting with it first.
+
+    Returns the first ``limit`` of them by name, and how many matched in all.
+    """
+    needle = query.strip().casefold()
+    active = [item for item in items if item.get("active")]
+    found = [i for i in active if needle in i["name"].casefold() or needle in (i.get("sku") or "").casefold()]
+    found.sort(key=lambda item: (not item["name"].casefold().startswith(needle), item["name"].casefold()))
+    return found[:limit], len(found)
+
+
+def item_label(item: dict) -> str:
+    """``Sterile gauze (SKU GZ-10)``: how a QuickBooks item is named in a picker."""
+    return f"{item['name']} (SKU {item['sku']})" if item.get("sku") else item["name"]
+
+
 def current_realm(tenant_id: int) -> str | None:
     query = select(QuickBooksConnection.realm_id).filter_by(tenant_id=tenant_id)
     return db.session.scalar(query)

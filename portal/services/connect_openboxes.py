@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from contextlib import suppress
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from flask import current_app
@@ -60,6 +61,45 @@ def save_openboxes_settings(tenant_id: int, base_url: str, username: str, passwo
     record_event("openboxes.saved", tenant_id=tenant_id, details=details)  # never the password itself
     db.session.commit()
     return Result("OpenBoxes settings saved. Use 'Test connection' to check them.", "success", tenant_id)
+
+
+PICKER_DEADLINE_SECONDS = 8.0  # the settings page waits this long at most for OpenBoxes' list of locations
+NOT_SAVED_YET = "Save the OpenBoxes URL, user and password first; then pick the facility from OpenBoxes' list."
+
+
+@dataclass(frozen=True)
+class LocationChoices:
+    """The facilities to offer (``(id, label)``), or why there is no list and the id has to be typed."""
+
+    choices: list[tuple[str, str]]
+    problem: str = ""
+
+
+def location_choices(tenant_id: int) -> LocationChoices:
+    """The tenant's OpenBoxes facilities for the settings page's picker, read with the saved settings.
+
+    When OpenBoxes cannot be asked (nothing saved, unreachable, refused), the page falls back to a typed id
+    and says why in plain words.
+    """
+    connection = openboxes_connection_of(tenant_id)
+    if connection is None:
+        return LocationChoices([], NOT_SAVED_YET)
+    deadline = min(PICKER_DEADLINE_SECONDS, current_app.config["OPENBOXES_TEST_TIMEOUT_SECONDS"])
+    try:
+        with openboxes_client(tenant_id, deadline=deadline) as client:
+            found = client.facilities()
+    except SyncError as error:
+        why = check_failure(error, connection.base_url)
+        return LocationChoices([], f"The list of locations could not be read from OpenBoxes ({why}) Type the id.")
+    choices = [(str(row["id"]), _location_label(row)) for row in found if row.get("id")]
+    if not choices:
+        return LocationChoices([], "OpenBoxes lists no facility this user can see: type the location id.")
+    return LocationChoices(choices)
+
+
+def _location_label(row: dict) -> str:
+    number = row.get("locationNumber")
+    return f"{row.get('name') or row['id']} ({number})" if number else str(row.get("name") or row["id"])
 
 
 def unusable_url(base_url: str) -> str:

@@ -8,6 +8,7 @@ queries often carry a secret.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -15,6 +16,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from portal.audit import record_event
+from portal.auth.emails import normalise_email
 from portal.clients.notify import post_webhook, refuse_unsafe_webhook, send_email
 from portal.extensions import db
 from portal.models import AuditEvent, SyncActivity, Tenant, User
@@ -27,6 +29,7 @@ from portal.sync.entities import ActivityStatus
 log = logging.getLogger(__name__)
 
 SUPPORT_SENT = "digest.support_sent"
+MAX_ALERT_EMAILS = 10
 SUPPORT_BASELINE = "digest.support_baseline"  # the snapshot lowered after fixes, so new failures count again
 
 
@@ -58,7 +61,7 @@ def send_all_digests(now: datetime | None = None) -> DigestReport:
 
 def send_tenant_digest(tenant: Tenant, now: datetime, report: DigestReport) -> None:
     """The tenant's digest when due, then its weekly reminder when due; markers move only on delivery."""
-    emails = tenant_admin_emails(tenant.id) if current_app.config["SMTP_HOST"] else []
+    emails = tenant_alert_recipients(tenant) if current_app.config["SMTP_HOST"] else []
     if not tenant.digest_webhook_url and not emails:
         return  # nowhere to send: the markers stay, so a channel added later gets the current figures
     facts = tenant_failures(tenant)
@@ -110,6 +113,40 @@ def _deliver_to_tenant(tenant: Tenant, emails: list[str], message: Message, repo
 def tenant_admin_emails(tenant_id: int) -> list[str]:
     query = select(User.email).where(User.tenant_id == tenant_id, User.role == "tenant_admin", User.active.is_(True))
     return list(db.session.scalars(query.order_by(User.email)))
+
+
+def tenant_alert_recipients(tenant: Tenant) -> list[str]:
+    """The tenant's admins and the addresses its admin named for alerts, each once."""
+    return list(dict.fromkeys([*tenant_admin_emails(tenant.id), *alert_emails_of(tenant)]))
+
+
+def alert_emails_of(tenant: Tenant) -> list[str]:
+    return [line for line in (tenant.alert_emails or "").splitlines() if line]
+
+
+def save_alert_emails(tenant_id: int, text: str) -> bool:
+    """Store the addresses in ``text`` (commas, semicolons, spaces or lines between them; empty for none).
+
+    Raises ValueError naming the first address that is not one, or when there are too many. True if changed.
+    """
+    addresses = parse_alert_emails(text)
+    tenant = db.session.get(Tenant, tenant_id)
+    stored = "\n".join(addresses) or None
+    if tenant.alert_emails == stored:
+        return False
+    tenant.alert_emails = stored
+    record_event("digest.emails_saved", tenant=tenant, details={"addresses": addresses})
+    db.session.commit()
+    return True
+
+
+def parse_alert_emails(text: str) -> list[str]:
+    """Each address of ``text`` checked and normalised (lower case), each once, in the order typed."""
+    parts = [part for part in re.split(r"[\s,;]+", text) if part]
+    addresses = list(dict.fromkeys(normalise_email(part) for part in parts))
+    if len(addresses) > MAX_ALERT_EMAILS:
+        raise ValueError(f"Name at most {MAX_ALERT_EMAILS} addresses (a mailing list counts as one).")
+    return addresses
 
 
 def send_support_digest() -> bool:

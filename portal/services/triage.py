@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from portal.audit import record_event
+from portal.audit import record_event, rows_by_entity
 from portal.engine import activity
 from portal.engine.ports import job_queue
 from portal.engine.retry import retry_rows
@@ -25,23 +25,29 @@ def retry_activities(activity_ids: list[int], tenant_id: int | None, requested_b
     the ids; the pushes are queued in pipelines. Returns how many rows were queued for another try.
     """
     reset = retry_rows(activity_ids, tenant_id=tenant_id, requested_by=requested_by)
-    by_tenant: dict[int, list[int]] = {}
-    for activity_id, owner in reset:
-        by_tenant.setdefault(owner, []).append(activity_id)
-    for owner, ids in sorted(by_tenant.items()):
-        record_event("activity.retried", tenant_id=owner, details={"count": len(ids), "activity_ids": sorted(ids)})
+    _audit_rows("activity.retried", reset)
     db.session.commit()
-    job_queue().pushes([activity_id for activity_id, _owner in reset], RETRY_REASON)
+    job_queue().pushes([activity_id for activity_id, _owner, _entity in reset], RETRY_REASON)
     return len(reset)
 
 
 def ignore_activities(rows: list[SyncActivity], ignored_by: str) -> int:
     """Mark the ignorable rows among ``rows`` skipped (they will not be pushed), audit each; how many."""
     ignored = [row for row in rows if activity.mark_ignored(row, ignored_by)]
-    for row in ignored:
-        record_event("activity.ignored", tenant_id=row.tenant_id, details={"activity_id": row.id})
+    _audit_rows("activity.ignored", [(row.id, row.tenant_id, row.entity_type) for row in ignored])
     db.session.commit()
     return len(ignored)
+
+
+def _audit_rows(action: str, rows) -> None:
+    """One audit event per tenant for a bulk action: how many rows, of which entities, and their ids."""
+    by_tenant: dict[int, list[tuple[int, str]]] = {}
+    for row_id, owner, entity in rows:
+        by_tenant.setdefault(owner, []).append((row_id, entity))
+    for owner, owned in by_tenant.items():
+        ids = sorted(row_id for row_id, _ in owned)
+        details = {"count": len(ids), "by_entity": rows_by_entity([e for _, e in owned]), "activity_ids": ids}
+        record_event(action, tenant_id=owner, details=details)
 
 
 @dataclass(frozen=True)

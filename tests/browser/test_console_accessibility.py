@@ -11,7 +11,7 @@ from playwright.sync_api import Page
 
 from portal.models import SyncActivity
 from tests.browser.conftest import sign_in
-from tests.security.web_helpers import CONSOLE_PAGES
+from tests.security.web_helpers import CONSOLE_PAGES, SUPPORT_PAGES
 
 pytestmark = pytest.mark.browser
 
@@ -34,6 +34,7 @@ def console_pages(tenant_id: int, row_id: int, support: bool) -> list[str]:
     pages = [*CONSOLE_PAGES, progress, f"{progress}&history=2026-10-01"]  # Sync now's, and a history import's bar
     pages += [f"/admin/activity/details/?id={row_id}", "/admin/activity/details/?id=0"]  # the second: not found
     if support:
+        pages = [*SUPPORT_PAGES, *pages]
         pages = [path + ("&" if "?" in path else "?") + f"tenant={tenant_id}" for path in pages]
     return pages
 

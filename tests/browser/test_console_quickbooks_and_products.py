@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from tests.browser.conftest import ADMIN_EMAIL, sign_in
+from tests.browser.test_console_accessibility import blocking_violations
 from tests.browser.test_console_flow import (
     ROLE_ACCOUNTS,
     WORKER_TIMEOUT,
@@ -136,7 +137,7 @@ def switching_company_needs_reset(page: Page) -> None:
     expect(company_fact(page, "Plan")).to_have_text("QuickBooks Online Plus")
     expect(technical_fact(page, "Records linked to this company")).to_have_text("0")
     expect(plan_warnings(page)).to_have_count(0)
-    open_menu(page, "Ledger", "Audit log")
+    open_menu(page, "Audit log")
     expect(page.locator("table.model-list tbody tr", has_text="quickbooks.links_reset")).to_contain_text(ADMIN_EMAIL)
 
 
@@ -217,11 +218,15 @@ def link_by_hand(page: Page, code: str, item: str, label: str, refresh: bool = F
     product_row(page, code).get_by_role("link", name="Link by hand").click()
     expect(page.locator("body")).to_contain_text(f"Link OpenBoxes product {label} of Acme Medical")
     if refresh:  # the item was added in QuickBooks after the list was last read: not offered yet
-        expect(page.get_by_label("QuickBooks item").locator("option", has_text=item)).to_have_count(0)
+        expect(page.get_by_label("QuickBooks item", exact=True).locator("option", has_text=item)).to_have_count(0)
         page.get_by_role("button", name="Refresh QuickBooks items").click()
         expect(flash(page)).to_contain_text("Read 1 items from QuickBooks.")
         expect(page.locator("body")).to_contain_text(f"Link OpenBoxes product {label} of Acme Medical")
-    page.get_by_label("QuickBooks item").select_option(label=item)
+    page.get_by_label("Find a QuickBooks item").press_sequentially(item[:6].lower())  # the list follows the typing
+    expect(page.locator("#item-count")).to_have_text("1 matching item(s).")
+    expect(page.get_by_label("QuickBooks item", exact=True).locator("option")).to_have_text([item])
+    assert blocking_violations(page) == []  # the search box (focused, typed in) and the list
+    page.get_by_label("QuickBooks item", exact=True).select_option(label=item)
     page.get_by_role("button", name="Link", exact=True).click()
     expect(flash(page)).to_contain_text(f"Linked {label}.")
     expect(product_row(page, code)).to_contain_text("Linked")

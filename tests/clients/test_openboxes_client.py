@@ -640,3 +640,19 @@ def test_purchase_order_adjustments_are_parsed_with_canceled_ones(openboxes_sand
             "budgetCode": None,
         },
     ]
+
+
+def test_facilities_lists_the_locations_that_hold_stock_by_name(openboxes_client):
+    found = openboxes_client.facilities()
+    names = [row["name"] for row in found]
+    assert {"Main Warehouse", "North Depot"} <= set(names) and names == sorted(names, key=str.casefold)
+    # Stock-holding types only: no SUPPLIER location and no WARD (the demo's customers of type DEPOT do hold stock).
+    assert {row["locationType"]["locationTypeCode"] for row in found} == {"DEPOT"}
+
+
+def test_facility_activities_read_as_strings_or_enum_maps():
+    from portal.clients.openboxes import _activity_names
+
+    assert _activity_names(["MANAGE_INVENTORY"]) == {"MANAGE_INVENTORY"}
+    assert _activity_names([{"enumType": "ActivityCode", "name": "MANAGE_INVENTORY"}]) == {"MANAGE_INVENTORY"}
+    assert _activity_names(None) == set()

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import html
 import io
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -239,6 +241,7 @@ def test_retry_selected_resets_own_rows_queues_them_and_drops_foreign_ids(acme_a
     assert [job.split("-r")[0] for job in _queued_push_ids(redis)] == [f"push-{ours.id}-0"]
     events = db.session.scalars(db.select(AuditEvent).filter_by(action="activity.retried")).all()
     assert [(event.details["activity_ids"], event.user.email) for event in events] == [([ours.id], "admin@acme.test")]
+    assert events[0].details["by_entity"] == {"purchase_order": 1}
 
 
 def test_retry_selected_twice_queues_a_fresh_job_each_time(acme_admin, rows, db, redis):
@@ -338,7 +341,8 @@ def test_ignore_skips_own_rows_records_history_and_audit(acme_admin, rows, db, r
     assert _status(db, theirs)[0] == "sync_failed"
     assert db.session.get(SyncActivity, ours.id).attempt_log[-1]["status"] == "ignored"
     [event] = db.session.scalars(db.select(AuditEvent).filter_by(action="activity.ignored")).all()
-    assert event.details == {"activity_id": ours.id} and event.tenant_id == ours.tenant_id
+    assert event.details == {"count": 1, "by_entity": {"purchase_order": 1}, "activity_ids": [ours.id]}
+    assert event.tenant_id == ours.tenant_id
     assert _queued_push_ids(redis) == []
 
 
@@ -374,3 +378,36 @@ def test_retry_needs_a_signed_in_user_and_the_csrf_token(rows, client, auth, db)
     without_token = client.post("/admin/activity/retry-matching/")
     assert without_token.status_code == 400
     assert _status(db, rows["acme_failed_po"])[0] == "sync_failed"
+
+
+# --- status tabs --------------------------------------------------------------------------------------
+
+TAB = re.compile(r'<a class="nav-link( active)?" href="([^"]+)"[^>]*>([^<]+) <span class="tab-count">(\d+)</span>')
+
+
+def _tabs(body: str) -> dict[str, tuple[int, bool, str]]:
+    """label → (count, shown now, link) of the activity list's status tabs."""
+    section = body.split('id="status-tabs"')[1].split("</nav>")[0]
+    return {
+        label: (int(count), bool(active), html.unescape(href)) for active, href, label, count in TAB.findall(section)
+    }
+
+
+def test_status_tabs_count_own_rows_and_link_to_the_status_filter(acme_admin, client, rows):
+    tabs = _tabs(_body(client.get("/admin/activity/")))
+    assert {label: count for label, (count, _, _) in tabs.items()} == {
+        "All": 4, "Needs attention": 3, "Failed": 3, "Waiting": 0, "Synced": 1, "Skipped": 0,
+    }  # fmt: skip
+    assert tabs["All"][1] and not tabs["Failed"][1]
+    failed = _body(client.get(tabs["Failed"][2]))
+    assert "flt9_status_equals=sync_failed" in tabs["Failed"][2]
+    assert _tabs(failed)["Failed"][1] and "ACME-PO-2" not in failed and "ACME-PO-1" in failed
+    attention = _body(client.get(tabs["Needs attention"][2]))
+    assert _tabs(attention)["Needs attention"][1] and "ACME-PO-2" not in attention
+
+
+def test_status_tabs_keep_the_other_filters_and_count_within_them(acme_admin, client, rows):
+    tabs = _tabs(_body(client.get("/admin/activity/?flt0_entity_equals=shipment&flt1_status_equals=synced")))
+    assert tabs["All"][0] == 1 and tabs["Failed"][0] == 1 and tabs["Synced"][0] == 0
+    assert "flt0_entity_equals=shipment" in tabs["Failed"][2] and "status_equals=synced" not in tabs["Failed"][2]
+    assert tabs["Synced"][1] and not tabs["All"][1]  # a status filter picked under "Add Filter" shows as its tab

@@ -22,6 +22,7 @@ from portal.models import (
     SyncActivity,
     Tenant,
 )
+from portal.services.connect_openboxes import NOT_SAVED_YET
 from portal.services.qbo_company import link_count
 from sandbox.openboxes.api_catalog import APP_VERSION
 from tests.conftest import PLUS_REALM, AuthActions, connect_quickbooks
@@ -477,3 +478,33 @@ def test_pages_need_a_signed_in_user(client, two_tenants):
     for page in ("/admin/quickbooks/", "/admin/openboxes/", "/admin/quickbooks/callback?state=x&code=y"):
         response = client.get(page)
         assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+
+
+# --- the location picker ------------------------------------------------------------------------------
+
+
+def test_openboxes_locations_lists_the_facilities_openboxes_offers(acme, auth, ob):
+    auth.post("/admin/openboxes/save", data=openboxes_form(ob))
+    answer = auth.client.get("/admin/openboxes/locations").get_json()
+    assert answer["problem"] == ""
+    labels = [label for _, label in answer["choices"]]
+    assert labels == ["Main Warehouse (MW)", "North Depot (ND)"]  # customers (wards) and suppliers are no facilities
+    assert answer["choices"][0][0] == ob.info()["facilityId"]
+    page = auth.client.get("/admin/openboxes/").get_data(as_text=True)
+    assert 'data-url="/admin/openboxes/locations"' in page and "openboxes_locations.js" in page
+
+
+def test_openboxes_locations_says_why_when_openboxes_cannot_be_reached(acme, auth, ob, db):
+    auth.post("/admin/openboxes/save", data=openboxes_form(ob))
+    ob.fault(route="/openboxes/api/locations", kind="error", status=503, count=5)
+    answer = auth.client.get("/admin/openboxes/locations").get_json()
+    assert answer["choices"] == []
+    assert "The list of locations could not be read from OpenBoxes" in answer["problem"]
+    assert answer["problem"].endswith("Type the id.")
+    page = auth.client.get("/admin/openboxes/").get_data(as_text=True)
+    assert re.search(r'<input [^>]*id="location_id"', page)  # the typed id: the page never waits on OpenBoxes
+
+
+def test_openboxes_locations_before_saving_asks_for_the_settings_first(acme, auth, ob):
+    answer = auth.client.get("/admin/openboxes/locations").get_json()
+    assert answer == {"choices": [], "problem": NOT_SAVED_YET}

@@ -23,6 +23,7 @@ from portal.models import (
     SyncActivity,
     Tenant,
 )
+from portal.services.catalogue import search_items
 from portal.sync.schedule import next_run_at
 from tests.conftest import PLUS_REALM, TEST_PASSWORD, connect_quickbooks
 from tests.factories import make_tenant, make_user
@@ -301,7 +302,7 @@ def test_manual_link_then_unlink_hands_the_product_back_to_the_link_mode(admin, 
     item = qbo_item(qbo, "Dressings", "DR-9")
     load_products(admin)
     picker = body(client.get(f"/admin/product_links/link/?product_id={gauze['id']}"))
-    assert options(picker, "item_id")[item["Id"]] == "Dressings (Sku DR-9)"
+    assert options(picker, "item_id")[item["Id"]] == "Dressings (SKU DR-9)"
     admin.post("/admin/product_links/link/", data={"product_id": gauze["id"], "item_id": item["Id"]})
     assert links(db, tenant.id)[gauze["id"]].link_method == "manual"
     assert ledger(db, tenant.id) == {gauze["id"]: item["Id"]}
@@ -657,3 +658,31 @@ def test_history_is_refused_until_the_setup_is_complete(admin, client, db, tenan
     db.session.commit()
     page = body(admin.post("/admin/preferences/history/", data={"day": "2026-01-05"}))
     assert "cannot sync from 2026-01-05" in page and "Map the accounts for Accounts payable" in page
+
+
+def test_item_search_answers_the_matching_items_of_the_cache_names_starting_with_it_first(admin, client, qbo):
+    for n in range(3):
+        qbo_item(qbo, f"Bandage {n}", f"BD-{n}")
+    qbo_item(qbo, "Elastic wrap", "BANDAGE-EW")  # matches by SKU only: after the names that start with it
+    qbo_item(qbo, "Gauze", None)
+    answer = client.get("/admin/product_links/items/?query=band").get_json()
+    assert [label for _, label in answer["items"]] == [
+        "Bandage 0 (SKU BD-0)", "Bandage 1 (SKU BD-1)", "Bandage 2 (SKU BD-2)", "Elastic wrap (SKU BANDAGE-EW)"
+    ]  # fmt: skip
+    assert answer["total"] == 4
+
+
+def test_item_search_shows_at_most_twenty_and_counts_them_all():
+    items = [{"id": str(n), "name": f"Item {n:03}", "sku": None, "active": n != 5} for n in range(300)]
+    shown, total = search_items(items, "item")
+    assert total == 299 and len(shown) == 20 and shown[5]["name"] == "Item 006"  # inactive items never offered
+
+
+def test_link_page_without_script_narrows_the_list_by_its_search(admin, client, tenant, ob, qbo):
+    gauze = ob.product("Gauze pads", "GZ-1")
+    qbo_item(qbo, "Item one", None)
+    qbo_item(qbo, "Dressings", "DR-9")
+    load_products(admin)
+    narrowed = body(client.get(f"/admin/product_links/link/?product_id={gauze['id']}&q=dress"))
+    assert list(options(narrowed, "item_id").values()) == ["Dressings (SKU DR-9)"]
+    assert "1 matching item(s)." in narrowed

@@ -463,3 +463,41 @@ def test_support_sets_a_chosen_tenants_webhook(two_tenants, db, auth):
     auth.post(DIGEST_FORM, {"digest_webhook_url": "http://127.0.0.1:7/bolt", "tenant": str(bolt.id)})
     assert db.session.get(Tenant, bolt.id).digest_webhook_url == "http://127.0.0.1:7/bolt"
     assert db.session.get(Tenant, two_tenants["acme"].id).digest_webhook_url is None
+
+
+# --- addresses a tenant admin names for alerts ---------------------------------------------------------
+
+
+def test_named_alert_addresses_get_the_digest_with_the_admins(two_tenants, db, smtp, auth):
+    acme = two_tenants["acme"]
+    auth.login("admin@acme.test")
+    typed = "Finance@Acme.test, ops@acme.test\nfinance@acme.test; admin@acme.test"
+    response = auth.post("/admin/preferences/alert-emails/", data={"alert_emails": typed}, follow_redirects=True)
+    assert "Saved the failure alert addresses of Acme Medical." in response.get_data(as_text=True)
+    db.session.refresh(acme)
+    assert acme.alert_emails == "finance@acme.test\nops@acme.test\nadmin@acme.test"  # checked, lower case, once
+    fail_rows(db, acme, 1)
+    send_all_digests(MONDAY)
+    [mail] = digests(smtp)
+    assert mail.recipients == ["admin@acme.test", "finance@acme.test", "ops@acme.test"]
+    assert not [m for m in smtp.mails if "bolt" in ",".join(m.recipients)]
+
+
+def test_a_wrong_alert_address_is_refused_naming_it(two_tenants, db, auth):
+    auth.login("admin@acme.test")
+    page = auth.post("/admin/preferences/alert-emails/", data={"alert_emails": "ok@acme.test, finance@"})
+    body = auth.client.get("/admin/preferences/").get_data(as_text=True).replace("&#39;", "'")
+    assert page.status_code == 302 and "Not saved: 'finance@' is not an email address" in body
+    db.session.refresh(two_tenants["acme"])
+    assert two_tenants["acme"].alert_emails is None
+
+
+def test_without_smtp_the_page_says_no_email_is_sent_and_nothing_is(two_tenants, db, auth, app):
+    app.config.update(SMTP_HOST="")
+    auth.login("admin@acme.test")
+    auth.post("/admin/preferences/alert-emails/", data={"alert_emails": "finance@acme.test"})
+    body = auth.client.get("/admin/preferences/").get_data(as_text=True)
+    assert "This installation cannot send email yet (no SMTP server is set up)" in body
+    assert "finance@acme.test" in body  # kept for when it can
+    fail_rows(db, two_tenants["acme"], 1)
+    assert send_all_digests(MONDAY).digests == []

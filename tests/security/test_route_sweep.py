@@ -71,8 +71,11 @@ def victim_values() -> dict[str, list[str]]:
         "scope": ["selected", "filtered"],
         "state": ["unlinked", f"{VICTIM_ID}.forged"],  # Products state filter; OAuth state of the callback
         "q": [SEARCH],
+        "query": [SEARCH],  # the manual product link's item search
         "mode": ["manual", "auto_create"],
         "since": [since],
+        "day": ["2026-10-01"],  # sync history from a date (Sync preferences)
+        "history": ["2026-10-01"],  # the history import's progress page
         "reset_links": ["y"],
         "confirmed": ["yes", "no"],  # past the confirmation page, and the page itself
         "cause": ["account_mappings"],
@@ -102,6 +105,7 @@ FORM_VALUES = {
     "product_link_mode": "manual",
     "transliterate_names": "y",
     "digest_webhook_url": "https://hooks.example.com/sweep",
+    "alert_emails": f"alerts@{MARKER}.test",
     **{f"sync_{kind}": "" for kind in ("purchase_orders", "suppliers", "shipments", "products", "adjustments")},
 }
 

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.factories import seed_tenant_rows
-from tests.security.web_helpers import CONSOLE_PAGES, web_sign_in
+from tests.security.web_helpers import CONSOLE_PAGES, SUPPORT_PAGES, web_sign_in
 
 SCRIPT_TAG = re.compile(r"<script\b([^>]*)>", re.IGNORECASE)
 INLINE_HANDLER = re.compile(r"<[^>]*\son[a-z]+\s*=", re.IGNORECASE)
@@ -84,7 +84,7 @@ def test_console_pages_have_no_inline_handlers_and_load_nothing_from_elsewhere(c
     db.session.commit()
     web_sign_in(auth, two_tenants, who)
     sheets = set()
-    for path in CONSOLE_PAGES:
+    for path in CONSOLE_PAGES + (SUPPORT_PAGES if who == "support" else []):
         response = client.get(path)
         assert response.status_code == 200, path
         html = response.get_data(as_text=True)

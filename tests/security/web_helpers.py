@@ -12,14 +12,15 @@ CONSOLE_PAGES = [
     "/admin/tenants/",
     "/admin/users/",
     "/admin/audit/",
-    "/admin/entity_links/",
-    "/admin/watermarks/",
     "/admin/product_links/",
     "/admin/mappings/",
     "/admin/preferences/",
     "/admin/openboxes/",
     "/admin/quickbooks/",
 ]
+
+# The Ledger menu: support staff only (a tenant admin gets 403).
+SUPPORT_PAGES = ["/admin/entity_links/", "/admin/watermarks/"]
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 

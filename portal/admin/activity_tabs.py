@@ -1,0 +1,81 @@
+"""The Integration Activity list's status tabs: All / Needs attention / Failed / Waiting / Synced / Skipped.
+
+Each tab is a link applying a status filter (the rest of the list's filters and search kept), with its count
+from one grouped query over the rows the other filters match.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from flask import request
+from flask_admin.contrib.sqla.filters import BaseSQLAFilter
+from sqlalchemy import func
+
+from portal.models import SyncActivity
+from portal.sync.entities import ActivityStatus
+
+S = ActivityStatus
+# Groups of statuses a tab shows at once; "waiting" as the home page and the sync runs count it.
+STATUS_GROUPS = {
+    "attention": ("Needs attention", (S.SYNC_FAILED, S.RETRYING)),
+    "waiting": ("Waiting", (S.QUEUED, S.SYNCING, S.RETRYING)),
+}
+# (label, filter argument, value, statuses counted)
+TABS = (
+    ("All", None, None, tuple(S)),
+    ("Needs attention", "status_group_equals", "attention", STATUS_GROUPS["attention"][1]),
+    ("Failed", "status_equals", S.SYNC_FAILED.value, (S.SYNC_FAILED,)),
+    ("Waiting", "status_group_equals", "waiting", STATUS_GROUPS["waiting"][1]),
+    ("Synced", "status_equals", S.SYNCED.value, (S.SYNCED,)),
+    ("Skipped", "status_equals", S.SKIPPED.value, (S.SKIPPED,)),
+)
+STATUS_ARG = re.compile(r"^flt\d+_status_(group_)?equals$")
+
+
+class StatusGroupFilter(BaseSQLAFilter):
+    """Status in one of ``STATUS_GROUPS`` (a tab's several statuses behind one plain choice)."""
+
+    def __init__(self, column, name: str) -> None:
+        super().__init__(column, name, options=[(key, label) for key, (label, _) in STATUS_GROUPS.items()])
+
+    def validate(self, value) -> bool:
+        return value in STATUS_GROUPS
+
+    def apply(self, query, value, alias=None):
+        return query.filter(self.get_column(alias).in_([s.value for s in STATUS_GROUPS[value][1]]))
+
+    def operation(self) -> str:
+        return "equals"
+
+
+@dataclass(frozen=True)
+class Tab:
+    label: str
+    url: str
+    count: int
+    active: bool
+
+
+def status_tabs(view) -> list[Tab]:
+    """The tabs of ``view``'s list page for the current request: links, counts, the one being shown."""
+    kept = {key: value for key, value in request.args.items() if not STATUS_ARG.match(key) and key != "page"}
+    counts = _counts_without_status_filter(view)
+    chosen = {(STATUS_ARG.match(k) and k.split("_", 1)[1], v) for k, v in request.args.items() if STATUS_ARG.match(k)}
+    tabs = []
+    for label, arg, value, statuses in TABS:
+        extra = {f"flt9_{arg}": value} if arg else {}
+        active = chosen == ({(arg, value)} if arg else set())
+        count = sum(counts.get(status.value, 0) for status in statuses)
+        tabs.append(Tab(label, view.get_url(".index_view", **kept, **extra), count, active))
+    return tabs
+
+
+def _counts_without_status_filter(view) -> dict[str, int]:
+    """Rows per status matching the list's other filters and search, in one grouped query."""
+    args = view._get_list_extra_args()
+    others = [f for f in args.filters or [] if getattr(view._filters[f[0]].column, "key", None) != "status"]
+    _, query = view.get_list(0, None, False, args.search, others, execute=False, page_size=0)
+    grouped = query.enable_eagerloads(False).order_by(None).with_entities(SyncActivity.status, func.count())
+    return dict(grouped.group_by(SyncActivity.status).all())
