@@ -24,7 +24,7 @@ from portal.admin.confirm import confirm_page, confirmed
 from portal.extensions import db
 from portal.models import OpenBoxesConnection, SyncActivity, SyncRun, Tenant
 from portal.models.sync import ACTIVITY_STATUSES, ENTITY_TYPES
-from portal.services import triage
+from portal.services import dryrun, triage
 from portal.services.stats import run_outcomes
 from portal.sync import advice
 from portal.sync.deeplinks import openboxes_url, quickbooks_label, quickbooks_url
@@ -305,6 +305,23 @@ class SyncActivityView(ZonedTimes, ReadOnlyView):
         args = self._get_list_extra_args()
         _, query = self.get_list(0, None, False, args.search, args.filters, execute=False, page_size=0)
         return query.enable_eagerloads(False).order_by(None).filter(SyncActivity.status == ActivityStatus.SYNC_FAILED)
+
+    @expose("/preview/")
+    def preview_view(self):
+        """A dry run of one pending or failed row: the JSON a push would send, and what would stop it."""
+        row = self.get_one(request.args.get("id", "")) or abort(404)
+        if not dryrun.can_preview(row):
+            flash("Only queued, retrying or Sync Failed rows can be previewed.", "warning")
+            return redirect(self.get_url(".details_view", id=row.id))
+        number, row_id = row.openboxes_number or row.label or row.openboxes_id, row.id
+        preview = dryrun.preview_activity(row)
+        return self.render(
+            "admin/activity/preview.html",
+            preview=preview,
+            pretty=dryrun.pretty,
+            title=f"{entity_label(row.entity_type)} {number}",
+            back_url=self.get_url(".details_view", id=row_id),
+        )
 
     def detail_context(self, row: SyncActivity) -> dict:
         """What the detail page shows beyond the row's fields: the fix, deep links and attempt history."""
