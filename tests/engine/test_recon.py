@@ -95,3 +95,33 @@ def test_console_page_and_csv_match_the_report(tenant, two_orders, qb, db, redis
     assert (po["openboxes_count"], po["quickbooks_count"], po["count_difference"]) == ("2", "1", "1")
     assert f"details/?id={row.id}" in po["explained_by"]
     assert page.count('<tr class="recon-explanation">') == 1
+
+
+def test_weekly_digest_carries_last_weeks_reconciliation(tenant, ob, two_orders, qb, db, redis, app):
+    from datetime import timedelta
+
+    from portal.models.base import utcnow
+    from portal.services.digest import send_all_digests
+    from tests.engine.digest_servers import WebhookReceiver, start_webhook
+
+    receiver = WebhookReceiver()
+    url, stop = start_webhook(receiver)
+    app.config.update(PUBLIC_URL="http://bridge.test")
+    tenant.digest_webhook_url = url + "/hook"
+    db.session.commit()
+    try:
+        sync(tenant, redis)
+        qb.control("DELETE", f"/companies/{qb.realm}/purchaseorder/{activities(db)[-1].qbo_id}")
+        qb.control("POST", f"/companies/{qb.realm}/account/5/inactivate")
+        supplier, bandage = ob.supplier("Bandage Ltd"), ob.product("Bandage", "BD-1", "1.00")
+        ob.approve(ob.purchase_order(supplier["id"], [(bandage["id"], 3, "1.00")])["id"])
+        sync(tenant, redis)  # one failed row: a digest now, the weekly reminder next week
+        send_all_digests(utcnow())
+        send_all_digests(utcnow() + timedelta(days=7))
+    finally:
+        stop()
+
+    [reminder] = receiver.of("weekly_reminder")
+    po = next(x for x in reminder["reconciliation"]["entities"] if x["entity"] == "Purchase order")
+    assert (po["openboxes"], po["quickbooks"], po["differences"]) == (3, 1, 2)
+    assert reminder["reconciliation"]["url"].startswith("http://bridge.test/admin/reconciliation/?period=week&day=")
