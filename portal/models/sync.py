@@ -15,6 +15,7 @@ from portal.sync.entities import ACTIVITY_STATUSES, ENTITY_TYPES, ActivityStatus
 __all__ = ["ACTIVITY_STATUSES", "ENTITY_TYPES"]
 
 RUN_TRIGGERS = ("realtime", "scheduled", "manual", "retry")
+DRIFT_KINDS = ("edited", "deleted")
 
 
 class EntityLink(TenantOwned, Timestamps, db.Model):
@@ -70,6 +71,7 @@ class SyncActivity(TenantOwned, Timestamps, db.Model):
         Index("ix_sync_activity_number", "tenant_id", "openboxes_number"),
         one_of("entity_type", ENTITY_TYPES),
         one_of("status", ACTIVITY_STATUSES),
+        one_of("drift", DRIFT_KINDS),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -100,3 +102,8 @@ class SyncActivity(TenantOwned, Timestamps, db.Model):
     # What each push attempt (and each retry or ignore by a person) ended in, oldest first, capped:
     # the detail page's attempt history. Entries: at, attempt, status, category, code, message.
     attempt_log: Mapped[list | None] = mapped_column(JSON)
+    # Drift watch: the QuickBooks document was ``edited`` or ``deleted`` there after we synced it (what
+    # changed in ``drift_detail``); cleared when the row is pushed again.
+    drift: Mapped[str | None] = mapped_column(String(16))
+    drift_detail: Mapped[str | None] = mapped_column(Text)
+    drift_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
