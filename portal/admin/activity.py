@@ -122,9 +122,18 @@ class SyncRunView(ZonedTimes, ReadOnlyView):
         return count, runs
 
 
+DRIFT_LABELS = {"edited": "Edited in QuickBooks", "deleted": "Deleted in QuickBooks"}
+
+
 def _status_badge(view, context, model, name):
     colour = STATUS_COLOURS.get(model.status, "info")
-    return Markup('<span class="badge badge-{}">{}</span>').format(colour, status_label(model.status))
+    badge = Markup('<span class="badge badge-{}">{}</span>').format(colour, status_label(model.status))
+    if model.drift:
+        title = model.drift_detail or ""
+        badge += Markup(' <span class="badge badge-warning drift-badge" title="{}">{}</span>').format(
+            title, DRIFT_LABELS.get(model.drift, model.drift)
+        )
+    return badge
 
 
 def _entity_label(view, context, model, name):
@@ -192,6 +201,7 @@ class SyncActivityView(ZonedTimes, ReadOnlyView):
         "request_id": "QuickBooks request id",
         "outcome_unknown": "Outcome unknown (looked up before writing again)",
         "created_at": "First seen",
+        "drift_seen_at": "Change in QuickBooks seen",
     }
     column_sortable_list = ["updated_at", ("tenant", "tenant.name"), "entity_type", "openboxes_number", "status"]
     column_sortable_list += ["attempts"]
@@ -202,6 +212,7 @@ class SyncActivityView(ZonedTimes, ReadOnlyView):
         DateTimeGreaterFilter(SyncActivity.updated_at, "Time"),
         DateTimeSmallerFilter(SyncActivity.updated_at, "Time"),
         FilterEqual(SyncActivity.error_category, "Error category", options=_choices(ERROR_CATEGORIES)),
+        FilterEqual(SyncActivity.drift, "Changed in QuickBooks", options=list(DRIFT_LABELS.items())),
     ]
     column_searchable_list = ["openboxes_number"]
     column_default_sort = ("updated_at", True)
@@ -217,12 +228,14 @@ class SyncActivityView(ZonedTimes, ReadOnlyView):
     column_details_list = ["tenant", "entity_type", "openboxes_id", "openboxes_number", "label", "version", "status"]
     column_details_list += ["attempts", "next_attempt_at", "error_category", "qbo_error_code", "message", "amount"]
     column_details_list += ["realm_id", "qbo_id", "request_id", "outcome_unknown", "created_at", "updated_at"]
+    column_details_list += ["drift_seen_at"]
     column_formatters_detail = {
         "status": _status_badge,
         "entity_type": _entity_label,
         "updated_at": _local_time,
         "created_at": _local_time,
         "next_attempt_at": _local_time,
+        "drift_seen_at": _local_time,
     }
     column_formatters_export = {"qbo_link": lambda view, context, model, name: row_quickbooks_url(model) or ""}
 
@@ -235,6 +248,18 @@ class SyncActivityView(ZonedTimes, ReadOnlyView):
     def action_ignore(self, ids):
         count = triage.ignore_activities(self.scoped_rows(ids), current_user.email)
         flash(f"Ignored {count} row(s).", "success")
+
+    @action(
+        "repush",
+        "Push again (deleted in QuickBooks)",
+        "Create the selected rows' documents again in QuickBooks? Only those deleted there are pushed.",
+    )
+    def action_repush(self, ids):
+        count = triage.repush_deleted(self.scoped_rows(ids), current_user.email)
+        if count:
+            flash(f"Queued {count} row(s) to be created again in QuickBooks.", "success")
+        else:
+            flash("Nothing to push again: only synced rows whose document was deleted in QuickBooks can be.", "warning")
 
     @expose("/retry-matching/", methods=["POST"])
     def retry_matching_view(self):
@@ -339,6 +364,7 @@ class SyncActivityView(ZonedTimes, ReadOnlyView):
             "history": [{**entry, "at": _zoned_iso(entry.get("at"))} for entry in reversed(row.attempt_log or [])],
             "status_label": status_label(row.status),
             "status_colour": STATUS_COLOURS.get(row.status, "info"),
+            "drift_label": DRIFT_LABELS.get(row.drift or ""),
         }
 
     @staticmethod
