@@ -32,6 +32,7 @@ def blocking_violations(page: Page) -> list[str]:
 def console_pages(tenant_id: int, row_id: int, support: bool) -> list[str]:
     pages = [*CONSOLE_PAGES, f"/admin/preferences/progress/?since={int(time.time())}"]
     pages += [f"/admin/activity/details/?id={row_id}", "/admin/activity/details/?id=0"]  # the second: not found
+    pages += [f"/admin/activity/preview/?id={row_id}"]  # a dry run (no QuickBooks here: it says why it would fail)
     if support:
         pages = [path + ("&" if "?" in path else "?") + f"tenant={tenant_id}" for path in pages]
     return pages

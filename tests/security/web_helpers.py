@@ -19,6 +19,7 @@ CONSOLE_PAGES = [
     "/admin/preferences/",
     "/admin/openboxes/",
     "/admin/quickbooks/",
+    "/admin/reconciliation/?period=month",
 ]
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
