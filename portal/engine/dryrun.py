@@ -11,10 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from itertools import count
 
+from sqlalchemy import select
+
 from portal.engine.context import SyncContext, load_context
 from portal.engine.entities import HANDLERS
 from portal.extensions import db
-from portal.models import SyncActivity
+from portal.models import AccountMapping, SyncActivity
 from portal.sync.entities import Entity
 from portal.sync.errors import SkipRecord, SyncError
 from portal.sync.identity import parse_marker
@@ -41,6 +43,7 @@ class Preview:
     writes: list[Write] = field(default_factory=list)
     failure: str | None = None
     notes: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # what QuickBooks would refuse, found without writing
 
     @property
     def document(self) -> Write | None:
@@ -52,7 +55,7 @@ class Preview:
 
     @property
     def warnings(self) -> list[str]:
-        return [write.warning for write in self.writes if write.warning]
+        return self.problems + [write.warning for write in self.writes if write.warning]
 
 
 class RecordingClient:
@@ -130,6 +133,36 @@ def preview_push(row: SyncActivity) -> Preview:
     return preview
 
 
+def account_refs(payload: object) -> set[str]:
+    """Every ``AccountRef``-like value (``APAccountRef``, ``DepositToAccountRef``…) in a body."""
+    found: set[str] = set()
+    if isinstance(payload, dict):
+        for key, value in payload.items():
+            if key.endswith("AccountRef") and isinstance(value, dict) and value.get("value"):
+                found.add(str(value["value"]))
+            else:
+                found |= account_refs(value)
+    elif isinstance(payload, list):
+        for value in payload:
+            found |= account_refs(value)
+    return found
+
+
+def inactive_accounts(tenant_id: int, writes: list[Write]) -> list[str]:
+    """Mapped accounts the writes use that are known to be inactive in QuickBooks (no read: the mapping's flag)."""
+    used = set().union(*(account_refs(write.payload) for write in writes)) if writes else set()
+    query = select(AccountMapping).where(
+        AccountMapping.tenant_id == tenant_id,
+        AccountMapping.qbo_account_id.in_(used),
+        AccountMapping.account_active.is_(False),
+    )
+    return [
+        f"Would fail: the account mapped as {m.role.replace('_', ' ')} ({m.account_name}) is inactive in QuickBooks: "
+        "remap it under Settings › Account mappings first"
+        for m in db.session.scalars(query)
+    ]
+
+
 def _run(row: SyncActivity, preview: Preview) -> None:
     try:
         live = load_context(row.tenant_id)
@@ -139,6 +172,7 @@ def _run(row: SyncActivity, preview: Preview) -> None:
             HANDLERS[Entity(row.entity_type)].push(ctx, row)
         finally:
             preview.writes, preview.notes = recorder.writes, ctx.notes
+        preview.problems = inactive_accounts(row.tenant_id, preview.writes)
     except SkipRecord as skip:
         preview.failure = f"Nothing would be sent: {skip.reason}"
     except SyncError as error:

@@ -118,3 +118,21 @@ def test_console_preview_page_shows_the_json(tenant, ob, qb, db, redis, client, 
     assert "Preview what would be sent" in detail
     assert "Create PurchaseOrder" in page and "Create Vendor" in page and "&#34;DocNumber&#34;" in page
     assert _writes(qb) == writes
+
+
+def test_preview_of_a_row_failed_on_an_inactive_account_says_it_would_fail_again(tenant, ob, qb, db, redis):
+    from tests.sync_fixtures import sync
+
+    qb.control("POST", f"/companies/{qb.realm}/account/5/inactivate")
+    supplier, gauze = ob.supplier("Gauze & Co"), ob.product("Sterile gauze", "GZ-10", "2.50")
+    ob.approve(ob.purchase_order(supplier["id"], [(gauze["id"], 4, "2.50")])["id"])
+    sync(tenant, redis)
+    [row] = activities(db, entity_type="purchase_order")
+    assert row.status == "sync_failed"
+    writes = _writes(qb)
+
+    preview = preview_activity(row)
+
+    assert preview.document.payload["APAccountRef"] == {"value": "5"}
+    assert any(w.startswith("Would fail") and "accounts payable" in w for w in preview.warnings), preview.warnings
+    assert _writes(qb) == writes
