@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Response, request, url_for
+from flask import Response, flash, redirect, request, url_for
 from flask_admin import expose
 
 from portal.admin.base import SecureBaseView
-from portal.admin.tenant_choice import chosen_tenant, tenant_options
-from portal.services.recon import ReconReport, period_for, reconcile, report_csv
+from portal.admin.tenant_choice import back_to, chosen_tenant, tenant_options
+from portal.services.recon import ReconReport, forget_cached, period_for, reconcile, report_csv
 from portal.sync.entities import entity_label
 from portal.sync.recon import PERIODS
 
@@ -67,6 +67,17 @@ class ReconciliationView(SecureBaseView):
             csv_url=csv_url,
             entity_label=entity_label,
         )
+
+    @expose("/refresh/", methods=["POST"])
+    def refresh(self):
+        """Forget the cached QuickBooks answers of the tenant's company, then show the report again."""
+        tenant = chosen_tenant()
+        if tenant is None:
+            return redirect(url_for(".index"))
+        forget_cached(tenant)
+        flash("QuickBooks is read again for this report (each entity once).", "success")
+        args = {key: request.form.get(key) for key in ("period", "day") if request.form.get(key)}
+        return back_to(".index", tenant, **args)
 
     @expose("/csv/")
     def csv(self):

@@ -87,12 +87,16 @@ def send_tenant_digest(tenant: Tenant, now: datetime, report: DigestReport) -> N
 def last_week_recon(tenant: Tenant, now: datetime) -> compose.ReconSummary:
     """Last week's reconciliation of the tenant, for the weekly digest (QuickBooks read once per entity)."""
     period = recon.period_for(tenant, "week", now.date() - timedelta(days=7))
-    report = recon.reconcile(tenant, period)
+    path = f"/admin/reconciliation/?period=week&day={period.start}"
+    try:
+        report = recon.reconcile(tenant, period)
+    except Exception:  # noqa: BLE001 - the reminder goes out even when the report cannot be made
+        log.exception("digest: tenant=%s reconciliation failed", tenant.id)
+        return compose.ReconSummary(period.start, period.end, (), path, "the report could not be made this time")
     lines = tuple(
         compose.ReconLine(entity_label(x.entity), x.openboxes_count, x.quickbooks_count, len(x.explanations))
         for x in report.lines
     )
-    path = f"/admin/reconciliation/?period=week&day={period.start}"
     return compose.ReconSummary(period.start, period.end, lines, path, report.error)
 
 

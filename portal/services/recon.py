@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from portal.engine.context import load_context
 from portal.extensions import db
-from portal.models import SyncActivity, Tenant
+from portal.models import QuickBooksConnection, SyncActivity, Tenant
 from portal.models.base import utcnow
 from portal.redis_conn import get_redis
 from portal.sync.dates import local_date
@@ -132,10 +132,13 @@ def _books_doc(row: list, entity: str) -> BooksDoc:
     return BooksDoc(qbo_id, to_decimal(total) or Decimal(0), number, ours)
 
 
-def forget_cached(realm: str) -> None:
-    """Drop the realm's cached answers (after a sync or on request), so the next report reads again."""
+def forget_cached(tenant: Tenant) -> None:
+    """Drop the cached answers of the tenant's QuickBooks company (on request), so the next report reads again."""
+    connection = db.session.scalar(select(QuickBooksConnection).filter_by(tenant_id=tenant.id))
+    if connection is None:
+        return
     redis = get_redis()
-    for key in redis.scan_iter(f"recon:{realm}:*"):
+    for key in redis.scan_iter(f"recon:{connection.realm_id}:*"):
         redis.delete(key)
 
 

@@ -1,13 +1,16 @@
 """Do the books match? The reconciliation report, a dry run and a drifted row, worked in Chromium.
 
 A real sync through both sandboxes leaves two synced orders and a Sync Failed one; one synced order is then
-deleted in QuickBooks and the drift watch runs. The screenshots are the README's (docs/screenshots).
+deleted in QuickBooks and the drift watch runs. With ``README_SCREENSHOTS=1`` its screenshots replace the
+README's (docs/screenshots).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import os
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -22,8 +25,13 @@ from tests.sync_fixtures import activities, sync
 from tests.workers import ROOT
 
 pytestmark = pytest.mark.browser
-SHOTS = ROOT / "docs" / "screenshots"
 ADMIN = "admin@acme.test"
+
+
+@pytest.fixture
+def shots(tmp_path) -> Path:
+    """Where screenshots go: the README's folder with README_SCREENSHOTS=1, else the test's own."""
+    return ROOT / "docs" / "screenshots" if os.environ.get("README_SCREENSHOTS") == "1" else tmp_path
 
 
 @pytest.fixture
@@ -44,7 +52,7 @@ def books(tenant, ob, qb, db, redis):
     return {"synced": synced, "deleted": deleted, "failed": failed}
 
 
-def test_report_preview_and_drift_in_the_browser(page: Page, live_server, books):
+def test_report_preview_and_drift_in_the_browser(page: Page, live_server, books, shots):
     page.set_viewport_size({"width": 1366, "height": 900})
     sign_in(page, live_server, ADMIN)
     open_menu(page, "Reports", "Reconciliation")
@@ -55,7 +63,7 @@ def test_report_preview_and_drift_in_the_browser(page: Page, live_server, books)
     table = page.locator("#recon-table")
     expect(table.locator(".recon-explanation")).to_have_count(2)
     expect(table).to_contain_text("missing in QuickBooks")
-    page.screenshot(path=str(SHOTS / "reconciliation.png"), full_page=True)
+    page.screenshot(path=str(shots / "reconciliation.png"), full_page=True)
 
     with page.expect_download() as download:
         page.get_by_role("link", name="Download CSV").click()
@@ -68,10 +76,10 @@ def test_report_preview_and_drift_in_the_browser(page: Page, live_server, books)
     expect(page.locator("#preview-document")).to_contain_text("Create PurchaseOrder")
     expect(page.locator("#preview-document")).to_contain_text('"DocNumber"')
     expect(page.locator("#preview")).to_contain_text("is inactive in QuickBooks")
-    page.screenshot(path=str(SHOTS / "dry-run.png"), full_page=True)
+    page.screenshot(path=str(shots / "dry-run.png"), full_page=True)
 
     page.goto(live_server.url(f"/admin/activity/details/?id={books['deleted'].id}"))
     expect(page.locator("#drift")).to_contain_text("was deleted in QuickBooks")
-    page.screenshot(path=str(SHOTS / "drift.png"), full_page=True)
+    page.screenshot(path=str(shots / "drift.png"), full_page=True)
     page.get_by_role("button", name="Push again to QuickBooks").click()
     expect(flash(page)).to_contain_text("Queued 1 row(s) to be created again in QuickBooks")

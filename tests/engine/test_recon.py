@@ -125,3 +125,20 @@ def test_weekly_digest_carries_last_weeks_reconciliation(tenant, ob, two_orders,
     po = next(x for x in reminder["reconciliation"]["entities"] if x["entity"] == "Purchase order")
     assert (po["openboxes"], po["quickbooks"], po["differences"]) == (3, 1, 2)
     assert reminder["reconciliation"]["url"].startswith("http://bridge.test/admin/reconciliation/?period=week&day=")
+
+
+def test_read_quickbooks_again_forgets_the_cached_answers(tenant, two_orders, qb, db, redis, client, auth):
+    sync(tenant, redis)
+    make_user("admin@acme.test", "tenant_admin", tenant, TEST_PASSWORD)
+    db.session.commit()
+    auth.login("admin@acme.test")
+    client.get("/admin/reconciliation/?period=day")
+    qb.reset_counters()
+
+    cached = client.get("/admin/reconciliation/?period=day").get_data(as_text=True)
+    reads_cached = qb.counters()["realms"].get(qb.realm, {}).get("reads", 0)
+    auth.post("/admin/reconciliation/refresh/", data={"period": "day"})
+    fresh = client.get("/admin/reconciliation/?period=day").get_data(as_text=True)
+
+    assert "0 QuickBooks read(s)" in cached and reads_cached == 0
+    assert "3 QuickBooks read(s)" in fresh and qb.counters()["realms"][qb.realm]["reads"] == 3
