@@ -26,8 +26,19 @@ from portal.sync.entities import entity_label
 from portal.sync.errors import SyncError
 from portal.sync.identity import parse_marker
 from portal.sync.money import to_decimal
-from portal.sync.recon import DOCUMENT_ENTITIES, BooksDoc, EntityRecon, Period, RecordRow, compare, document_date
+from portal.sync.recon import (
+    DOCUMENT_ENTITIES,
+    BooksDoc,
+    EntityRecon,
+    Period,
+    RecordRow,
+    amount_refs,
+    compare,
+    document_date,
+    mapped_amount,
+)
 from portal.sync.recon import period_of as make_period
+from portal.sync.refs import Refs
 
 RECON_CACHE_SECONDS = 900
 PAGE_SIZE = 1000
@@ -96,14 +107,29 @@ def openboxes_records(tenant: Tenant, period: Period) -> dict[str, list[RecordRo
     for row in db.session.scalars(query):
         newest[(row.entity_type, row.openboxes_id)] = row
     found: dict[str, list[RecordRow]] = {}
+    refs = amount_refs(_company_refs(tenant))
     for (entity, _), row in newest.items():
         if period.contains(document_date(entity, row.snapshot, tenant.timezone or "UTC")):
-            found.setdefault(entity, []).append(_record(row))
+            found.setdefault(entity, []).append(_record(row, refs))
     return found
 
 
-def _record(row: SyncActivity) -> RecordRow:
-    return RecordRow(row.id, row.openboxes_id, row.openboxes_number, row.status, row.amount, row.qbo_id, row.message)
+def _company_refs(tenant: Tenant) -> Refs:
+    connection = db.session.scalar(select(QuickBooksConnection).filter_by(tenant_id=tenant.id))
+    return Refs(
+        plan=(connection.plan if connection else None) or "Plus",
+        home_currency=(connection.home_currency if connection else None) or "USD",
+        multicurrency=bool(connection and connection.multicurrency),
+        po_target=tenant.po_target,
+        shipment_target=tenant.shipment_target,
+        timezone=tenant.timezone or "UTC",
+    )
+
+
+def _record(row: SyncActivity, refs: Refs) -> RecordRow:
+    """The row as the report sees it; a row not pushed yet gets the total its document would carry."""
+    amount = row.amount if row.amount is not None else mapped_amount(row.entity_type, row.snapshot, refs)
+    return RecordRow(row.id, row.openboxes_id, row.openboxes_number, row.status, amount, row.qbo_id, row.message)
 
 
 def quickbooks_documents(client, target: str, entity: str, period: Period, report: ReconReport) -> list[BooksDoc]:

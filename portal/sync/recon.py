@@ -16,7 +16,11 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from portal.sync.dates import local_date, parse_openboxes_datetime
+from portal.sync.documents import adjustment_to_journal_entry, purchase_order_to_qbo, shipment_to_qbo
 from portal.sync.entities import ActivityStatus, Entity
+from portal.sync.errors import SkipRecord, SyncError
+from portal.sync.refs import Account, Refs
+from portal.sync.snapshots import AdjustmentSnapshot, PurchaseOrderSnapshot, ShipmentSnapshot
 
 PERIODS = ("day", "week", "month")
 DOCUMENT_ENTITIES = (Entity.PURCHASE_ORDER, Entity.SHIPMENT, Entity.ADJUSTMENT)
@@ -82,6 +86,63 @@ def _moment(text: object) -> datetime | None:
         return parse_openboxes_datetime(text) if isinstance(text, str) else None
     except ValueError:
         return None
+
+
+class _Any(Mapping):
+    """A mapping that holds every key (with one value): mapper refs that never miss, to compute amounts only."""
+
+    def __init__(self, value: object) -> None:
+        self.value = value
+
+    def __getitem__(self, key: object) -> object:
+        return self.value
+
+    def __iter__(self):
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+
+def amount_refs(base: Refs) -> Refs:
+    """``base`` with every vendor, customer, item and account linked to a placeholder (amounts only)."""
+    return Refs(
+        plan=base.plan,
+        home_currency=base.home_currency,
+        multicurrency=base.multicurrency,
+        accounts=_Any(Account("0", "(any)")),
+        vendors=_Any("0"),
+        customers=_Any("0"),
+        items=_Any("0"),
+        po_target=base.po_target,
+        shipment_target=base.shipment_target,
+        timezone=base.timezone,
+    )
+
+
+def mapped_amount(entity: str, snapshot: Mapping | None, refs: Refs) -> Decimal | None:
+    """The total the record's document would carry (the same mappers as a push), or None when it cannot be mapped.
+
+    ``refs`` should come from ``amount_refs``: links do not change a total.
+    """
+    try:
+        if entity == Entity.PURCHASE_ORDER:
+            snap = PurchaseOrderSnapshot.from_json(dict(snapshot or {}))
+            adjustments, rate = snap.adjustments, snap.exchange_rate
+            args = (snap.order, snap.items, refs)
+            return purchase_order_to_qbo(
+                *args, approved_at=snap.approved_at, adjustments=adjustments, exchange_rate=rate
+            ).amount
+        if entity == Entity.SHIPMENT:
+            ship = ShipmentSnapshot.from_json(dict(snapshot or {}))
+            prices = {pid: product.get("pricePerUnit") for pid, product in ship.products.items()}
+            return shipment_to_qbo(ship.movement, ship.shipment, prices, refs).amount
+        if entity == Entity.ADJUSTMENT:
+            adj = AdjustmentSnapshot.from_json(dict(snapshot or {}))
+            return adjustment_to_journal_entry(adj.row, adj.product.get("pricePerUnit"), refs).amount
+    except (SyncError, SkipRecord, KeyError, TypeError, ValueError):
+        return None
+    return None
 
 
 @dataclass(frozen=True)

@@ -61,6 +61,8 @@ def test_failed_and_ignored_rows_are_named(tenant, ob, two_orders, qb, db, redis
 
     line = _line(report)
     assert (line.openboxes_count, line.quickbooks_count, line.count_difference) == (4, 2, 2)
+    # the rows never pushed count at the total their document would carry (mapped as a push would)
+    assert (line.openboxes_amount, line.amount_difference, line.unknown_amounts) == (43, 8, 0)
     reasons = {(item.reason, item.activity_id) for item in line.explanations}
     assert reasons == {("failed", rows[failing["id"]].id), ("ignored", rows[ignored["id"]].id)}
 

@@ -82,3 +82,32 @@ def test_amounts_and_unknown_amounts():
         Decimal("5.50"),
     )
     assert result.count_difference == 1 and result.amount_difference == 0
+
+
+def test_mapped_amount_of_rows_never_pushed():
+    from portal.sync.recon import amount_refs, mapped_amount
+    from portal.sync.refs import Refs
+
+    refs = amount_refs(Refs(plan="Plus"))
+    order = {"id": "o1", "orderNumber": "PO-1", "status": "PLACED", "currencyCode": "USD", "supplierId": "s1"}
+    items = [{"product": {"id": "p1"}, "quantity": 3, "unitPrice": "2.50", "currencyCode": "USD"}]
+    po = {
+        "order": order,
+        "items": items,
+        "organization": {"id": "s1"},
+        "products": {},
+        "approved_at": "2026-03-01T10:00:00+00:00",
+    }
+    adjustment = {
+        "row": {
+            "transaction": {"transactionNumber": "T1"},
+            "product": {"id": "p1"},
+            "quantityDifference": -2,
+            "dateRecorded": "2026-03-01T10:00:00Z",
+        },
+        "product": {"id": "p1", "pricePerUnit": "1.25"},
+    }
+    assert mapped_amount("purchase_order", po, refs) == Decimal("7.50")
+    assert mapped_amount("adjustment", adjustment, refs) == Decimal("2.50")
+    assert mapped_amount("purchase_order", {"order": {}}, refs) is None  # cannot be mapped: no amount
+    assert mapped_amount("supplier", {}, refs) is None
