@@ -25,7 +25,7 @@ from portal.sync.dates import local_date
 from portal.sync.entities import entity_label
 from portal.sync.errors import SyncError
 from portal.sync.identity import parse_marker
-from portal.sync.money import to_decimal
+from portal.sync.money import CENT, to_decimal
 from portal.sync.recon import (
     DOCUMENT_ENTITIES,
     BooksDoc,
@@ -155,7 +155,7 @@ def _books_doc(row: list, entity: str) -> BooksDoc:
     qbo_id, total, number, note = row
     marker = parse_marker(note)
     ours = marker.openboxes_id if marker is not None and marker.entity == entity else None
-    return BooksDoc(qbo_id, to_decimal(total) or Decimal(0), number, ours)
+    return BooksDoc(qbo_id, (to_decimal(total) or Decimal(0)).quantize(CENT), number, ours)
 
 
 def forget_cached(tenant: Tenant) -> None:
