@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import date
 
 from flask import Response, flash, redirect, request, url_for
 from flask_admin import expose
 
-from portal.admin.base import SecureBaseView
+from portal.admin.base import SecureBaseView, spreadsheet_safe
 from portal.admin.tenant_choice import back_to, chosen_tenant, tenant_options
-from portal.services.recon import ReconReport, forget_cached, period_for, reconcile, report_csv
+from portal.services.recon import ReconReport, forget_cached, period_for, reconcile, report_rows
 from portal.sync.entities import entity_label
 from portal.sync.recon import PERIODS
 
@@ -85,7 +87,10 @@ class ReconciliationView(SecureBaseView):
         if tenant is None:
             return Response("Choose a tenant first", status=404)
         report = reconcile(tenant, chosen_period(tenant))
-        body = report_csv(report, lambda pk: url_for("activity.details_view", id=pk, _external=True))
+        rows = report_rows(report, lambda pk: url_for("activity.details_view", id=pk, _external=True))
+        out = io.StringIO()
+        csv.writer(out).writerows([[spreadsheet_safe(value) for value in row] for row in rows])
+        body = out.getvalue()
         name = f"reconciliation-{report.period.start}-{report.period.end}.csv"
         return Response(body, mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'})
 

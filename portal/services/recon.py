@@ -7,8 +7,6 @@ comparison itself is pure (``portal.sync.recon``).
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -183,17 +181,15 @@ CSV_HEADER = [
 ]
 
 
-def report_csv(report: ReconReport, row_url) -> str:
-    """The report as CSV: one line per entity; ``explained_by`` lists reason, record and row address."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_HEADER)
+def report_rows(report: ReconReport, row_url) -> list[list]:
+    """The report as CSV rows (header first): one per entity; ``explained_by`` lists reason, record and row address."""
+    rows: list[list] = [CSV_HEADER]
     for line in report.lines:
         explained = "; ".join(
             f"{item.reason}: {item.label}" + (f" ({row_url(item.activity_id)})" if item.activity_id else "")
             for item in line.explanations
         )
-        writer.writerow(
+        rows.append(
             [
                 f"{report.period.start}..{report.period.end}",
                 entity_label(line.entity),
@@ -208,4 +204,4 @@ def report_csv(report: ReconReport, row_url) -> str:
                 explained,
             ]
         )
-    return out.getvalue()
+    return rows
