@@ -15,14 +15,15 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from portal.engine import activity
-from portal.engine.context import load_context
+from portal.engine.context import SyncContext, load_context
 from portal.engine.links import find_link
 from portal.extensions import db
 from portal.models import EntityLink, QuickBooksConnection, SyncActivity
 from portal.sync.drift import BOOKS_TO_OPENBOXES, MAX_LOOKBACK, Drift, SyncedDocument, drift_of, look_since
 from portal.sync.entities import ActivityStatus
 from portal.sync.errors import SyncError
-from portal.sync.identity import doc_number
+from portal.sync.recon import amount_refs, mapped_document
+from portal.sync.refs import Refs
 
 log = logging.getLogger(__name__)
 DAILY = timedelta(hours=20)  # a restarted clock's second slot the same day does not read again
@@ -66,17 +67,20 @@ def watch_realm(connection: QuickBooksConnection, now: datetime) -> list[int]:
     changed = ctx.client.change_data_capture(entities, since)
     flagged = []
     for entity, objects in changed.items():
-        flagged += _flag(connection, entity, objects, now)
+        flagged += _flag(ctx, connection, entity, objects, now)
     connection.cdc_checked_at = now
     db.session.commit()
     return flagged
 
 
-def _flag(connection: QuickBooksConnection, entity: str, objects: list[dict], now: datetime) -> list[int]:
+def _flag(
+    ctx: SyncContext, connection: QuickBooksConnection, entity: str, objects: list[dict], now: datetime
+) -> list[int]:
     ob_entity = BOOKS_TO_OPENBOXES.get(entity)
     if ob_entity is None or not objects:
         return []
     by_id = {str(change["Id"]): change for change in objects}
+    refs = amount_refs(ctx.refs())
     links = db.session.scalars(
         select(EntityLink).where(
             EntityLink.tenant_id == connection.tenant_id,
@@ -88,7 +92,7 @@ def _flag(connection: QuickBooksConnection, entity: str, objects: list[dict], no
     flagged = []
     for link in links:
         row = _synced_row(link)
-        drift = None if row is None else drift_of(_ours(row, link), by_id[link.qbo_id], entity)
+        drift = None if row is None else drift_of(_ours(row, link, refs), by_id[link.qbo_id], entity)
         if drift is not None:
             mark_drift(row, drift, now)
             flagged.append(row.id)
@@ -106,9 +110,16 @@ def _synced_row(link: EntityLink) -> SyncActivity | None:
     return db.session.scalar(query.order_by(SyncActivity.id.desc()).limit(1))
 
 
-def _ours(row: SyncActivity, link: EntityLink) -> SyncedDocument:
-    number = doc_number(row.openboxes_number) if row.openboxes_number and row.entity_type != "adjustment" else None
-    return SyncedDocument(link.qbo_id, link.sync_token, row.amount, number)
+def _ours(row: SyncActivity, link: EntityLink, refs: Refs) -> SyncedDocument:
+    """What we sent, as far as the row tells: its total, and the number, date and lines the mappers give it."""
+    sent = mapped_document(row.entity_type, row.snapshot, refs)
+    if sent is None:
+        return SyncedDocument(link.qbo_id, link.sync_token, row.amount, None)
+    payload = sent.payload
+    lines = len(payload.get("Line") or [])
+    return SyncedDocument(
+        link.qbo_id, link.sync_token, row.amount, payload.get("DocNumber"), payload.get("TxnDate"), lines
+    )
 
 
 def mark_drift(row: SyncActivity, drift: Drift, now: datetime) -> None:

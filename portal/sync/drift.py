@@ -34,6 +34,8 @@ class SyncedDocument:
     sync_token: str | None
     amount: Decimal | None
     doc_number: str | None
+    txn_date: str | None = None
+    lines: int | None = None  # how many lines we sent
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,10 @@ def _what(ours: SyncedDocument, change: dict) -> str:
         found.append(f"total {ours.amount} → {total}")
     if ours.doc_number and change.get("DocNumber") != ours.doc_number:
         found.append(f"number {ours.doc_number} → {change.get('DocNumber') or '(none)'}")
+    if ours.txn_date and change.get("TxnDate") and change["TxnDate"] != ours.txn_date:
+        found.append(f"date {ours.txn_date} → {change['TxnDate']}")
+    if ours.lines is not None and isinstance(change.get("Line"), list) and len(change["Line"]) != ours.lines:
+        found.append(f"{ours.lines} line(s) → {len(change['Line'])}")
     if parse_marker(change.get("PrivateNote")) is None:
         found.append("the OpenBoxes reference was removed from its private note")
-    return "; ".join(found) or "fields other than the total and number (open it in QuickBooks to see)"
+    return "; ".join(found) or "fields other than the total, number, date and lines (open it in QuickBooks to see)"

@@ -19,6 +19,7 @@ from portal.sync.dates import local_date, parse_openboxes_datetime
 from portal.sync.documents import adjustment_to_journal_entry, purchase_order_to_qbo, shipment_to_qbo
 from portal.sync.entities import ActivityStatus, Entity
 from portal.sync.errors import SkipRecord, SyncError
+from portal.sync.mappers import Mapped
 from portal.sync.refs import Account, Refs
 from portal.sync.snapshots import AdjustmentSnapshot, PurchaseOrderSnapshot, ShipmentSnapshot
 
@@ -120,10 +121,10 @@ def amount_refs(base: Refs) -> Refs:
     )
 
 
-def mapped_amount(entity: str, snapshot: Mapping | None, refs: Refs) -> Decimal | None:
-    """The total the record's document would carry (the same mappers as a push), or None when it cannot be mapped.
+def mapped_document(entity: str, snapshot: Mapping | None, refs: Refs) -> Mapped | None:
+    """The record's document as a push maps it (links as ``refs`` has them), or None when it cannot be mapped.
 
-    ``refs`` should come from ``amount_refs``: links do not change a total.
+    With ``amount_refs`` every link is a placeholder: total, date, number and lines are what a push sends.
     """
     try:
         if entity == Entity.PURCHASE_ORDER:
@@ -132,17 +133,23 @@ def mapped_amount(entity: str, snapshot: Mapping | None, refs: Refs) -> Decimal 
             args = (snap.order, snap.items, refs)
             return purchase_order_to_qbo(
                 *args, approved_at=snap.approved_at, adjustments=adjustments, exchange_rate=rate
-            ).amount
+            )
         if entity == Entity.SHIPMENT:
             ship = ShipmentSnapshot.from_json(dict(snapshot or {}))
             prices = {pid: product.get("pricePerUnit") for pid, product in ship.products.items()}
-            return shipment_to_qbo(ship.movement, ship.shipment, prices, refs).amount
+            return shipment_to_qbo(ship.movement, ship.shipment, prices, refs)
         if entity == Entity.ADJUSTMENT:
             adj = AdjustmentSnapshot.from_json(dict(snapshot or {}))
-            return adjustment_to_journal_entry(adj.row, adj.product.get("pricePerUnit"), refs).amount
+            return adjustment_to_journal_entry(adj.row, adj.product.get("pricePerUnit"), refs)
     except (SyncError, SkipRecord, KeyError, TypeError, ValueError):
         return None
     return None
+
+
+def mapped_amount(entity: str, snapshot: Mapping | None, refs: Refs) -> Decimal | None:
+    """The total the record's document would carry (the same mappers as a push), or None when it cannot be mapped."""
+    mapped = mapped_document(entity, snapshot, refs)
+    return None if mapped is None else mapped.amount
 
 
 @dataclass(frozen=True)

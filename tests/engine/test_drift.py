@@ -57,6 +57,8 @@ def test_edit_and_delete_in_quickbooks_show_up_as_drift_the_next_day(tenant, ob,
 
     rows = {row.id: row for row in activities(db, entity_type="purchase_order")}
     assert rows[edited.id].drift == "edited" and "total 2.50 → 10" in rows[edited.id].drift_detail
+    # number, date and lines are what we sent (mapped again from the row's snapshot): not reported as changed
+    assert not any(word in rows[edited.id].drift_detail for word in ("number", "date", "line(s)", "reference"))
     assert rows[deleted.id].drift == "deleted" and "was deleted in QuickBooks" in rows[deleted.id].drift_detail
     assert rows[untouched.id].drift is None
     assert all(row.status == "synced" for row in rows.values())  # never pushed again by itself

@@ -8,7 +8,7 @@ import pytest
 from portal.sync.drift import SyncedDocument, drift_of, look_since
 
 MARKER = "OpenBoxes purchase order PO-1 [openboxes:purchase_order:ob1:abcd1234]"
-OURS = SyncedDocument("7", "0", Decimal("10.00"), "PO-1")
+OURS = SyncedDocument("7", "0", Decimal("10.00"), "PO-1", "2026-12-01", 1)
 STAMP = {"LastUpdatedTime": "2026-12-06T10:00:00-08:00"}
 
 
@@ -32,7 +32,9 @@ def _doc(**fields):
         (_doc(SyncToken="1", TotalAmt=12.5), "edited", "total 10.00 → 12.5"),
         (_doc(SyncToken="2", DocNumber="X-9"), "edited", "number PO-1 → X-9"),
         (_doc(SyncToken="1", PrivateNote="typed over"), "edited", "OpenBoxes reference was removed"),
-        (_doc(SyncToken="3"), "edited", "fields other than the total and number"),
+        (_doc(SyncToken="3"), "edited", "fields other than the total, number, date and lines"),
+        (_doc(SyncToken="1", TxnDate="2026-11-30"), "edited", "date 2026-12-01 → 2026-11-30"),
+        (_doc(SyncToken="1", Line=[{}, {}]), "edited", "1 line(s) → 2"),
         (_doc(SyncToken="3"), "edited", "version 0 → 3"),
     ],
 )
