@@ -3,7 +3,8 @@
 Each tick:
 - queues a poll for every tenant whose ``next_run_at`` has come (real-time every N minutes, scheduled
   once a day at HH:MM in the tenant's zone; manual never), then moves ``next_run_at`` on;
-- queues the activity watchdog (every minute), token upkeep (every 10 minutes) and failure digests (hourly);
+- queues the activity watchdog (every minute), token upkeep (every 10 minutes), failure digests (hourly) and
+  the drift watch (daily: QuickBooks' change feed per realm);
 - records ``clock:last_tick`` for ``/healthz``.
 
 A loop of our own rather than RQ's ``CronScheduler``: that one is beta, reads cron strings in UTC, skips
@@ -36,6 +37,7 @@ TICK_SECONDS = 60
 HEARTBEAT_KEY = "clock:last_tick"
 UPKEEP_EVERY_MINUTES = 10
 DIGEST_EVERY_MINUTES = 60
+DRIFT_EVERY_MINUTES = 24 * 60
 
 
 def tick(now: datetime | None = None) -> list[str]:
@@ -53,6 +55,7 @@ def queue_maintenance(now: datetime) -> None:
     enqueue_maintenance(Maintenance.RECONCILE, minute)
     enqueue_maintenance(Maintenance.UPKEEP, minute // UPKEEP_EVERY_MINUTES)
     enqueue_maintenance(Maintenance.DIGEST, minute // DIGEST_EVERY_MINUTES)
+    enqueue_maintenance(Maintenance.DRIFT, minute // DRIFT_EVERY_MINUTES)
 
 
 def dispatch_due_tenants(now: datetime) -> list[str]:

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 from jobs.queues import PushReason, enqueue_push, live_push_ids
+from portal.engine.drift import watch_all
 from portal.engine.reconcile import reconcile
 from portal.engine.upkeep import refresh_due_tokens
 from portal.models.base import utcnow
 from portal.services.digest import send_all_digests
 
-__all__ = ["live_push_ids", "reconcile_activities", "refresh_tokens", "send_digests"]
+__all__ = ["live_push_ids", "reconcile_activities", "refresh_tokens", "send_digests", "watch_drift"]
 
 
 def reconcile_activities(stuck_after_seconds: float | None = None, grace_seconds: float | None = None) -> dict:
@@ -35,3 +36,8 @@ def refresh_tokens() -> dict:
 def send_digests() -> dict:
     """Failure digests and weekly reminders per tenant, and the support digest (hourly; only what is due)."""
     return send_all_digests().as_dict()
+
+
+def watch_drift() -> dict:
+    """Read each realm's QuickBooks change feed (once a day) and flag synced rows edited or deleted there."""
+    return watch_all(utcnow()).as_dict()

@@ -61,6 +61,7 @@ class Maintenance(StrEnum):
     RECONCILE = "reconcile"
     UPKEEP = "upkeep"
     DIGEST = "digest"
+    DRIFT = "drift"
 
 
 # ttl: a pass nobody picked up in its own window is dropped, not piled up behind a missing worker.
@@ -69,6 +70,7 @@ MAINTENANCE_JOBS = {
     Maintenance.RECONCILE: ("high", "jobs.maintenance.reconcile_activities", {"job_timeout": 120, "ttl": 120}),
     Maintenance.UPKEEP: ("high", "jobs.maintenance.refresh_tokens", {"job_timeout": 600, "ttl": 600}),
     Maintenance.DIGEST: ("low", "jobs.maintenance.send_digests", {"job_timeout": 600, "ttl": HOUR, "result_ttl": HOUR}),
+    Maintenance.DRIFT: ("low", "jobs.maintenance.watch_drift", {"job_timeout": 1800, "ttl": HOUR, "result_ttl": DAY}),
 }
 PUSH_ROW = re.compile(r"^push-(\d+)-")
 PUSH_BATCH = re.compile(r"^pushbatch-")

@@ -108,6 +108,8 @@ SENTENCES: dict[str, Callable[[Mapping], str]] = {
     "sync.mode_changed": lambda d: f"Set syncing to run {_value(d.get('sync_mode'))}",
     "sync.requested": lambda d: "Asked for a sync now",
     "sync.enabled": lambda d: "Turned syncing on",
+    "sync.history_import": lambda d: f"Started syncing history from {d['from']}",
+    "activity.repushed": lambda d: "Pushed a record deleted in QuickBooks again",
     "user.saved": lambda d: f"Saved the user {d.get('email')}",
     "user.deleted": lambda d: f"Deleted the user {d.get('email')}",
     "user.role_changed": lambda d: f"Changed what {d.get('email')} can do or which tenant they belong to",

@@ -238,3 +238,31 @@ def test_tenant_form_refuses_an_unknown_time_zone(acme_admin, world, db):
     assert "is not a time zone we know" in page.get_data(as_text=True).replace("&#39;", "'")
     db.session.expire_all()
     assert db.session.get(Tenant, acme.id).timezone == before
+
+
+def _dated_today(db, world):
+    from portal.models.base import utcnow
+
+    for side in ("acme", "bolt"):
+        world[side]["activity"].snapshot = {"approved_at": utcnow().isoformat()}
+    db.session.commit()
+
+
+@pytest.mark.parametrize("path", ["/admin/reconciliation/", "/admin/reconciliation/csv/"])
+def test_reconciliation_shows_only_own_tenant_whatever_tenant_is_asked(acme_admin, client, world, db, path):
+    _dated_today(db, world)
+    response = client.get(f"{path}?period=month&tenant={world['bolt']['tenants'].id}")
+    assert response.status_code == 200
+    assert "acmemark-PO-1" in _text(response)  # its own failed row explains a difference
+    _assert_no_bolt(response)
+
+
+def test_support_picks_the_tenant_of_the_reconciliation(world, auth, client, db):
+    _dated_today(db, world)
+    auth.login("help@bridge.test")
+    body = _text(client.get(f"/admin/reconciliation/?period=month&tenant={world['bolt']['tenants'].id}"))
+    assert "boltmark-PO-1" in body and "acmemark-PO-1" not in body
+
+
+def test_preview_of_a_foreign_row_is_refused(acme_admin, client, world):
+    assert client.get(f"/admin/activity/preview/?id={world['bolt']['activity'].id}").status_code == 404

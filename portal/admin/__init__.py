@@ -16,10 +16,10 @@ from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
 
-from portal.admin import activity, connections, dashboard, preferences, settings, views
+from portal.admin import activity, connections, dashboard, preferences, recon, settings, views
 from portal.security_headers import csp_nonce
 
-AREAS = (activity, settings, preferences, connections, views)
+AREAS = (activity, recon, settings, preferences, connections, views)
 SWATCH = "flatly"
 SWATCH_CSS = Path(flask_admin.__file__).parent / f"static/bootstrap/bootstrap4/swatch/{SWATCH}/bootstrap.min.css"
 FAVICON = Path(__file__).parents[1] / "static" / "favicon.svg"

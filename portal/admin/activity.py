@@ -28,7 +28,7 @@ from portal.admin.confirm import confirm_page, confirmed
 from portal.extensions import db
 from portal.models import OpenBoxesConnection, SyncActivity, SyncRun, Tenant
 from portal.models.sync import ACTIVITY_STATUSES, ENTITY_TYPES
-from portal.services import triage
+from portal.services import dryrun, triage
 from portal.services.stats import run_outcomes
 from portal.sync import advice
 from portal.sync.deeplinks import openboxes_url, quickbooks_label, quickbooks_url
@@ -126,9 +126,18 @@ class SyncRunView(ZonedTimes, ReadOnlyView):
         return count, runs
 
 
+DRIFT_LABELS = {"edited": "Edited in QuickBooks", "deleted": "Deleted in QuickBooks"}
+
+
 def _status_badge(view, context, model, name):
     colour = STATUS_COLOURS.get(model.status, "info")
-    return Markup('<span class="badge badge-{}">{}</span>').format(colour, status_label(model.status))
+    badge = Markup('<span class="badge badge-{}">{}</span>').format(colour, status_label(model.status))
+    if model.drift:
+        title = model.drift_detail or ""
+        badge += Markup(' <span class="badge badge-warning drift-badge" title="{}">{}</span>').format(
+            title, DRIFT_LABELS.get(model.drift, model.drift)
+        )
+    return badge
 
 
 def _entity_label(view, context, model, name):
@@ -214,6 +223,7 @@ class SyncActivityView(ZonedTimes, BoundedListMixin, ReadOnlyView):
         "request_id": "QuickBooks request id",
         "outcome_unknown": "Outcome unknown (looked up before writing again)",
         "created_at": "First seen",
+        "drift_seen_at": "Change in QuickBooks seen",
     }
     column_sortable_list = ["updated_at", ("tenant", "tenant.name"), "entity_type", "openboxes_number", "status"]
     column_sortable_list += ["attempts"]
@@ -225,6 +235,7 @@ class SyncActivityView(ZonedTimes, BoundedListMixin, ReadOnlyView):
         DateTimeSmallerFilter(SyncActivity.updated_at, "Time"),
         FilterEqual(SyncActivity.error_category, "Error category", options=_choices(ERROR_CATEGORIES)),
         StatusGroupFilter(SyncActivity.status, "Status group"),
+        FilterEqual(SyncActivity.drift, "Changed in QuickBooks", options=list(DRIFT_LABELS.items())),
     ]
     column_searchable_list = ["openboxes_number"]
     # id breaks ties, so a page boundary among rows of one second neither repeats nor skips a row.
@@ -241,12 +252,14 @@ class SyncActivityView(ZonedTimes, BoundedListMixin, ReadOnlyView):
     column_details_list = ["tenant", "entity_type", "openboxes_id", "openboxes_number", "label", "version", "status"]
     column_details_list += ["attempts", "next_attempt_at", "error_category", "qbo_error_code", "message", "amount"]
     column_details_list += ["realm_id", "qbo_id", "request_id", "outcome_unknown", "created_at", "updated_at"]
+    column_details_list += ["drift_seen_at"]
     column_formatters_detail = {
         "status": _status_badge,
         "entity_type": _entity_label,
         "updated_at": _local_time,
         "created_at": _local_time,
         "next_attempt_at": _local_time,
+        "drift_seen_at": _local_time,
     }
     column_formatters_export = {"qbo_link": lambda view, context, model, name: row_quickbooks_url(model) or ""}
 
@@ -268,6 +281,18 @@ class SyncActivityView(ZonedTimes, BoundedListMixin, ReadOnlyView):
     def action_ignore(self, ids):
         count = triage.ignore_activities(self.scoped_rows(ids), current_user.email)
         flash(f"Ignored {count} row(s).", "success")
+
+    @action(
+        "repush",
+        "Push again (deleted in QuickBooks)",
+        "Create the selected rows' documents again in QuickBooks? Only those deleted there are pushed.",
+    )
+    def action_repush(self, ids):
+        count = triage.repush_deleted(self.scoped_rows(ids), current_user.email)
+        if count:
+            flash(f"Queued {count} row(s) to be created again in QuickBooks.", "success")
+        else:
+            flash("Nothing to push again: only synced rows whose document was deleted in QuickBooks can be.", "warning")
 
     @expose("/retry-matching/", methods=["POST"])
     def retry_matching_view(self):
@@ -343,6 +368,23 @@ class SyncActivityView(ZonedTimes, BoundedListMixin, ReadOnlyView):
         _, query = self.get_list(0, None, False, args.search, args.filters, execute=False, page_size=0)
         return query.enable_eagerloads(False).order_by(None).filter(SyncActivity.status == ActivityStatus.SYNC_FAILED)
 
+    @expose("/preview/")
+    def preview_view(self):
+        """A dry run of one pending or failed row: the JSON a push would send, and what would stop it."""
+        row = self.get_one(request.args.get("id", "")) or abort(404)
+        if not dryrun.can_preview(row):
+            flash("Only queued, retrying or Sync Failed rows can be previewed.", "warning")
+            return redirect(self.get_url(".details_view", id=row.id))
+        number, row_id = row.openboxes_number or row.label or row.openboxes_id, row.id
+        preview = dryrun.preview_activity(row)
+        return self.render(
+            "admin/activity/preview.html",
+            preview=preview,
+            pretty=dryrun.pretty,
+            title=f"{entity_label(row.entity_type)} {number}",
+            back_url=self.get_url(".details_view", id=row_id),
+        )
+
     def detail_context(self, row: SyncActivity) -> dict:
         """What the detail page shows beyond the row's fields: the fix, deep links and attempt history."""
         guidance = advice.advise(row.error_category, row.qbo_error_code, row.message)
@@ -359,6 +401,7 @@ class SyncActivityView(ZonedTimes, BoundedListMixin, ReadOnlyView):
             "history": [{**entry, "at": _zoned_iso(entry.get("at"))} for entry in reversed(row.attempt_log or [])],
             "status_label": status_label(row.status),
             "status_colour": STATUS_COLOURS.get(row.status, "info"),
+            "drift_label": DRIFT_LABELS.get(row.drift or ""),
         }
 
     @staticmethod

@@ -12,6 +12,7 @@ import http.client
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 import requests
@@ -181,6 +182,21 @@ class QuickBooksClient:
     def find_by_doc_number(self, entity: str, doc_number: str) -> list[dict]:
         """Transactions of ``entity`` carrying ``doc_number``."""
         return self.query(f"SELECT * FROM {entity} WHERE DocNumber = {qbo_literal(doc_number)}")
+
+    def change_data_capture(self, entities: Iterable[str], changed_since: datetime) -> dict[str, list[dict]]:
+        """Objects of ``entities`` changed since ``changed_since`` (at most 30 days back), by entity.
+
+        Deleted transactions come back as ``{"Id", "status": "Deleted", "MetaData"}``.
+        """
+        params = {"entities": ",".join(entities), "changedSince": changed_since.isoformat(timespec="seconds")}
+        answer = self._call("GET", "/cdc", params=params)
+        found: dict[str, list[dict]] = {}
+        for block in answer.get("CDCResponse") or []:
+            for response in block.get("QueryResponse") or []:
+                for entity, rows in response.items():
+                    if isinstance(rows, list):
+                        found.setdefault(entity, []).extend(rows)
+        return found
 
     def company_info(self) -> dict:
         return self._call("GET", f"/companyinfo/{self.realm_id}")["CompanyInfo"]

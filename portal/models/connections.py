@@ -45,5 +45,7 @@ class QuickBooksConnection(TenantOwned, Timestamps, db.Model):
     status: Mapped[str] = mapped_column(String(16), default="connected")
     connected_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
     connected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Drift watch: QuickBooks' change feed was last read up to here (the next look asks for changes since).
+    cdc_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     connected_by = relationship("User")

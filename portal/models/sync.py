@@ -16,6 +16,7 @@ __all__ = ["ACTIVITY_STATUSES", "ENTITY_TYPES"]
 
 RUN_TRIGGERS = ("realtime", "scheduled", "manual", "retry")
 TRIGRAM_INDEX = "ix_sync_activity_number_trgm"
+DRIFT_KINDS = ("edited", "deleted")
 
 
 class EntityLink(TenantOwned, Timestamps, db.Model):
@@ -84,6 +85,7 @@ class SyncActivity(TenantOwned, Timestamps, db.Model):
         ),
         one_of("entity_type", ENTITY_TYPES),
         one_of("status", ACTIVITY_STATUSES),
+        one_of("drift", DRIFT_KINDS),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -114,6 +116,11 @@ class SyncActivity(TenantOwned, Timestamps, db.Model):
     # What each push attempt (and each retry or ignore by a person) ended in, oldest first, capped:
     # the detail page's attempt history. Entries: at, attempt, status, category, code, message.
     attempt_log: Mapped[list | None] = mapped_column(JSON)
+    # Drift watch: the QuickBooks document was ``edited`` or ``deleted`` there after we synced it (what
+    # changed in ``drift_detail``); cleared when the row is pushed again.
+    drift: Mapped[str | None] = mapped_column(String(16))
+    drift_detail: Mapped[str | None] = mapped_column(Text)
+    drift_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 # ``create_all`` (the tests, a fresh demo) needs the extension behind the trigram index on PostgreSQL.

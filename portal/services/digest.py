@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -21,10 +21,10 @@ from portal.clients.notify import post_webhook, refuse_unsafe_webhook, send_emai
 from portal.extensions import db
 from portal.models import AuditEvent, SyncActivity, Tenant, User
 from portal.models.base import utcnow
-from portal.services import stats
+from portal.services import recon, stats
 from portal.sync import digest as compose
 from portal.sync.digest import Message, TenantFailures
-from portal.sync.entities import ActivityStatus
+from portal.sync.entities import ActivityStatus, entity_label
 
 log = logging.getLogger(__name__)
 
@@ -80,10 +80,27 @@ def send_tenant_digest(tenant: Tenant, now: datetime, report: DigestReport) -> N
         record_event("digest.sent", tenant=tenant, details=details)
         report.digests.append(tenant.id)
     if compose.reminder_due(facts.failures, tenant.digest_reminder_week, now.date(), facts.needs_reconnect):
-        if _deliver_to_tenant(tenant, emails, compose.weekly_reminder(facts, _base_url(), week), report):
+        reminder = compose.weekly_reminder(facts, _base_url(), week, last_week_recon(tenant, now))
+        if _deliver_to_tenant(tenant, emails, reminder, report):
             tenant.digest_reminder_week = week
             report.reminders.append(tenant.id)
     db.session.commit()
+
+
+def last_week_recon(tenant: Tenant, now: datetime) -> compose.ReconSummary:
+    """Last week's reconciliation of the tenant, for the weekly digest (QuickBooks read once per entity)."""
+    period = recon.period_for(tenant, "week", now.date() - timedelta(days=7))
+    path = f"/admin/reconciliation/?period=week&day={period.start}"
+    try:
+        report = recon.reconcile(tenant, period)
+    except Exception:  # noqa: BLE001 - the reminder goes out even when the report cannot be made
+        log.exception("digest: tenant=%s reconciliation failed", tenant.id)
+        return compose.ReconSummary(period.start, period.end, (), path, "the report could not be made this time")
+    lines = tuple(
+        compose.ReconLine(entity_label(x.entity), x.openboxes_count, x.quickbooks_count, len(x.explanations))
+        for x in report.lines
+    )
+    return compose.ReconSummary(period.start, period.end, lines, path, report.error)
 
 
 def tenant_failures(tenant: Tenant, failures: int | None = None) -> TenantFailures:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from portal.audit import record_event, rows_by_entity
-from portal.engine import activity
+from portal.engine import activity, drift
 from portal.engine.ports import job_queue
 from portal.engine.retry import retry_rows
 from portal.extensions import db
@@ -28,6 +28,17 @@ def retry_activities(activity_ids: list[int], tenant_id: int | None, requested_b
     _audit_rows("activity.retried", reset)
     db.session.commit()
     job_queue().pushes([activity_id for activity_id, _owner, _entity in reset], RETRY_REASON)
+    return len(reset)
+
+
+def repush_deleted(rows: list[SyncActivity], requested_by: str) -> int:
+    """Push again the rows among ``rows`` whose QuickBooks document was deleted there; audit; how many."""
+    reset = [row.id for row in rows if drift.reset_for_repush(row, requested_by)]
+    for row in rows:
+        if row.id in reset:
+            record_event("activity.repushed", tenant_id=row.tenant_id, details={"activity_id": row.id})
+    db.session.commit()
+    job_queue().pushes(reset, RETRY_REASON)
     return len(reset)
 
 

@@ -103,8 +103,56 @@ def failure_digest(facts: TenantFailures, base_url: str) -> Message:
     )
 
 
-def weekly_reminder(facts: TenantFailures, base_url: str, week: str) -> Message:
-    """The once-a-week nudge to review what is still failed (and to reconnect, while that is needed)."""
+@dataclass(frozen=True)
+class ReconLine:
+    """One entity of last week's reconciliation, as the weekly digest says it."""
+
+    entity: str
+    openboxes: int
+    quickbooks: int
+    differences: int
+
+
+@dataclass(frozen=True)
+class ReconSummary:
+    """Last week's reconciliation: its dates, a line per entity, and its page."""
+
+    start: date
+    end: date
+    lines: tuple[ReconLine, ...]
+    path: str
+    error: str | None = None
+
+
+def recon_text(summary: ReconSummary, base_url: str) -> str:
+    """The weekly digest's reconciliation section."""
+    head = f"Reconciliation, documents dated {summary.start} to {summary.end}:"
+    if summary.error:
+        return f"{head} {summary.error}\n"
+    lines = [
+        f"  - {line.entity}: OpenBoxes {line.openboxes}, QuickBooks {line.quickbooks}, "
+        f"{_plural(line.differences, 'difference')}"
+        for line in summary.lines
+    ]
+    return "\n".join([head, *lines, f"See which rows explain them: {base_url.rstrip('/')}{summary.path}"]) + "\n"
+
+
+def recon_payload(summary: ReconSummary, base_url: str) -> dict:
+    return {
+        "start": summary.start.isoformat(),
+        "end": summary.end.isoformat(),
+        "error": summary.error,
+        "entities": [
+            {"entity": x.entity, "openboxes": x.openboxes, "quickbooks": x.quickbooks, "differences": x.differences}
+            for x in summary.lines
+        ],
+        "url": base_url.rstrip("/") + summary.path,
+    }
+
+
+def weekly_reminder(facts: TenantFailures, base_url: str, week: str, recon: ReconSummary | None = None) -> Message:
+    """The once-a-week nudge to review what is still failed (and to reconnect, while that is needed),
+    with last week's reconciliation when given."""
     subject = f"{facts.tenant_name}: weekly review of failed syncs ({_plural(facts.failures, 'record')})"
     text = (RECONNECT_LINE + "\n\n") if facts.needs_reconnect else ""
     text += (
@@ -114,6 +162,9 @@ def weekly_reminder(facts: TenantFailures, base_url: str, week: str) -> Message:
         + f"\n\nOpen the failed rows: {panel_url(base_url)}\n"
     )
     payload = {**_tenant_payload("weekly_reminder", facts, base_url), "week": week}
+    if recon is not None:
+        text += "\n" + recon_text(recon, base_url)
+        payload["reconciliation"] = recon_payload(recon, base_url)
     return Message("weekly_reminder", subject, text, payload)
 
 

@@ -6,7 +6,7 @@ import time
 
 from flask import Blueprint, Response, request
 
-from . import entities, faults, query
+from . import cdc, entities, faults, query
 from .batch import run_batch
 from .clock import timestamp
 from .companies import company_info, preferences
@@ -115,12 +115,15 @@ def _answer(ctx: Ctx, handler) -> Response:
 
 
 def read_route(ctx: Ctx, parts: list[str]) -> dict:
-    """GET entity/{id}, companyinfo/{realm}, preferences, and query (GET or POST)."""
+    """GET entity/{id}, companyinfo/{realm}, preferences, cdc, and query (GET or POST)."""
     if parts == ["query"]:
         text = request.args.get("query") if request.method == "GET" else request.get_data(as_text=True)
         if not text:
             raise faults.query_parse_error("No query given")
         return {"QueryResponse": query.run(ctx, text), "time": timestamp(millis=True)}
+    if parts == ["cdc"]:
+        answer = cdc.changes(ctx, request.args.get("entities"), request.args.get("changedSince"))
+        return {**answer, "time": timestamp(millis=True)}
     if parts == ["preferences"]:
         return {"Preferences": preferences(ctx.company), "time": timestamp(millis=True)}
     if len(parts) == 2 and parts[0] == "companyinfo" and parts[1] == ctx.company.realm:

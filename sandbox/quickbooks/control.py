@@ -121,7 +121,7 @@ def delete_object(realm: str, entity: str, ident: str) -> Response:
     name = _entity_name(entity)
     if ident not in company.table(name):
         abort(404, description=f"no {name} {ident}")
-    box.state.remove(company, name, ident)
+    box.state.remove(company, name, ident, timestamp())  # CDC reports it, as it does a user's delete
     return jsonify(deleted={"entity": name, "Id": ident})
 
 

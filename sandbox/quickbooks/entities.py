@@ -185,7 +185,7 @@ def delete(ctx: Ctx, spec: Spec, body: dict) -> dict:
     existing = existing_for_write(ctx, spec, body)
     with ctx.state.lock:
         _move_stock(ctx, spec.name, existing, -1)
-        ctx.state.remove(ctx.company, spec.name, existing["Id"])
+        ctx.state.remove(ctx.company, spec.name, existing["Id"], timestamp())
     return {"Id": existing["Id"], "status": "Deleted", "domain": "QBO"}
 
 

@@ -60,6 +60,8 @@ class Company:
     sequences: dict[str, int] = field(default_factory=dict)
     objects: dict[str, dict[str, dict]] = field(default_factory=dict)
     requestids: dict[str, dict] = field(default_factory=dict)
+    # What CDC reports of deleted objects, by entity and Id: ``{"Id", "status": "Deleted", "MetaData"}``.
+    deleted: dict[str, dict[str, dict]] = field(default_factory=dict)
 
     def meta(self) -> dict:
         keys = ("realm", "name", "plan", "home_currency", "multicurrency", "country", "created", "sequences")
@@ -90,6 +92,9 @@ class State:
             elif kind == "object":
                 realm, entity, _ = key.split("|", 2)
                 self.companies[realm].table(entity)[value["Id"]] = value
+            elif kind == "deleted":
+                realm, entity, _ = key.split("|", 2)
+                self.companies[realm].deleted.setdefault(entity, {})[value["Id"]] = value
             elif kind == "requestid":
                 realm, rid = key.split("|", 1)
                 self.companies[realm].requestids[rid] = value
@@ -121,10 +126,15 @@ class State:
             company.table(entity)[record["Id"]] = record
             self.disk.save("object", f"{company.realm}|{entity}|{record['Id']}", record)
 
-    def remove(self, company: Company, entity: str, ident: str) -> None:
+    def remove(self, company: Company, entity: str, ident: str, stamp: str | None = None) -> None:
+        """Drop the object; with ``stamp`` (when it was deleted) keep the tombstone CDC reports."""
         with self.lock:
             company.table(entity).pop(ident, None)
             self.disk.save("object", f"{company.realm}|{entity}|{ident}", None)
+            if stamp is not None:
+                tomb = {"domain": "QBO", "status": "Deleted", "Id": ident, "MetaData": {"LastUpdatedTime": stamp}}
+                company.deleted.setdefault(entity, {})[ident] = tomb
+                self.disk.save("deleted", f"{company.realm}|{entity}|{ident}", tomb)
 
     def remember_reply(self, company: Company, requestid: str, reply: dict) -> None:
         with self.lock:

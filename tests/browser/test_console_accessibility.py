@@ -33,6 +33,7 @@ def console_pages(tenant_id: int, row_id: int, support: bool) -> list[str]:
     progress = f"/admin/preferences/progress/?since={int(time.time())}"
     pages = [*CONSOLE_PAGES, progress, f"{progress}&history=2026-10-01"]  # Sync now's, and a history import's bar
     pages += [f"/admin/activity/details/?id={row_id}", "/admin/activity/details/?id=0"]  # the second: not found
+    pages += [f"/admin/activity/preview/?id={row_id}"]  # a dry run (no QuickBooks here: it says why it would fail)
     if support:
         pages = [*SUPPORT_PAGES, *pages]
         pages = [path + ("&" if "?" in path else "?") + f"tenant={tenant_id}" for path in pages]

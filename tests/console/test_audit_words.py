@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
-from portal.audit import describe
+from portal.audit import SENTENCES, describe
 from portal.models import AuditEvent
 from tests.console.test_activity_panel import make_activity
 
@@ -30,6 +33,11 @@ from tests.console.test_activity_panel import make_activity
             "Set the Accounts payable account to Accounts Payable (id 33)",
         ),
         ("quickbooks.disconnected", {"realm_id": "9341", "revoked": True}, "Disconnected QuickBooks"),
+        (
+            "sync.history_import",
+            {"from": "2026-10-01", "previous_start": None},
+            "Started syncing history from 2026-10-01",
+        ),
         ("something.new_here", {}, "Something new here"),
     ],
 )
@@ -50,3 +58,12 @@ def test_bulk_retry_is_one_event_per_tenant_and_the_log_shows_the_sentence(two_t
     assert "Retried 3 failed rows (purchase orders: 2, suppliers: 1)" in body
     assert "<summary>Technical details</summary><code>activity.retried</code>" in body
     assert "What happened" in body and body.count("activity.retried") == 1  # only inside the folded block
+
+
+def test_every_action_the_portal_records_has_its_own_sentence():
+    # A new record_event("x.y") would otherwise show up in the log as its bare code.
+    root = Path(__file__).resolve().parents[2] / "portal"
+    recorded = {
+        m for path in root.rglob("*.py") for m in re.findall(r'record_event\(\s*"([a-z_.]+)"', path.read_text())
+    }
+    assert recorded and recorded <= set(SENTENCES), sorted(recorded - set(SENTENCES))

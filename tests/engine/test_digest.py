@@ -392,14 +392,15 @@ def test_clock_queues_the_digest_job_once_per_hour_and_it_runs(two_tenants, db, 
     queue_maintenance(datetime(2026, 2, 2, 10, 1, tzinfo=UTC))
     queue_maintenance(datetime(2026, 2, 2, 10, 59, tzinfo=UTC))
     hour = int(datetime(2026, 2, 2, 10, tzinfo=UTC).timestamp() // 3600)
-    assert Queue("low", connection=redis).get_job_ids() == [f"digest-{hour}"]
+    digests = [job for job in Queue("low", connection=redis).get_job_ids() if job.startswith("digest-")]
+    assert digests == [f"digest-{hour}"]  # the daily drift watch shares the low queue
 
     work(redis)
 
     assert len(hook.of("failure_digest")) == 1
     assert redis.ttl(f"rq:job:digest-{hour}") > 3000  # the finished job's id guards the rest of the hour
     queue_maintenance(datetime(2026, 2, 2, 10, 59, tzinfo=UTC))
-    assert Queue("low", connection=redis).get_job_ids() == []
+    assert Queue("low", connection=redis).get_job_ids() == []  # the day's drift watch ran too: not again
 
 
 DIGEST_FORM = "/admin/preferences/digest/"

@@ -76,6 +76,7 @@ def victim_values() -> dict[str, list[str]]:
         "since": [since],
         "day": ["2026-10-01"],  # sync history from a date (Sync preferences)
         "history": ["2026-10-01"],  # the history import's progress page
+        "period": ["week", "month"],  # the reconciliation report
         "reset_links": ["y"],
         "confirmed": ["yes", "no"],  # past the confirmation page, and the page itself
         "cause": ["account_mappings"],

@@ -17,6 +17,7 @@ CONSOLE_PAGES = [
     "/admin/preferences/",
     "/admin/openboxes/",
     "/admin/quickbooks/",
+    "/admin/reconciliation/?period=month",
 ]
 
 # The Ledger menu: support staff only (a tenant admin gets 403).
