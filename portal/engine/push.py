@@ -13,7 +13,7 @@ from flask import current_app
 from sqlalchemy import update
 
 from portal.engine import activity
-from portal.engine.context import kept_across_commits, load_context
+from portal.engine.context import SyncContext, kept_across_commits, load_context
 from portal.engine.diagnose import explain_failure
 from portal.engine.documents import activity_request_id
 from portal.engine.entities import HANDLERS
@@ -97,7 +97,7 @@ def _push_claimed(row: SyncActivity, activity_id: int) -> PushDecision:
     return outcome
 
 
-def _claimed_context(row: SyncActivity):
+def _claimed_context(row: SyncActivity) -> SyncContext:
     """The tenant's context; when there is none (reconnect needed), the claim is committed first, so the
     attempt counts as it did before the claim and this commit were one."""
     try:
