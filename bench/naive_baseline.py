@@ -76,7 +76,7 @@ class NaiveScript:
         return {"value": self.accounts[role]}
 
     def push(self, record: dict) -> None:
-        kind = record["kind"]
+        kind, before = record["kind"], Counter(self.counts)
         if kind == "supplier":
             self.push_supplier(record)
         elif kind == "product":
@@ -84,6 +84,8 @@ class NaiveScript:
         else:
             self.push_order(record)
         self.counts["records"] += 1
+        for key in ("records", "requests", "reads", "throttled"):  # per kind, to weigh by another mix
+            self.counts[f"{key}:{kind}"] += self.counts[key] - before[key]
 
     def push_supplier(self, record: dict) -> None:
         if self.find("Vendor", "DisplayName", record["name"]) is None:
