@@ -217,8 +217,12 @@ def main(argv: list[str] | None = None) -> int:
         if name in skipped:
             continue
         print(f"\n===== {name}: python -m bench.sync_bench {' '.join(extra + common)}", flush=True)
-        results[name] = {}
-        codes[name] = sync_bench.main(extra + common, results[name])
+        results[name], environ = {}, dict(os.environ)
+        try:
+            codes[name] = sync_bench.main(extra + common, results[name])
+        finally:  # a run puts its settings (scratch paths included) in os.environ: the next starts clean
+            os.environ.clear()
+            os.environ.update(environ)
     print_summary(results, codes)
     return max(codes.values(), default=0)
 
