@@ -83,6 +83,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="a batch call takes one request of the per-minute budget, not one per item (sandbox and limiter; "
         "which one Intuit does is unconfirmed)",
     )
+    parser.add_argument(
+        "--baseline",
+        type=int,
+        metavar="N",
+        help="after the product, run the naive serial baseline (bench/naive_baseline.py) on N of each realm's "
+        "records (the first orders with the suppliers and products they use, topped up to the mix) in new "
+        "companies of the same sandbox, and print product ÷ baseline ratios",
+    )
+    parser.add_argument("--baseline-timeout", type=float, default=900.0, help="stop the baseline after (s)")
     args = parser.parse_args(argv)
     args.sizes = [int(n) for n in args.sizes.split(",")] if args.sizes else None
     if args.sizes:
@@ -169,6 +178,17 @@ class Processes:
         child.popen.kill()
         _, status, usage = os.wait4(child.popen.pid, 0)
         child.popen.returncode, child.rusage = os.waitstatus_to_exitcode(status), usage
+
+    def wait(self, child: Child, timeout: float) -> None:
+        """Wait (bounded) for ``child`` to exit by itself, reaping it with wait4; stop it after ``timeout``."""
+        deadline = time.monotonic() + timeout
+        while child.popen.returncode is None and time.monotonic() < deadline:
+            pid, status, usage = os.wait4(child.popen.pid, os.WNOHANG)
+            if pid:
+                child.popen.returncode, child.rusage = os.waitstatus_to_exitcode(status), usage
+                return
+            time.sleep(0.1)
+        self.stop(child)
 
     def stop_all(self) -> None:
         for child in reversed(self.children):
@@ -330,6 +350,7 @@ class Realm:
     enqueued_at: datetime | None = None
     created: Counter = field(default_factory=Counter)
     names: dict = field(default_factory=dict)
+    plain: list = field(default_factory=list)  # the records as plain dicts, in creation order (the baseline's input)
 
 
 def create_tenant(realm: Realm, qbo: str) -> None:
@@ -350,18 +371,27 @@ def create_records(realm: Realm, mix: Mix, max_lines: int, rng: random.Random) -
     suppliers = []
     for n in range(mix.suppliers):
         address = {"address": f"{n + 1} Main St", "city": "Boston", "stateOrProvince": "MA", "postalCode": "02110"}
-        suppliers.append(ob.supplier(f"Supplier {tag}-{n:04d}", code=f"S{tag}{n:04d}", address=address)["id"])
+        name = f"Supplier {tag}-{n:04d}"
+        suppliers.append((ob.supplier(name, code=f"S{tag}{n:04d}", address=address)["id"], name))
+        realm.plain.append({"kind": "supplier", "name": name, "address": address})
     products = []
+    start = (datetime.now(UTC).date().replace(day=1)).isoformat()
     for n in range(mix.products):
-        price = f"{rng.randint(50, 50000) / 100:.2f}"
-        products.append(ob.product(f"Product {tag}-{n:05d}", f"P{tag}{n:05d}", price)["id"])
+        price, name, code = f"{rng.randint(50, 50000) / 100:.2f}", f"Product {tag}-{n:05d}", f"P{tag}{n:05d}"
+        products.append((ob.product(name, code, price)["id"], name))
+        realm.plain.append({"kind": "product", "name": name, "code": code, "price": price, "start": start})
     lines_total = 0
     for _ in range(mix.orders):
         picked = rng.sample(products, min(len(products), rng.randint(1, max_lines)))
         lines = [(p, rng.randint(1, 200), f"{rng.randint(10, 90000) / 1000:.3f}") for p in picked]
-        order = ob.purchase_order(rng.choice(suppliers), lines)
+        supplier_id, supplier_name = rng.choice(suppliers)
+        order = ob.purchase_order(supplier_id, [(p_id, q, u) for (p_id, _), q, u in lines])
         ob.approve(order["id"])
         lines_total += len(lines)
+        plain_lines = [(p_name, q, u) for (_, p_name), q, u in lines]
+        realm.plain.append(
+            {"kind": "purchase_order", "supplier": supplier_name, "lines": plain_lines, "number": order["orderNumber"]}
+        )
     realm.created.update(supplier=mix.suppliers, product=mix.products, purchase_order=mix.orders, lines=lines_total)
 
 
@@ -597,7 +627,15 @@ def report_realm(args, realm: Realm, qbo_counters: dict, dups: dict, facts: dict
     )
     for message, n in facts["failures"].most_common(5):
         print(f"  sync_failed ×{n}: {message}")
-    return {"synced": synced, "requests": requests_made, "throttled": qbo_counters.get("throttled", 0)}
+    return {
+        "synced": synced,
+        "requests": requests_made,
+        "reads": qbo_counters.get("reads", 0),
+        "throttled": qbo_counters.get("throttled", 0),
+        "first_row": first,
+        "span": span,
+        "duplicates": sum(len(v) for v in dup_found.values()) + len(facts["synced_twice"]),
+    }
 
 
 def batch_calls(args, realm: Realm) -> str:
@@ -622,7 +660,7 @@ def _by_entity(by_entity: Counter) -> str:
     return ", ".join(f"{entity} {n}" for entity, n in sorted(parts.items()))
 
 
-def report_cpu(workers: list[Child], synced: int) -> None:
+def report_cpu(workers: list[Child], synced: int) -> float:
     total = sum(seconds_of(w.rusage) for w in workers)
     baseline = sum(w.baseline_cpu for w in workers)
     horses = sum(w.final_stat.get("children", 0.0) for w in workers)
@@ -637,9 +675,10 @@ def report_cpu(workers: list[Child], synced: int) -> None:
             f"    {w.name}: exit {w.popen.returncode}, cpu {seconds_of(w.rusage):.2f} s "
             f"(baseline {w.baseline_cpu:.2f} s)"
         )
+    return engine
 
 
-def report_sql(env: dict, synced: int, fork: bool) -> None:
+def report_sql(env: dict, synced: int, fork: bool) -> Counter:
     """SQL statements and commits per record, counted in the worker processes (bench.counting_worker)."""
     from bench.counting_worker import read_counts
 
@@ -649,12 +688,13 @@ def report_sql(env: dict, synced: int, fork: bool) -> None:
     elif synced:
         shown = ", ".join(f"{name} {n / synced:.1f}" for name, n in sorted(counts.items()))
         print(f"\nSQL per record synced (all jobs, polls included): {shown}")
+    return counts
 
 
 # --- main ------------------------------------------------------------------------------------------------
 
 
-def run(args, procs: Processes, scratch: Path, cleanups: list) -> int:
+def run(args, procs: Processes, scratch: Path, cleanups: list, summary: dict) -> int:
     window = QBO_MINUTE / args.scale
     database = Database(args.database, scratch)
     cleanups.append(database.drop)
@@ -701,7 +741,13 @@ def run(args, procs: Processes, scratch: Path, cleanups: list) -> int:
         finally:
             logging.disable(logging.NOTSET)
         try:
-            return measure(args, app, procs, env, realms, database, redis_url, qbo, window)
+            code = measure(args, app, procs, env, realms, database, redis_url, qbo, window, summary)
+            if args.baseline:
+                from bench.compare import print_comparison, run_baseline
+
+                summary["baseline"] = run_baseline(args, procs, qbo, realms, scratch)
+                print_comparison(args, summary)
+            return code
         finally:
             db.session.remove()
             db.engine.dispose()
@@ -724,7 +770,7 @@ def enqueue_polls(args, realms: list[Realm], timeout: float) -> None:
         enqueue_poll(realm.tenant_id, "manual", slot=slot)
 
 
-def measure(args, app, procs, env, realms, database, redis_url, qbo, window) -> int:
+def measure(args, app, procs, env, realms, database, redis_url, qbo, window, summary: dict) -> int:
 
     rng = random.Random(args.seed)
     for realm in realms:
@@ -759,24 +805,36 @@ def measure(args, app, procs, env, realms, database, redis_url, qbo, window) -> 
         print(f"\nTIMEOUT after {elapsed:.0f} s: rows were still pending (see below)")
 
     counters = QuickBooksSandbox(qbo).counters()["realms"]
-    synced_total = 0
+    per_realm = []
     for realm in realms:
         facts = activity_facts(realm.tenant_id)
         dups = realm_duplicates(qbo, realm)
-        synced_total += report_realm(args, realm, counters.get(realm.realm, {}), dups, facts, t0)["synced"]
+        per_realm.append(report_realm(args, realm, counters.get(realm.realm, {}), dups, facts, t0))
+    synced_total = sum(r["synced"] for r in per_realm)
     crashed = failed_jobs()
     print(
         f"\nall realms: {synced_total} records in {elapsed:.1f} s = "
         f"{rate(synced_total, elapsed, window):.0f} records per QuickBooks minute in total"
     )
     print(f"RQ failed jobs (crashes): {len(crashed)} {crashed[:10] or ''}")
-    report_cpu(workers, synced_total)
-    report_sql(env, synced_total, args.fork)
+    engine_cpu = report_cpu(workers, synced_total)
+    sql = report_sql(env, synced_total, args.fork)
+    summary["product"] = {
+        **{key: sum(r[key] for r in per_realm) for key in ("synced", "requests", "reads", "throttled", "duplicates")},
+        "wall_seconds": elapsed,
+        "cpu_seconds": engine_cpu,
+        "sql": dict(sql),
+        "realms": per_realm,
+        "finished": finished,
+        "crashed": len(crashed),
+    }
     return 0 if finished and not crashed else 1
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, summary: dict | None = None) -> int:
+    """Run the benchmark; ``summary`` (when given) receives the product's and the baseline's figures."""
     args = parse_args(argv)
+    summary = {} if summary is None else summary
     scratch = Path(tempfile.mkdtemp(prefix="sync-bench-"))
     logs = scratch / "logs"
     logs.mkdir()
@@ -785,7 +843,7 @@ def main(argv: list[str] | None = None) -> int:
     previous_int = signal.signal(signal.SIGINT, signal.default_int_handler)  # even when started in background
     code = 1
     try:
-        code = run(args, procs, scratch, cleanups)
+        code = run(args, procs, scratch, cleanups, summary)
     except KeyboardInterrupt:
         print("\ninterrupted; stopping everything", file=sys.stderr)
         code = 130

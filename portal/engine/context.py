@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from flask import current_app, has_request_context
 from sqlalchemy import select
+from sqlalchemy.orm import defer
 
 from portal.clients.quickbooks import QuickBooksClient
 from portal.clients.ratelimit import Limits, RealmRateLimiter
@@ -32,6 +35,7 @@ class SyncContext:
     connection: QuickBooksConnection
     client: QuickBooksClient
     notes: list[str] = field(default_factory=list)  # said on the row when it is synced
+    accounts: dict[str, Account] | None = None  # the tenant's account mappings, read at the first refs()
 
     def note(self, text: str) -> None:
         if text not in self.notes:
@@ -88,21 +92,44 @@ def rate_limits(config) -> Limits:
 
 def load_context(tenant_id: int) -> SyncContext:
     """The tenant's live QuickBooks connection and a client for it. Raises NeedsReconnect."""
-    tenant = db.session.get(Tenant, tenant_id)
-    connection = db.session.scalar(select(QuickBooksConnection).filter_by(tenant_id=tenant_id))
+    # One query for both rows. The tokens are not decrypted here: the token provider serves them from its
+    # cache while the row's updated_at says they have not changed.
+    tokens = (defer(QuickBooksConnection.access_token), defer(QuickBooksConnection.refresh_token))
+    query = (
+        select(Tenant, QuickBooksConnection)
+        .outerjoin(QuickBooksConnection, QuickBooksConnection.tenant_id == Tenant.id)
+        .where(Tenant.id == tenant_id)
+        .options(*tokens)
+    )
+    tenant, connection = db.session.execute(query).one()
     if connection is None or connection.status != "connected":
         raise NeedsReconnect(describe_not_connected(connection.status if connection else None))
     config = current_app.config
     redis = get_redis()
     client = QuickBooksClient(
         connection.realm_id,
-        DbTokenProvider(connection.id, redis),
+        DbTokenProvider(connection.id, redis, stamp=connection.updated_at),
         api_base=config["QBO_API_BASE"],
         timeout=WEB_CALL_TIMEOUT_SECONDS if has_request_context() else JOB_CALL_TIMEOUT_SECONDS,
         limiter=RealmRateLimiter(redis, rate_limits(config)),
         observer=lambda realm, status: record_qbo_call(redis, realm, status),
     )
     return SyncContext(tenant, connection, client)
+
+
+@contextmanager
+def kept_across_commits() -> Iterator[None]:
+    """Within the block, a commit does not expire what the session holds (the claimed row, the tenant, its
+    connection): a push owns its row, so reading them again after each of its commits only costs queries.
+    Everything is expired when the block ends, so the next job reads fresh rows."""
+    session = db.session()
+    before = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        yield
+    finally:
+        session.expire_on_commit = before
+        session.expire_all()
 
 
 def account_label(mapping: AccountMapping) -> str:
@@ -117,12 +144,14 @@ def build_refs(
     items: dict[str, str] | None = None,
 ) -> Refs:
     """Mapper refs: company facts, the tenant's options and mappings, and the links already known."""
-    mappings = db.session.scalars(select(AccountMapping).filter_by(tenant_id=ctx.tenant_id))
+    if ctx.accounts is None:  # read once per push: an order asks for refs more than once
+        mappings = db.session.scalars(select(AccountMapping).filter_by(tenant_id=ctx.tenant_id))
+        ctx.accounts = {m.role: Account(m.qbo_account_id, account_label(m)) for m in mappings}
     return Refs(
         plan=ctx.connection.plan or "Plus",
         home_currency=ctx.connection.home_currency or "USD",
         multicurrency=bool(ctx.connection.multicurrency),
-        accounts={m.role: Account(m.qbo_account_id, account_label(m)) for m in mappings},
+        accounts=ctx.accounts,
         vendors=vendors or {},
         customers=customers or {},
         items=items or {},

@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from portal.engine import activity
-from portal.engine.context import load_context
+from portal.engine.context import SyncContext, kept_across_commits, load_context
 from portal.engine.diagnose import explain_failure
 from portal.engine.documents import activity_request_id
 from portal.engine.entities import HANDLERS
@@ -45,16 +45,21 @@ class PushDecision:
 
 
 def claim(activity_id: int) -> SyncActivity | None:
-    """Atomically move a queued/retrying row to syncing (one worker wins a double delivery)."""
-    claimed = db.session.execute(
+    """Atomically move a queued/retrying row to syncing (one worker wins a double delivery).
+
+    The row comes back from the UPDATE itself (RETURNING) and the claim is left uncommitted: the caller
+    commits it, with the realm and requestid, before any call leaves the process.
+    """
+    row = db.session.scalar(
         update(SyncActivity)
         .where(SyncActivity.id == activity_id, SyncActivity.status.in_(activity.PENDING))
         .values(status=ActivityStatus.SYNCING, attempts=SyncActivity.attempts + 1, next_attempt_at=None)
+        .returning(SyncActivity)
+        .execution_options(populate_existing=True)
     )
-    db.session.commit()
-    if claimed.rowcount != 1:
-        return None
-    return db.session.scalar(select(SyncActivity).where(SyncActivity.id == activity_id))
+    if row is None:
+        db.session.rollback()
+    return row
 
 
 def run_push(activity_id: int) -> PushDecision | None:
@@ -62,7 +67,7 @@ def run_push(activity_id: int) -> PushDecision | None:
     row = claim(activity_id)
     if row is None:
         return None
-    with log_context(tenant=row.tenant_id, activity=row.id, entity=row.entity_type):
+    with log_context(tenant=row.tenant_id, activity=row.id, entity=row.entity_type), kept_across_commits():
         return push_claimed(row, activity_id)
 
 
@@ -70,11 +75,12 @@ def push_claimed(row: SyncActivity, activity_id: int) -> PushDecision:
     """Push a row this worker has claimed (``claim``) and settle it: committed, logged, decided."""
     try:
         if UnfetchedSnapshot.holds(row.snapshot):
+            db.session.commit()  # the claim is durable before OpenBoxes is called
             read_again(row)  # OpenBoxes could not serve it when polled: read it now, on this row
-        ctx = load_context(row.tenant_id)
+        ctx = _claimed_context(row)
         row.realm_id = ctx.realm
         row.request_id = activity_request_id(ctx, row)
-        db.session.commit()  # never hold a write transaction open across calls to QuickBooks
+        db.session.commit()  # the claim with them; never hold a write transaction open across calls to QuickBooks
         written, amount = HANDLERS[Entity(row.entity_type)].push(ctx, row)
         activity.mark_synced(row, str(written["Id"]), "; ".join(ctx.notes) or None)
         if amount is not None:
@@ -90,6 +96,16 @@ def push_claimed(row: SyncActivity, activity_id: int) -> PushDecision:
     activity.log_attempt(row)
     db.session.commit()
     return outcome
+
+
+def _claimed_context(row: SyncActivity) -> SyncContext:
+    """The tenant's context; when there is none (reconnect needed), the claim is committed first, so the
+    attempt counts as it did before the claim and this commit were one."""
+    try:
+        return load_context(row.tenant_id)
+    except SyncError:
+        db.session.commit()
+        raise
 
 
 def handle_failure(row: SyncActivity, error: SyncError) -> PushDecision:
