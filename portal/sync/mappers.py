@@ -152,11 +152,15 @@ def _item_type_fields(product: Mapping, refs: Refs) -> dict:
         fields = {"Type": "NonInventory", "ExpenseAccountRef": refs.account("inventory_purchases")}
         income = refs.optional_account("outbound_revenue")
         return fields | ({"IncomeAccountRef": income} if income else {})
+    quantity, start = Decimal(0), inventory_start_date(product, refs)
+    if refs.opening is not None:  # on hand at the start date, dated that day (``portal.sync.opening``)
+        start = refs.opening.day
+        quantity = max(refs.opening.quantities.get(str(product.get("id")), Decimal(0)), Decimal(0))
     return {
         "Type": "Inventory",
         "TrackQtyOnHand": True,
-        "QtyOnHand": 0,
-        "InvStartDate": inventory_start_date(product, refs).isoformat(),
+        "QtyOnHand": json_number(quantity),
+        "InvStartDate": start.isoformat(),
         "IncomeAccountRef": refs.account("outbound_revenue"),
         "ExpenseAccountRef": refs.account("inventory_purchases"),
         "AssetAccountRef": refs.account("inventory_asset"),
