@@ -10,9 +10,9 @@ from datetime import datetime
 from decimal import Decimal
 
 from portal.clients.openboxes import SHIPPED_STATUSES
-from portal.engine.entities.receipts import _read_shipment
+from portal.engine.entities.receipts import read_received
 from portal.engine.entities.shared import all_pages
-from portal.engine.history import _orders_since
+from portal.engine.history import orders_since
 from portal.models import Tenant
 from portal.models.base import utcnow
 from portal.sync.documents import shipped_per_product
@@ -31,10 +31,10 @@ def read_opening(client, start: datetime) -> tuple[OpeningStock, list[dict]]:
 
 def _received_since(client, start: datetime) -> dict[str, Decimal]:
     """Received on orders ordered since ``start``: the bridge bills those receipts (PurchaseOrder target)."""
-    orders = set(_orders_since(client, start))
+    orders = set(orders_since(client, start))
     shipments = all_pages(lambda offset: client.inbound_stock_movements_page(offset=offset))[0]
     ours = [row for row in shipments if str((row.get("order") or {}).get("id")) in orders]
-    return add_up(quantities_from_json(_read_shipment(client, row)["received"]) for row in ours)
+    return add_up(quantities_from_json(read_received(client, row)["received"]) for row in ours)
 
 
 def _shipped_since(client, start: datetime) -> dict[str, Decimal]:
