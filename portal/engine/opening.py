@@ -15,23 +15,36 @@ from portal.engine.entities.shared import all_pages
 from portal.engine.history import orders_since
 from portal.models import Tenant
 from portal.models.base import utcnow
-from portal.sync.documents import shipped_per_product
+from portal.sync.documents import enum_name, shipped_per_product
+from portal.sync.entities import Target
 from portal.sync.opening import OpeningStock, add_up, opening_quantities
 from portal.sync.receipts import quantities_from_json
 
 
-def read_opening(client, start: datetime) -> tuple[OpeningStock, list[dict]]:
+def read_opening(client, start: datetime, po_target: str) -> tuple[OpeningStock, list[dict]]:
     """The opening quantities as of ``start`` and the products listed (one on-hand read per product)."""
     taken_at = utcnow()
     products = all_pages(lambda offset: client.products_page(offset=offset))[0]
     on_hand = {str(p["id"]): client.quantity_on_hand(str(p["id"])) for p in products}
-    quantities = opening_quantities(on_hand, _received_since(client, start), _shipped_since(client, start))
+    orders = orders_since(client, start)
+    added = _ordered(client, orders) if po_target == Target.BILL else _received(client, orders)
+    quantities = opening_quantities(on_hand, added, _shipped_since(client, start))
     return OpeningStock(start, taken_at, quantities), products
 
 
-def _received_since(client, start: datetime) -> dict[str, Decimal]:
-    """Received on orders ordered since ``start``: the bridge bills those receipts (PurchaseOrder target)."""
-    orders = set(orders_since(client, start))
+def _ordered(client, order_ids: list[str]) -> dict[str, Decimal]:
+    """Ordered on orders since the start (Bill target: each order's Bill adds its lines' stock)."""
+    lines = [item for order_id in order_ids for item in client.purchase_order_items(order_id)]
+    return add_up(
+        {str((item.get("product") or {}).get("id")): Decimal(str(item.get("quantity") or 0))}
+        for item in lines
+        if enum_name(item.get("orderItemStatusCode")) != "CANCELED"
+    )
+
+
+def _received(client, order_ids: list[str]) -> dict[str, Decimal]:
+    """Received on orders since the start (PurchaseOrder target): the bridge bills those receipts."""
+    orders = set(order_ids)
     shipments = all_pages(lambda offset: client.inbound_stock_movements_page(offset=offset))[0]
     ours = [row for row in shipments if str((row.get("order") or {}).get("id")) in orders]
     return add_up(quantities_from_json(read_received(client, row)["received"]) for row in ours)
@@ -53,6 +66,6 @@ def _shipped_since(client, start: datetime) -> dict[str, Decimal]:
 
 def take_opening(tenant: Tenant, client) -> OpeningStock:
     """Read and keep the baseline as of the tenant's start (``sync_enabled_at``); not committed."""
-    stock, _ = read_opening(client, tenant.sync_enabled_at)
+    stock, _ = read_opening(client, tenant.sync_enabled_at, tenant.po_target)
     tenant.opening_baseline = stock.to_json()
     return stock

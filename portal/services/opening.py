@@ -48,7 +48,7 @@ def preview_opening(tenant_id: int) -> OpeningPreview:
     account = _asset_account(tenant_id)
     start = tenant.sync_enabled_at or utcnow()
     with openboxes_client(tenant_id) as client:
-        stock, products = read_opening(client, start)
+        stock, products = read_opening(client, start, tenant.po_target)
     value = opening_value(stock, products)
     return OpeningPreview(start, value.items, value.total, account, value.unpriced)
 

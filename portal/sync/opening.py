@@ -1,10 +1,17 @@
 """Opening stock: what an Inventory item starts with in QuickBooks (pure, no I/O).
 
-Rule: the quantity on hand at the start moment (the tenant's ``sync_enabled_at``, which a history
-import moves back) = on hand when the baseline is read, minus what the bridge will add in QuickBooks
-for the time since the start (quantities received on purchase orders ordered since then, which become
-Bills), plus what it will take away (quantities shipped on movements created since then, which become
-Invoices). OpenBoxes' own adjustments since the start are already in the on-hand figure.
+Rule (QuickBooks follows OpenBoxes): the opening quantity, dated the start day (the tenant's
+``sync_enabled_at``, which a history import moves back), = OpenBoxes' on hand when the baseline is read,
+minus what the bridge adds in QuickBooks for the time since the start, plus what it takes away there:
+
+* added: with the PurchaseOrder target, the quantities received on orders ordered since the start (their
+  receipts become Bills); with the Bill target, the quantities ordered on them (each order's Bill);
+* taken away: the quantities shipped on movements created since the start (their Invoices/SalesReceipts).
+
+So an item's QtyOnHand equals OpenBoxes' on hand once the history is synced. OpenBoxes' adjustments since
+the start are in the on-hand figure (the bridge books them as JournalEntries, which move value, not
+quantity); so is stock received after the start on an order from before it (never billed by the bridge).
+Reading today's on hand alone would count every receipt and shipment since the start twice.
 """
 
 from __future__ import annotations
