@@ -172,7 +172,8 @@ def inventory_start_date(product: Mapping, refs: Refs) -> date:
 
     QuickBooks refuses inventory documents dated before it (6270). OpenBoxes documents for a product
     come after its creation except backdated ones, which ``refs.inventory_start_date`` covers. The
-    opening quantity is 0, so an early start date posts nothing.
+    opening quantity is 0, so an early start date posts nothing. With opening stock on
+    (``refs.opening``) the item starts on the start day with its opening quantity instead.
     """
     created = parse_openboxes_datetime(product.get("dateCreated"), refs.server_timezone)
     day = local_date(created, refs.timezone) if created else None
