@@ -149,7 +149,7 @@ def inventory_start_date(tenant: Tenant) -> date | None:
 
     Their opening quantity is 0, so an early start posts nothing, while shipments and adjustments
     backdated into that year still find the item started (QuickBooks refuses them otherwise, 6270).
-    With opening stock on, items start on the start day instead (``opening_refs``).
+    With opening stock on they start on the same day, with their opening quantity (``opening_refs``).
     """
     if tenant.sync_enabled_at is None:
         return None

@@ -59,7 +59,8 @@ def opening_lines(tenant_id: int, preview: OpeningPreview) -> list[str]:
     local = preview.start.astimezone(zone(tenant.timezone or "UTC"))
     lines = [
         f"Each inventory item the bridge creates in QuickBooks from now on starts with OpenBoxes' quantity on hand "
-        f"on {local:%Y-%m-%d %H:%M} ({tenant.timezone or 'UTC'}), dated that day (InvStartDate).",
+        f"on {local:%Y-%m-%d %H:%M} ({tenant.timezone or 'UTC'}), net of the receipts and shipments since then "
+        "that the bridge sends itself.",
         f"{preview.items} item(s) have stock then, worth {preview.total:,.2f} at their price per unit: QuickBooks "
         f"books it to {preview.account}, against Opening Balance Equity.",
         "Items already in QuickBooks keep their quantity; so does every item when you turn this off again.",

@@ -37,7 +37,7 @@ class Account:
 
 @dataclass(frozen=True)
 class Opening:
-    """Opening stock for items created now: the quantity per product id as of ``day`` (their InvStartDate)."""
+    """Opening stock for items created now: the quantity per product id as of the start ``day``."""
 
     day: date
     quantities: Mapping[str, Decimal] = field(default_factory=dict)

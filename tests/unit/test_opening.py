@@ -37,12 +37,12 @@ def test_value_is_quantity_times_price_and_unpriced_products_are_named():
     assert (value.items, value.total, value.unpriced) == (3, D("49.50"), ("SY-3",))
 
 
-def test_item_starts_with_the_opening_quantity_on_the_start_day():
+def test_item_starts_with_the_opening_quantity_early_enough_for_older_orders():
     opening = Opening(date(2026, 10, 7), {PRODUCT_ID: D(15)})
-    payload = product_to_item(product(), refs(opening=opening)).payload
-    assert (payload["QtyOnHand"], payload["InvStartDate"]) == (15, "2026-10-07")
-    other = product_to_item(product(id="other"), refs(opening=opening)).payload
-    assert (other["QtyOnHand"], other["InvStartDate"]) == (0, "2026-10-07")
+    early = refs(opening=opening, inventory_start_date=date(2023, 10, 7))
+    payload = product_to_item(product(), early).payload
+    assert (payload["QtyOnHand"], payload["InvStartDate"]) == (15, "2023-10-07")
+    assert product_to_item(product(id="other"), early).payload["QtyOnHand"] == 0
 
 
 def test_without_opening_stock_items_start_at_zero():
