@@ -135,3 +135,19 @@ def test_off_items_start_at_zero_as_before(tenant, months, qb, db, redis):
     assert {row.status for row in activities(db)} == {"synced"}
     assert quantities(qb) == {"GZ-1": 5, "TP-2": -7, "SY-3": -10}  # received − shipped since the start
     assert on_hand(tenant, months["products"]) == {"GZ-1": 20, "TP-2": 3, "SY-3": 2}
+
+
+def test_with_the_bill_target_the_orders_bills_are_netted_out_too(tenant, months, qb, ob, db, redis):
+    """Each order's Bill adds what was ordered, received or not: the opening takes that into account."""
+    on_sandbox_clock(ob, months["start"] + timedelta(days=45))
+    waiting = ob.purchase_order(ob.supplier("Gauze & Co")["id"], [(months["products"]["SY-3"]["id"], 6, "4.00")])
+    ob.approve(waiting["id"])  # ordered, not received
+    on_sandbox_clock(ob, None)
+    tenant.po_target = "Bill"
+    db.session.commit()
+    set_opening_stock(tenant.id, True)
+    import_history(tenant, months["start"], redis)
+
+    assert {row.status for row in activities(db)} == {"synced"}
+    assert len(qb.objects("Bill")) == 2 and not qb.objects("PurchaseOrder")
+    assert quantities(qb) == on_hand(tenant, months["products"]) == {"GZ-1": 20, "TP-2": 3, "SY-3": 2}
