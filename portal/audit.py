@@ -109,6 +109,7 @@ SENTENCES: dict[str, Callable[[Mapping], str]] = {
     "sync.requested": lambda d: "Asked for a sync now",
     "sync.enabled": lambda d: "Turned syncing on",
     "sync.history_import": lambda d: f"Started syncing history from {d['from']}",
+    "sync.opening_stock": lambda d: "Turned opening stock " + ("on" if d.get("on") else "off"),
     "activity.repushed": lambda d: "Pushed a record deleted in QuickBooks again",
     "user.saved": lambda d: f"Saved the user {d.get('email')}",
     "user.deleted": lambda d: f"Deleted the user {d.get('email')}",

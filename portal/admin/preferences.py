@@ -23,6 +23,7 @@ from portal.admin.forms import checked
 from portal.admin.tenant_choice import back_to, chosen_tenant, tenant_options
 from portal.services.digest import alert_emails_of, save_alert_emails, save_digest_webhook
 from portal.services.history import history_lines, preview_history, start_history_import
+from portal.services.opening import opening_lines, preview_opening, set_opening_stock
 from portal.services.preferences import ENTITY_TOGGLES, Preferences, run_progress, save_preferences, start_sync_now
 from portal.sync.digest import check_webhook_url
 from portal.sync.entities import PO_TARGETS, SHIPMENT_TARGETS, TOGGLE_LABELS
@@ -187,6 +188,34 @@ class SyncPreferencesView(SecureBaseView):
             title=f"Sync {tenant.name} from {day:%Y-%m-%d}?",
             lines=history_lines(tenant.id, preview),
             confirm_label=f"Sync from {day:%Y-%m-%d}",
+            cancel_url=here,
+        )
+
+    @expose("/opening/", methods=["POST"])
+    def opening(self):
+        """Opening stock: turning it on asks first, showing the value it books and where; off is immediate."""
+        tenant = chosen_tenant() or abort(404)
+        here = url_for(".index", tenant=tenant.id if current_user.is_support else None)
+        if request.form.get("on") != "1":
+            set_opening_stock(tenant.id, False)
+            flash(f"Opening stock is off for {tenant.name}: new inventory items start with quantity 0.", "success")
+            return back_to(".index", tenant)
+        try:
+            if confirmed():
+                set_opening_stock(tenant.id, True)
+                flash(f"Opening stock is on for {tenant.name}.", "success")
+                return back_to(".index", tenant)
+            preview = preview_opening(tenant.id)
+        except ValueError as error:
+            return refusal_page(self, title="Opening stock cannot be turned on yet", lines=[str(error)], back_url=here)
+        except SyncError as error:
+            flash(f"Could not read OpenBoxes for the opening stock: {error.message}", "error")
+            return back_to(".index", tenant)
+        return confirm_page(
+            self,
+            title=f"Turn opening stock on for {tenant.name}?",
+            lines=opening_lines(tenant.id, preview),
+            confirm_label=f"Book {preview.total:,.2f} as opening stock",
             cancel_url=here,
         )
 

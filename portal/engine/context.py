@@ -13,14 +13,16 @@ from sqlalchemy.orm import defer
 
 from portal.clients.quickbooks import QuickBooksClient
 from portal.clients.ratelimit import Limits, RealmRateLimiter
+from portal.engine.opening_state import stored_opening
 from portal.extensions import db
 from portal.metrics import record_qbo_call
 from portal.models import AccountMapping, QuickBooksConnection, Tenant
 from portal.qbo_tokens import DbTokenProvider
 from portal.redis_conn import get_redis
+from portal.sync.dates import local_date
 from portal.sync.errors import NeedsReconnect, describe_not_connected
 from portal.sync.names import latin1_texts
-from portal.sync.refs import Account, Refs
+from portal.sync.refs import Account, Opening, Refs
 
 INVENTORY_START_LEAD_DAYS = 365
 # Inside a console request every QuickBooks call must leave room under gunicorn's 25 s for the others
@@ -159,7 +161,16 @@ def build_refs(
         shipment_target=ctx.tenant.shipment_target,
         timezone=ctx.tenant.timezone or "UTC",
         inventory_start_date=inventory_start_date(ctx.tenant),
+        opening=opening_refs(ctx.tenant),
     )
+
+
+def opening_refs(tenant: Tenant) -> Opening | None:
+    """The kept opening stock as of the start's local day, when the tenant has it on (else None)."""
+    stock = stored_opening(tenant)
+    if stock is None:
+        return None
+    return Opening(local_date(stock.start, tenant.timezone or "UTC"), stock.quantities)
 
 
 def inventory_start_date(tenant: Tenant) -> date | None:
@@ -167,6 +178,7 @@ def inventory_start_date(tenant: Tenant) -> date | None:
 
     Their opening quantity is 0, so an early start posts nothing, while shipments and adjustments
     backdated into that year still find the item started (QuickBooks refuses them otherwise, 6270).
+    With opening stock on they start on the same day, with their opening quantity (``opening_refs``).
     """
     if tenant.sync_enabled_at is None:
         return None

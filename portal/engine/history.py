@@ -33,7 +33,7 @@ def count_since(tenant: Tenant, client, start: datetime) -> tuple[KindCount, ...
             lambda offset: client.suppliers_page(offset=offset, locations=locations), start, "lastUpdated"
         ),
         "product": lambda: _newest_first(lambda offset: client.products_page(offset=offset), start, "lastUpdated"),
-        "purchase_order": lambda: _orders_since(client, start),
+        "purchase_order": lambda: orders_since(client, start),
         "shipment": lambda: _shipments_since(client, start),
         "adjustment": lambda: _adjustments_since(client, start),
     }
@@ -66,7 +66,7 @@ def _newest_first(fetch, start: datetime, field: str) -> list[str]:
     return ids
 
 
-def _orders_since(client, start: datetime) -> list[str]:
+def orders_since(client, start: datetime) -> list[str]:
     def fetch(offset):
         return client.purchase_orders_page(offset=offset, statuses=APPROVED_PO_STATUSES, ordered_from=start.date())
 

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from flask import current_app
 from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -51,6 +51,9 @@ class Tenant(Timestamps, db.Model):
     product_link_mode: Mapped[str] = mapped_column(String(16), default="auto_create")
     # Names beyond a US QuickBooks company's character set are changed to it (``to_latin1``) instead of failing.
     transliterate_names: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Inventory items start with OpenBoxes' on-hand quantity at the start date (``portal.sync.opening``).
+    opening_stock: Mapped[bool] = mapped_column(Boolean, default=False)
+    opening_baseline: Mapped[dict | None] = mapped_column(JSON)  # ``OpeningStock.to_json()`` as of the start
     sync_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     next_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     digest_webhook_url: Mapped[str | None] = mapped_column(EncryptedText)  # its path is often the credential

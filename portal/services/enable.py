@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from portal.engine.entities.purchase_orders import take_po_baseline
 from portal.engine.openboxes import openboxes_client
+from portal.engine.opening import take_opening
 from portal.extensions import db
 from portal.models import AccountMapping, OpenBoxesConnection, QuickBooksConnection, SyncActivity, Tenant
 from portal.models.base import utcnow
@@ -30,6 +31,9 @@ def enable_sync(tenant_id: int) -> str:
     try:
         with openboxes_client(tenant_id) as client:
             count = take_po_baseline(tenant, client)
+            if tenant.opening_stock:
+                take_opening(tenant, client)
+                db.session.commit()
     except SyncError as error:
         return f"Syncing enabled; the purchase-order baseline will be taken at the first poll ({error.message})"
     return f"Syncing enabled; {count} purchase order(s) approved before now will not be pushed"

@@ -8,6 +8,7 @@ from datetime import date
 from portal.audit import record_event
 from portal.engine.history import count_since, move_back
 from portal.engine.openboxes import openboxes_client
+from portal.engine.opening import take_opening
 from portal.engine.ports import job_queue
 from portal.extensions import db
 from portal.models import Tenant
@@ -51,6 +52,9 @@ def start_history_import(tenant_id: int, day: date) -> int:
     tenant = _checked_tenant(tenant_id, day)
     before = tenant.sync_enabled_at
     move_back(tenant, start_moment(day, tenant.timezone or "UTC"))
+    if tenant.opening_stock:  # the baseline follows the start, before the import moves anything
+        with openboxes_client(tenant_id) as client:
+            take_opening(tenant, client)
     details = {"from": day.isoformat(), "previous_start": before.isoformat() if before else None}
     record_event("sync.history_import", tenant=tenant, details=details)
     db.session.commit()

@@ -418,6 +418,12 @@ def shipment_to_qbo(
     return Mapped(refs.shipment_target, payload, {"DocNumber": payload["DocNumber"]}, total)
 
 
+def shipped_per_product(shipment: Mapping) -> dict[str, Decimal]:
+    """Shipped quantity per product id of a shipment (as its Invoice would carry them)."""
+    what = f"Shipment {shipment.get('name') or shipment.get('id')}"
+    return {str(product.get("id")): qty for product, qty in _shipped_quantities(what, shipment)}
+
+
 def _shipped_quantities(what: str, shipment: Mapping) -> list[tuple[Mapping, Decimal]]:
     """Shipped quantity per product (lots of one product are summed), zero quantities dropped.
 

@@ -152,10 +152,13 @@ def _item_type_fields(product: Mapping, refs: Refs) -> dict:
         fields = {"Type": "NonInventory", "ExpenseAccountRef": refs.account("inventory_purchases")}
         income = refs.optional_account("outbound_revenue")
         return fields | ({"IncomeAccountRef": income} if income else {})
+    quantity = Decimal(0)
+    if refs.opening is not None:  # on hand at the start, net of what the bridge will post (``portal.sync.opening``)
+        quantity = max(refs.opening.quantities.get(str(product.get("id")), Decimal(0)), Decimal(0))
     return {
         "Type": "Inventory",
         "TrackQtyOnHand": True,
-        "QtyOnHand": 0,
+        "QtyOnHand": json_number(quantity),
         "InvStartDate": inventory_start_date(product, refs).isoformat(),
         "IncomeAccountRef": refs.account("outbound_revenue"),
         "ExpenseAccountRef": refs.account("inventory_purchases"),
@@ -168,7 +171,9 @@ def inventory_start_date(product: Mapping, refs: Refs) -> date:
 
     QuickBooks refuses inventory documents dated before it (6270). OpenBoxes documents for a product
     come after its creation except backdated ones, which ``refs.inventory_start_date`` covers. The
-    opening quantity is 0, so an early start date posts nothing.
+    opening quantity is 0, so an early start date posts nothing. With opening stock on (``refs.opening``)
+    the date stays this early too: a PurchaseOrder dated by its order date, before the start, would meet
+    6270 otherwise; the quantity QuickBooks ends with is the same whatever the date.
     """
     created = parse_openboxes_datetime(product.get("dateCreated"), refs.server_timezone)
     day = local_date(created, refs.timezone) if created else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 
 from portal.sync.entities import PO_TARGETS, SHIPMENT_TARGETS
 from portal.sync.errors import MissingReference, NotLinked, describe_not_linked, describe_unmapped_role
@@ -35,6 +36,14 @@ class Account:
 
 
 @dataclass(frozen=True)
+class Opening:
+    """Opening stock for items created now: the quantity per product id as of the start ``day``."""
+
+    day: date
+    quantities: Mapping[str, Decimal] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Refs:
     """Everything outside the OpenBoxes record that a mapper reads.
 
@@ -52,6 +61,8 @@ class Refs:
         server_timezone: The OpenBoxes server's zone, for ``MM/dd/yyyy`` strings without offset.
         inventory_start_date: Earliest date any pushed transaction can carry; Inventory items start
             no later than this (see ``mappers.inventory_start_date``). None: the product's creation day.
+        opening: Opening quantity per product id and its start date, when opening stock is on; None: items
+            start with 0 (see ``portal.sync.opening``).
     """
 
     plan: str
@@ -66,6 +77,7 @@ class Refs:
     timezone: str = "UTC"
     server_timezone: str = "UTC"
     inventory_start_date: date | None = None
+    opening: Opening | None = None
 
     def __post_init__(self) -> None:
         if self.po_target not in PO_TARGETS:

@@ -52,7 +52,7 @@ def poll_receipts(tenant: Tenant, client, run_id: int) -> list:
     for order_id, listed in changed.items():
         try:
             for row in listed:
-                seen[row["id"]] = _read_shipment(client, row)
+                seen[row["id"]] = read_received(client, row)
         except RecordUnreadable as failure:
             note_on_run(run_id, failure.error.message)
             continue
@@ -107,7 +107,7 @@ def _order_synced(tenant: Tenant, order_id: str) -> bool:
     return db.session.scalar(query.limit(1)) is not None
 
 
-def _read_shipment(client, row: dict) -> dict:
+def read_received(client, row: dict) -> dict:
     """What one inbound shipment has received, with the products named, as the watermark keeps it."""
     order = row.get("order") or {}
     with Reading(Entity.RECEIPT, row.get("identifier"), str(row["id"])).step("its received quantities"):
