@@ -228,3 +228,33 @@ def test_on_hand_lists_only_the_tenants_own_links(tenant, received_order, qb, db
 
     assert "GZ-10" in page and "GZ-10" in exported
     assert "BOLTMARK" not in page and "BOLTMARK" not in exported
+
+
+def test_on_hand_reads_openboxes_at_most_the_cap_per_report(tenant, received_order, qb, db, redis, monkeypatch):
+    from portal.services import recon
+
+    sync(tenant, redis)
+    monkeypatch.setattr(recon, "MAX_ON_HAND_READS", 1)
+
+    report = reconcile(tenant, period_for(tenant, "week"))
+
+    assert report.on_hand_capped == 1
+    assert sorted((item.product.label, item.openboxes) for item in report.on_hand.items) == [
+        ("GZ-10", 0),
+        ("TP-20", None),  # past the cap: not read, so not said to agree
+    ]
+    assert [item.product.label for item in report.on_hand.differing] == ["TP-20"]
+
+
+def test_on_hand_says_when_openboxes_cannot_be_read(tenant, ob, received_order, qb, db, redis):
+    from portal.models import ProductLink
+
+    sync(tenant, redis)
+    tape = db.session.scalar(db.select(ProductLink.openboxes_product_id).filter_by(product_code="TP-20"))
+    ob.fault(route=f"/openboxes/api/products/{tape}/productAvailabilityAndDemand", kind="error", status=500)
+
+    report = reconcile(tenant, period_for(tenant, "week"))
+
+    assert report.on_hand_error and report.on_hand_error.startswith("OpenBoxes on hand could not be read")
+    assert report.differences == 0 and report.error is None  # the documents are compared all the same
+    assert [item.product.label for item in report.on_hand.differing] == ["TP-20"]
