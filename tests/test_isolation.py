@@ -266,3 +266,13 @@ def test_support_picks_the_tenant_of_the_reconciliation(world, auth, client, db)
 
 def test_preview_of_a_foreign_row_is_refused(acme_admin, client, world):
     assert client.get(f"/admin/activity/preview/?id={world['bolt']['activity'].id}").status_code == 404
+
+
+def test_history_dry_run_works_on_own_tenant_whatever_tenant_is_posted(acme_admin, client, world):
+    """The dry run of "sync from DATE" reads the signed-in admin's tenant, never the one in the form."""
+    bolt = world["bolt"]["tenants"].id
+    response = acme_admin.post("/admin/preferences/history/dry-run/", data={"day": "2026-01-05", "tenant": bolt})
+    body = _text(response)
+    assert response.status_code == 200 and "Acme Medical cannot sync from 2026-01-05" in body
+    assert "Bolt" not in body
+    _assert_no_bolt(response)

@@ -15,8 +15,19 @@ def confirmed() -> bool:
     return request.form.get("confirmed") == "yes"
 
 
-def confirm_page(view, *, title: str, lines: list[str], confirm_label: str, cancel_url: str, danger: bool = False):
-    """Render the page that asks ``title``, lists ``lines`` (what happens) and re-posts the form."""
+def confirm_page(
+    view,
+    *,
+    title: str,
+    lines: list[str],
+    confirm_label: str,
+    cancel_url: str,
+    danger: bool = False,
+    look_first: tuple[str, str] | None = None,
+):
+    """Render the page that asks ``title``, lists ``lines`` (what happens) and re-posts the form.
+
+    ``look_first`` (label, url): a second button posting the same fields to ``url`` (a dry run), unconfirmed."""
     skipped = ("csrf_token", "confirmed")
     fields = [(name, value) for name, value in request.form.items(multi=True) if name not in skipped]
     return view.render(
@@ -28,6 +39,7 @@ def confirm_page(view, *, title: str, lines: list[str], confirm_label: str, canc
         confirm_label=confirm_label,
         cancel_url=cancel_url,
         danger=danger,
+        look_first=look_first,
     )
 
 

@@ -22,11 +22,12 @@ from portal.admin.confirm import confirm_page, confirmed, refusal_page
 from portal.admin.forms import checked
 from portal.admin.tenant_choice import back_to, chosen_tenant, tenant_options
 from portal.services.digest import alert_emails_of, save_alert_emails, save_digest_webhook
-from portal.services.history import history_lines, preview_history, start_history_import
+from portal.services.dryrun import pretty
+from portal.services.history import dry_run_history, history_lines, preview_history, start_history_import
 from portal.services.opening import opening_lines, preview_opening, set_opening_stock
 from portal.services.preferences import ENTITY_TOGGLES, Preferences, run_progress, save_preferences, start_sync_now
 from portal.sync.digest import check_webhook_url
-from portal.sync.entities import PO_TARGETS, SHIPMENT_TARGETS, TOGGLE_LABELS
+from portal.sync.entities import PO_TARGETS, SHIPMENT_TARGETS, TOGGLE_LABELS, entity_label
 from portal.sync.errors import TRANSLITERATE_LABEL, SyncError
 from portal.sync.schedule import check_interval, parse_daily_time, zone
 
@@ -189,6 +190,34 @@ class SyncPreferencesView(SecureBaseView):
             lines=history_lines(tenant.id, preview),
             confirm_label=f"Sync from {day:%Y-%m-%d}",
             cancel_url=here,
+            look_first=("Show what would be sent", url_for(".history_dry_run")),
+        )
+
+    @expose("/history/dry-run/", methods=["POST"])
+    def history_dry_run(self):
+        """Sync from a past date, before it starts: the first documents of each kind it would send (dry runs)."""
+        tenant = chosen_tenant() or abort(404)
+        here = url_for(".index", tenant=tenant.id if current_user.is_support else None)
+        try:
+            day = date.fromisoformat(request.form.get("day", ""))
+        except ValueError:
+            flash("Choose the date to sync from (year, month and day).", "error")
+            return back_to(".index", tenant)
+        try:
+            samples = dry_run_history(tenant.id, day)
+        except ValueError as error:
+            return refusal_page(self, title=f"{tenant.name} cannot sync from {day}", lines=[str(error)], back_url=here)
+        except SyncError as error:
+            flash(f"Could not read OpenBoxes for the dry run: {error.message}", "error")
+            return back_to(".index", tenant)
+        return self.render(
+            "admin/settings/history_dry_run.html",
+            tenant=tenant,
+            day=day,
+            samples=samples,
+            pretty=pretty,
+            entity_label=entity_label,
+            back_url=here,
         )
 
     @expose("/opening/", methods=["POST"])

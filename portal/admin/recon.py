@@ -11,7 +11,15 @@ from flask_admin import expose
 
 from portal.admin.base import SecureBaseView, spreadsheet_safe
 from portal.admin.tenant_choice import back_to, chosen_tenant, tenant_options
-from portal.services.recon import ReconReport, forget_cached, period_for, reconcile, report_rows
+from portal.services.recon import (
+    MAX_ON_HAND_READS,
+    ReconReport,
+    forget_cached,
+    item_rows,
+    period_for,
+    reconcile,
+    report_rows,
+)
 from portal.sync.entities import entity_label
 from portal.sync.recon import PERIODS
 
@@ -57,7 +65,8 @@ class ReconciliationView(SecureBaseView):
         if tenant is None:
             return self.render("admin/settings/choose_tenant.html", tenants=tenant_options(), endpoint=".index")
         report = reconcile(tenant, chosen_period(tenant))
-        csv_url = url_for(".csv", **request.args.to_dict())
+        args = {key: value for key, value in request.args.to_dict().items() if key != "items"}
+        all_items = request.args.get("items") == "all"
         return self.render(
             "admin/recon/report.html",
             tenant=tenant,
@@ -66,7 +75,12 @@ class ReconciliationView(SecureBaseView):
             bars=chart_bars(report),
             chart_height=max(1, len(report.lines)) * 44,
             periods=PERIODS,
-            csv_url=csv_url,
+            csv_url=url_for(".csv", **args),
+            items_csv_url=url_for(".items_csv", **args),
+            all_items=all_items,
+            max_reads=MAX_ON_HAND_READS,
+            shown_items=report.on_hand.items if all_items else report.on_hand.differing,
+            items_toggle_url=url_for(".index", **args) if all_items else url_for(".index", items="all", **args),
             entity_label=entity_label,
         )
 
@@ -88,11 +102,23 @@ class ReconciliationView(SecureBaseView):
             return Response("Choose a tenant first", status=404)
         report = reconcile(tenant, chosen_period(tenant))
         rows = report_rows(report, tenant.name, lambda pk: url_for("activity.details_view", id=pk, _external=True))
-        out = io.StringIO()
-        csv.writer(out).writerows([[spreadsheet_safe(value) for value in row] for row in rows])
-        body = out.getvalue()
-        name = f"reconciliation-{report.period.start}-{report.period.end}.csv"
-        return Response(body, mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'})
+        return _csv(rows, f"reconciliation-{report.period.start}-{report.period.end}.csv")
+
+    @expose("/csv/items/")
+    def items_csv(self):
+        """Every linked inventory product with both quantities on hand (matching ones too)."""
+        tenant = chosen_tenant()
+        if tenant is None:
+            return Response("Choose a tenant first", status=404)
+        report = reconcile(tenant, chosen_period(tenant))
+        return _csv(item_rows(report, tenant.name), f"reconciliation-items-{report.period.start}.csv")
+
+
+def _csv(rows: list[list], name: str) -> Response:
+    out = io.StringIO()
+    csv.writer(out).writerows([[spreadsheet_safe(value) for value in row] for row in rows])
+    disposition = {"Content-Disposition": f'attachment; filename="{name}"'}
+    return Response(out.getvalue(), mimetype="text/csv", headers=disposition)
 
 
 def register(console) -> None:

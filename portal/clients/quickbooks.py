@@ -149,12 +149,12 @@ class QuickBooksClient:
         rows = [value for key, value in answer.items() if isinstance(value, list)]
         return rows[0] if rows else []
 
-    def query_all(self, entity: str, where: str = "", page_size: int = 1000) -> list[dict]:
-        """Every row of ``entity`` matching ``where``, paging with STARTPOSITION."""
+    def query_all(self, entity: str, where: str = "", page_size: int = 1000, fields: str = "*") -> list[dict]:
+        """Every row of ``entity`` matching ``where``, paging with STARTPOSITION (``fields``: what to select)."""
         rows, start = [], 1
         condition = f" WHERE {where}" if where else ""
         while True:
-            statement = f"SELECT * FROM {entity}{condition} STARTPOSITION {start} MAXRESULTS {page_size}"
+            statement = f"SELECT {fields} FROM {entity}{condition} STARTPOSITION {start} MAXRESULTS {page_size}"
             page = self.query(statement)
             rows.extend(page)
             if len(page) < page_size:

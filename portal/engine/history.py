@@ -42,12 +42,12 @@ def count_since(tenant: Tenant, client, start: datetime) -> tuple[KindCount, ...
 
 
 def _count(tenant: Tenant, kind: str, ids: list[str]) -> KindCount:
-    linked = _linked_ids(tenant, kind)
+    linked = linked_ids(tenant, kind)
     unique = set(ids)
     return KindCount(kind, len(unique), len(unique - linked))
 
 
-def _linked_ids(tenant: Tenant, kind: str) -> set[str]:
+def linked_ids(tenant: Tenant, kind: str) -> set[str]:
     realm = db.session.scalar(select(QuickBooksConnection.realm_id).filter_by(tenant_id=tenant.id))
     query = select(EntityLink.openboxes_id).filter_by(tenant_id=tenant.id, realm_id=realm, entity_type=kind)
     return set(db.session.scalars(query))
@@ -66,30 +66,47 @@ def _newest_first(fetch, start: datetime, field: str) -> list[str]:
     return ids
 
 
-def orders_since(client, start: datetime) -> list[str]:
+def listed_orders(client, start: datetime) -> list[dict]:
+    """Approved purchase orders ordered since ``start``, as the list answers them."""
+
     def fetch(offset):
         return client.purchase_orders_page(offset=offset, statuses=APPROVED_PO_STATUSES, ordered_from=start.date())
 
-    return [str(order["id"]) for order in all_pages(fetch)[0]]
+    return all_pages(fetch)[0]
+
+
+def orders_since(client, start: datetime) -> list[str]:
+    """Ids of the approved purchase orders ordered since ``start``."""
+    return [str(order["id"]) for order in listed_orders(client, start)]
+
+
+def listed_shipments(client, start: datetime) -> list[dict]:
+    """Shipped movements created since ``start`` (the list has no shipped date; it stops at a page of older ones)."""
+    rows, offset = [], 0
+    while offset is not None:
+        page = client.outbound_stock_movements_page(offset=offset, receipt_statuses=SHIPPED_STATUSES)
+        recent = [row for row in page.records if row.get("dateCreated") and row["dateCreated"] >= start]
+        rows += recent
+        offset = page.next_offset if recent else None
+    return rows
 
 
 def _shipments_since(client, start: datetime) -> list[str]:
-    """Shipped movements created since ``start`` (the list has no shipped date; it stops at a page of older ones)."""
-    ids, offset = [], 0
-    while offset is not None:
-        page = client.outbound_stock_movements_page(offset=offset, receipt_statuses=SHIPPED_STATUSES)
-        recent = [str(row["id"]) for row in page.records if row.get("dateCreated") and row["dateCreated"] >= start]
-        ids += recent
-        offset = page.next_offset if recent else None
-    return ids
+    return [str(row["id"]) for row in listed_shipments(client, start)]
+
+
+def listed_adjustments(client, start: datetime) -> list[dict]:
+    """Rows of the adjustments report from ``start`` to now."""
+    return all_pages(lambda offset: client.adjustments_page(start=start, end=utcnow(), offset=offset))[0]
+
+
+def listed_adjustment_key(row: dict) -> str:
+    """The key an adjustment row's activity row carries (transaction number and product)."""
+    return adjustment_key(str((row.get("transaction") or {}).get("transactionNumber")), str(row["product"]["id"]))
 
 
 def _adjustments_since(client, start: datetime) -> list[str]:
-    rows = all_pages(lambda offset: client.adjustments_page(start=start, end=utcnow(), offset=offset))[0]
-    return [
-        adjustment_key(str((row.get("transaction") or {}).get("transactionNumber")), str(row["product"]["id"]))
-        for row in rows
-    ]
+    return [listed_adjustment_key(row) for row in listed_adjustments(client, start)]
 
 
 def move_back(tenant: Tenant, start: datetime) -> None:

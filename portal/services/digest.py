@@ -100,7 +100,9 @@ def last_week_recon(tenant: Tenant, now: datetime) -> compose.ReconSummary:
         compose.ReconLine(entity_label(x.entity), x.openboxes_count, x.quickbooks_count, len(x.explanations))
         for x in report.lines
     )
-    return compose.ReconSummary(period.start, period.end, lines, path, report.error)
+    on_hand = report.on_hand
+    differing = len(on_hand.differing)
+    return compose.ReconSummary(period.start, period.end, lines, path, report.error, differing, on_hand.matching)
 
 
 def tenant_failures(tenant: Tenant, failures: int | None = None) -> TenantFailures:

@@ -7,6 +7,7 @@ from datetime import date
 
 from portal.audit import record_event
 from portal.engine.history import count_since, move_back
+from portal.engine.history_dryrun import SAMPLE_SIZE, Sample, sample_history
 from portal.engine.openboxes import openboxes_client
 from portal.engine.opening import take_opening
 from portal.engine.ports import job_queue
@@ -41,6 +42,19 @@ def preview_history(tenant_id: int, day: date) -> HistoryPreview:
     with openboxes_client(tenant_id) as client:
         counts = count_since(tenant, client, start_moment(day, tenant.timezone or "UTC"))
     return HistoryPreview(day, counts)
+
+
+def dry_run_history(tenant_id: int, day: date, size: int = SAMPLE_SIZE) -> list[Sample]:
+    """The first ``size`` documents of each kind syncing from ``day`` would send, each as a dry run: the JSON,
+    the dependencies created first, what would fail. Nothing is written to QuickBooks or the database.
+
+    Raises:
+        ValueError: The day cannot be chosen, or the setup is incomplete (a message for people).
+        SyncError: OpenBoxes could not be read.
+    """
+    tenant = _checked_tenant(tenant_id, day)
+    with openboxes_client(tenant_id) as client:
+        return sample_history(tenant, client, start_moment(day, tenant.timezone or "UTC"), size)
 
 
 def start_history_import(tenant_id: int, day: date) -> int:

@@ -15,8 +15,9 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from portal.engine.context import load_context
+from portal.engine.openboxes import openboxes_client
 from portal.extensions import db
-from portal.models import QuickBooksConnection, SyncActivity, Tenant
+from portal.models import ProductLink, QuickBooksConnection, SyncActivity, Tenant
 from portal.models.base import utcnow
 from portal.redis_conn import get_redis
 from portal.sync.dates import local_date
@@ -27,12 +28,17 @@ from portal.sync.money import CENT, to_decimal
 from portal.sync.recon import (
     DOCUMENT_ENTITIES,
     BooksDoc,
+    BooksItem,
     EntityRecon,
+    LinkedProduct,
+    OnHandRecon,
     Period,
     RecordRow,
     amount_refs,
     compare,
+    compare_on_hand,
     document_date,
+    inventory_links,
     mapped_amount,
 )
 from portal.sync.recon import period_of as make_period
@@ -43,6 +49,10 @@ PAGE_SIZE = 1000
 # Rows first seen this long before the period can still hold a document dated in it only if OpenBoxes
 # dated it later than we saw it: not expected, so older rows are not read.
 LOOKBACK = timedelta(days=2)
+# OpenBoxes 0.9 documents no route for the stock of many products at a location: one read per linked
+# inventory product, at most this many per report (the rest are shown as not read).
+MAX_ON_HAND_READS = 200
+ITEM_FIELDS = "Id, Name, Sku, QtyOnHand, Type"
 
 
 @dataclass
@@ -54,6 +64,9 @@ class ReconReport:
     lines: list[EntityRecon] = field(default_factory=list)
     error: str | None = None
     quickbooks_queries: int = 0
+    on_hand: OnHandRecon = field(default_factory=OnHandRecon)
+    on_hand_error: str | None = None
+    on_hand_capped: int = 0  # linked inventory products past MAX_ON_HAND_READS, not read
 
     @property
     def differences(self) -> int:
@@ -89,7 +102,57 @@ def reconcile(tenant: Tenant, period: Period) -> ReconReport:
             except SyncError as error:
                 report.error = f"QuickBooks could not be read: {error}"
         report.lines.append(compare(entity, target, records.get(entity, []), docs))
+    if ctx is not None and report.error is None:
+        report.on_hand = items_on_hand(tenant, ctx.client, report)
     return report
+
+
+def items_on_hand(tenant: Tenant, client, report: ReconReport) -> OnHandRecon:
+    """Each product linked to a QuickBooks inventory item: on hand at the facility now, on both sides."""
+    try:
+        books = quickbooks_items(client, report)
+    except SyncError as error:
+        report.on_hand_error = f"QuickBooks items could not be read: {error}"
+        return OnHandRecon()
+    query = select(ProductLink).filter_by(tenant_id=tenant.id, realm_id=client.realm_id).order_by(ProductLink.id)
+    links = [
+        LinkedProduct(link.openboxes_product_id, link.product_code or link.product_name or "", link.qbo_item_id)
+        for link in db.session.scalars(query)
+    ]
+    tracked, _ = inventory_links(links, books)
+    report.on_hand_capped = max(0, len(tracked) - MAX_ON_HAND_READS)
+    quantities = openboxes_on_hand(tenant, client.realm_id, tracked[:MAX_ON_HAND_READS], report)
+    return compare_on_hand(links, quantities, books)
+
+
+def quickbooks_items(client, report: ReconReport) -> dict[str, BooksItem]:
+    """The company's inventory items by id: from the realm's cache, else one paged query of a few fields."""
+    key, redis = f"recon:{client.realm_id}:items", get_redis()
+    cached = redis.get(key)
+    if cached is not None:
+        rows = json.loads(cached)
+    else:
+        found = client.query_all("Item", "Type = 'Inventory'", page_size=PAGE_SIZE, fields=ITEM_FIELDS)
+        rows = [[str(x["Id"]), x.get("Name") or "", str(x.get("QtyOnHand") or 0)] for x in found]
+        report.quickbooks_queries += 1
+        redis.set(key, json.dumps(rows), ex=RECON_CACHE_SECONDS)
+    return {qbo_id: BooksItem(qbo_id, name, to_decimal(qty) or Decimal(0)) for qbo_id, name, qty in rows}
+
+
+def openboxes_on_hand(tenant: Tenant, realm: str, links: list[LinkedProduct], report: ReconReport) -> dict:
+    """On hand at the tenant's facility per product id (cached with the QuickBooks answers); None where unread."""
+    key, redis = f"recon:{realm}:onhand:{tenant.id}", get_redis()
+    cached = json.loads(redis.get(key) or "{}")
+    missing = [link.product_id for link in links if link.product_id not in cached]
+    if missing:
+        try:
+            with openboxes_client(tenant.id) as client:
+                for product_id in missing:
+                    cached[product_id] = str(client.quantity_on_hand(product_id))
+        except SyncError as error:
+            report.on_hand_error = f"OpenBoxes on hand could not be read: {error}"
+        redis.set(key, json.dumps(cached), ex=RECON_CACHE_SECONDS)
+    return {product_id: Decimal(value) for product_id, value in cached.items()}
 
 
 def openboxes_records(tenant: Tenant, period: Period) -> dict[str, list[RecordRow]]:
@@ -207,4 +270,36 @@ def report_rows(report: ReconReport, tenant_name: str, row_url) -> list[list]:
                 explained,
             ]
         )
+    return rows
+
+
+ITEM_CSV_HEADER = [
+    "tenant",
+    "product",
+    "openboxes_product_id",
+    "quickbooks_item",
+    "quickbooks_item_id",
+    "openboxes_on_hand",
+    "quickbooks_qty_on_hand",
+    "difference",
+    "note",
+]
+
+
+def item_rows(report: ReconReport, tenant_name: str) -> list[list]:
+    """On hand per linked inventory product as CSV rows (header first); an unread OpenBoxes side is blank.
+
+    With no item to list, one row says why (the report's error, or no link to an inventory item)."""
+    rows: list[list] = [ITEM_CSV_HEADER]
+    for item in report.on_hand.items:
+        link = item.product
+        unread = item.openboxes is None
+        rows.append(
+            [tenant_name, link.label, link.product_id, item.item_name, link.qbo_item_id]
+            + ["" if unread else item.openboxes, item.quickbooks, "" if unread else item.difference]
+            + ["OpenBoxes on hand not read" if unread else ""]
+        )
+    if not report.on_hand.items:
+        why = report.error or report.on_hand_error or "No product is linked to a QuickBooks inventory item"
+        rows.append([tenant_name, "", "", "", "", "", "", "", why])
     return rows

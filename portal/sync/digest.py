@@ -122,6 +122,8 @@ class ReconSummary:
     lines: tuple[ReconLine, ...]
     path: str
     error: str | None = None
+    items_differing: int = 0  # linked inventory products whose on hand differs (now, not in the period)
+    items_matching: int = 0
 
 
 def recon_text(summary: ReconSummary, base_url: str) -> str:
@@ -134,6 +136,9 @@ def recon_text(summary: ReconSummary, base_url: str) -> str:
         f"{_plural(line.differences, 'difference')}"
         for line in summary.lines
     ]
+    items = summary.items_differing + summary.items_matching
+    if items:
+        lines.append(f"  - On hand today: {summary.items_differing} of {_plural(items, 'linked item')} differ")
     return "\n".join([head, *lines, f"See which rows explain them: {base_url.rstrip('/')}{summary.path}"]) + "\n"
 
 
@@ -146,6 +151,7 @@ def recon_payload(summary: ReconSummary, base_url: str) -> dict:
             {"entity": x.entity, "openboxes": x.openboxes, "quickbooks": x.quickbooks, "differences": x.differences}
             for x in summary.lines
         ],
+        "items": {"differing": summary.items_differing, "matching": summary.items_matching},
         "url": base_url.rstrip("/") + summary.path,
     }
 

@@ -256,3 +256,75 @@ def _explain(record: RecordRow, doc: BooksDoc | None) -> Explanation | None:
         detail = f"OpenBoxes {record.amount} vs QuickBooks {doc.amount}"
         return Explanation("amount differs", record.activity_id, label, detail)
     return None
+
+
+@dataclass(frozen=True)
+class LinkedProduct:
+    """An OpenBoxes product linked to a QuickBooks item (a product link)."""
+
+    product_id: str
+    label: str
+    qbo_item_id: str
+
+
+@dataclass(frozen=True)
+class BooksItem:
+    """A QuickBooks inventory item and the quantity it holds."""
+
+    qbo_id: str
+    name: str
+    quantity: Decimal
+
+
+@dataclass(frozen=True)
+class ItemOnHand:
+    """One linked product: OpenBoxes on hand at the facility against QuickBooks ``QtyOnHand``."""
+
+    product: LinkedProduct
+    item_name: str
+    quickbooks: Decimal
+    openboxes: Decimal | None  # None: not read (OpenBoxes failed, or past the cap of reads)
+
+    @property
+    def difference(self) -> Decimal | None:
+        return None if self.openboxes is None else self.openboxes - self.quickbooks
+
+    @property
+    def differs(self) -> bool:
+        """True when the quantities differ or OpenBoxes' could not be read (nothing proves they agree)."""
+        return self.difference != 0
+
+
+@dataclass
+class OnHandRecon:
+    """Every product linked to a QuickBooks inventory item, and how many links point elsewhere."""
+
+    items: list[ItemOnHand] = field(default_factory=list)
+    untracked: int = 0  # linked to an item QuickBooks does not list as Inventory (other type, or deleted)
+
+    @property
+    def differing(self) -> list[ItemOnHand]:
+        return [item for item in self.items if item.differs]
+
+    @property
+    def matching(self) -> int:
+        return len(self.items) - len(self.differing)
+
+
+def inventory_links(links: Iterable[LinkedProduct], books: Mapping[str, BooksItem]) -> tuple[list[LinkedProduct], int]:
+    """The links whose QuickBooks item is an inventory item (``books`` by item id), and how many are not."""
+    links = list(links)
+    tracked = [link for link in links if link.qbo_item_id in books]
+    return tracked, len(links) - len(tracked)
+
+
+def compare_on_hand(
+    links: Iterable[LinkedProduct], openboxes: Mapping[str, Decimal | None], books: Mapping[str, BooksItem]
+) -> OnHandRecon:
+    """Each linked product's two quantities (``openboxes`` by product id, ``books`` by item id)."""
+    tracked, untracked = inventory_links(links, books)
+    result = OnHandRecon(untracked=untracked)
+    for link in tracked:
+        item = books[link.qbo_item_id]
+        result.items.append(ItemOnHand(link, item.name, item.quantity, openboxes.get(link.product_id)))
+    return result

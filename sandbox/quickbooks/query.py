@@ -37,6 +37,7 @@ class Query:
     order: list[tuple[str, bool]] = field(default_factory=list)
     start: int = 1
     limit: int = DEFAULT_PAGE
+    fields: list[str] = field(default_factory=list)  # a projection ("SELECT Id, Name …"); empty for *
 
 
 class Tokens:
@@ -81,10 +82,13 @@ def parse(text: str) -> Query:
         for word in ("(", "*", ")"):
             tokens.expect(word)
         query.count = True
-    else:
-        tokens.expect("*")
+    elif tokens.accept("*"):
         while tokens.accept(","):
             tokens.next()  # extra projections ("SELECT *, Sku") add nothing: every field is returned
+    else:
+        query.fields.append(tokens.next()[1])
+        while tokens.accept(","):
+            query.fields.append(tokens.next()[1])
     tokens.expect("FROM")
     query.entity = tokens.next()[1]
     if tokens.accept("WHERE"):
@@ -166,7 +170,7 @@ def run(ctx: Ctx, text: str) -> dict:
     known = {name.lower() for name in FIELDS.get(entity, ())} | {name.lower() for name in QUERY_EXTRA}
     if entity in SINGLETONS.values():
         known = {key.lower() for row in rows for key in row}
-    for path in [c.path for c in query.where] + [path for path, _ in query.order]:
+    for path in [c.path for c in query.where] + [path for path, _ in query.order] + query.fields:
         if path.split(".")[0].lower() not in known:
             raise faults.query_invalid(f"property '{path}' is not queryable on {entity}")
     rows = [row for row in rows if all(_matches(row, condition) for condition in query.where)]
@@ -178,7 +182,15 @@ def run(ctx: Ctx, text: str) -> dict:
     page = rows[query.start - 1 : query.start - 1 + query.limit]
     if not page:
         return {}
+    if query.fields:
+        page = [_projected(row, query.fields) for row in page]
     return {entity: page, "startPosition": query.start, "maxResults": len(page)}
+
+
+def _projected(row: dict, fields: list[str]) -> dict:
+    """Only the selected properties (matched case-insensitively), marked sparse as QuickBooks does."""
+    wanted = {name.lower() for name in fields}
+    return {**{key: value for key, value in row.items() if key.lower() in wanted}, "domain": "QBO", "sparse": True}
 
 
 def _source(ctx: Ctx, name: str) -> tuple[str, list[dict]]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -59,6 +60,7 @@ def test_report_preview_and_drift_in_the_browser(page: Page, live_server, books,
     current = page.locator("nav.navbar li.dropdown.active > a")  # Flatly painted it the navbar's own colour
     assert current.evaluate("e => getComputedStyle(e).color") == "rgb(255, 255, 255)"
     expect(page.locator("#recon-summary")).to_contain_text("2 difference(s)")
+    expect(page.locator("#onhand-summary")).to_contain_text("0 item(s) differ, 1 match.")  # gauze: 0 and 0
     expect(page.locator("svg[role=img] rect")).to_have_count(6)
     table = page.locator("#recon-table")
     expect(table.locator(".recon-explanation")).to_have_count(2)
@@ -83,3 +85,14 @@ def test_report_preview_and_drift_in_the_browser(page: Page, live_server, books,
     page.screenshot(path=str(shots / "drift.png"), full_page=True)
     page.get_by_role("button", name="Push again to QuickBooks").click()
     expect(flash(page)).to_contain_text("Queued 1 row(s) to be created again in QuickBooks")
+
+    yesterday = (utcnow() - timedelta(days=1)).date()
+    open_menu(page, "Settings", "Sync preferences")
+    page.get_by_label("Sync history from").fill(yesterday.isoformat())
+    page.get_by_role("button", name="Preview").click()
+    page.locator("#confirmation").get_by_role("button", name="Show what would be sent").click()
+    dry_run = page.locator("#history-dry-run")
+    failed = dry_run.locator(".history-sample", has_text=books["failed"].openboxes_number)
+    expect(failed.locator(".preview-document")).to_contain_text("Create PurchaseOrder")
+    expect(failed).to_contain_text("is inactive in QuickBooks")
+    page.screenshot(path=str(shots / "history-dry-run.png"), full_page=True)

@@ -128,3 +128,76 @@ def test_the_import_sends_history_once_dated_by_its_own_order_dates(tenant, hist
     assert len(activities(db)) == len(rows)
     assert preview_history(tenant.id, day - timedelta(days=31)).records == 0
     assert db.session.query(SyncActivity).filter_by(status="sync_failed").count() == 0
+
+
+def _writes(qb) -> int:
+    return qb.counters()["realms"].get(qb.realm, {}).get("writes", 0)
+
+
+def _database(db, tenant) -> tuple:
+    """Everything a history dry run must leave as it was: rows, links, watermarks, the start date."""
+    from portal.models import EntityLink, ProductLink, Watermark
+
+    db.session.expire_all()
+    rows = sorted((r.entity_type, r.openboxes_id, r.status) for r in db.session.scalars(db.select(SyncActivity)))
+    marks = sorted((w.entity_type, str(w.state)) for w in db.session.scalars(db.select(Watermark)))
+    links = db.session.query(EntityLink).count(), db.session.query(ProductLink).count()
+    return rows, marks, links, db.session.get(type(tenant), tenant.id).sync_enabled_at
+
+
+def test_dry_run_of_history_shows_the_first_documents_of_each_kind_and_writes_nothing(tenant, history, qb, db):
+    from portal.services.history import dry_run_history
+
+    before, writes = _database(db, tenant), _writes(qb)
+
+    samples = dry_run_history(tenant.id, history["today"] - timedelta(days=120))
+
+    kinds = [sample.entity for sample in samples]
+    assert kinds == ["purchase_order", "purchase_order", "shipment", "adjustment"]  # the new order is synced
+    orders = {s.openboxes_id: s.preview for s in samples if s.entity == "purchase_order"}
+    august = orders[history["orders"]["august"]["id"]]
+    assert august.failure is None
+    assert (august.document.operation, august.document.entity) == ("create", "PurchaseOrder")
+    assert august.document.payload["DocNumber"] == history["orders"]["august"]["orderNumber"]
+    assert august.document.payload["TxnDate"] == history["days"]["august"].isoformat()  # its own order date
+    assert [(w.operation, w.entity) for w in august.dependencies] == [("create", "Vendor"), ("create", "Item")]
+    assert august.dependencies[0].payload["DisplayName"] == "Old Supplies"
+    assert all(s.preview.document is not None and s.preview.failure is None for s in samples)
+    assert _writes(qb) == writes
+    assert _database(db, tenant) == before
+    assert len(dry_run_history(tenant.id, history["today"] - timedelta(days=120), size=1)) == 3  # one per kind
+
+
+def test_dry_run_of_history_says_what_would_fail(tenant, history, qb, db):
+    from portal.services.history import dry_run_history
+    from tests.engine.test_dry_run import _create_foreign_po
+
+    number = history["orders"]["october"]["orderNumber"]
+    _create_foreign_po(qb, number)  # typed into QuickBooks by hand with the number the October order takes
+    before, writes = _database(db, tenant), _writes(qb)
+
+    samples = dry_run_history(tenant.id, history["today"] - timedelta(days=60))
+
+    [october] = [s.preview for s in samples if s.entity == "purchase_order"]
+    assert any(w.startswith("Would fail") and number in w for w in october.warnings), october.warnings
+    assert _writes(qb) == writes and _database(db, tenant) == before
+
+
+def test_history_confirmation_page_offers_the_dry_run(tenant, history, qb, db, auth, client):
+    from tests.factories import make_user
+    from tests.helpers import TEST_PASSWORD
+
+    make_user("admin@acme.test", "tenant_admin", tenant, TEST_PASSWORD)
+    db.session.commit()
+    auth.login("admin@acme.test")
+    day = (history["today"] - timedelta(days=120)).isoformat()
+    before, writes = _database(db, tenant), _writes(qb)
+
+    confirmation = auth.post("/admin/preferences/history/", data={"day": day}).get_data(as_text=True)
+    page = auth.post("/admin/preferences/history/dry-run/", data={"day": day}).get_data(as_text=True)
+
+    assert 'id="look-first"' in confirmation and "Show what would be sent" in confirmation
+    assert page.count('class="card mb-3 history-sample"') == 4
+    assert "Create PurchaseOrder" in page and "Create Vendor" in page and "&#34;DocNumber&#34;" in page
+    assert history["orders"]["august"]["orderNumber"] in page
+    assert _writes(qb) == writes and _database(db, tenant) == before

@@ -77,6 +77,8 @@ def victim_values() -> dict[str, list[str]]:
         "day": ["2026-10-01"],  # sync history from a date (Sync preferences)
         "history": ["2026-10-01"],  # the history import's progress page
         "period": ["week", "month"],  # the reconciliation report
+        "items": ["all"],  # the reconciliation report's on-hand table: every item, not only differing ones
+        "on": ["1", "0"],  # opening stock on (past its confirmation) or off
         "reset_links": ["y"],
         "confirmed": ["yes", "no"],  # past the confirmation page, and the page itself
         "cause": ["account_mappings"],

@@ -183,3 +183,21 @@ def test_lowered_snapshot_forgets_what_was_fixed():
     rows = [TenantFailures(1, "A", 0, needs_reconnect=True), TenantFailures(2, "B", 5)]
     assert lowered_snapshot(rows, last) == {"failures": {"1": 0, "2": 1, "9": 0}, "reconnect": [1]}
     assert lowered_snapshot(rows, {}) == {"failures": {}, "reconnect": []}
+
+
+@pytest.mark.parametrize(
+    ("differing", "matching", "said"),
+    [
+        (2, 5, "  - On hand today: 2 of 7 linked items differ"),
+        (0, 1, "  - On hand today: 0 of 1 linked item differ"),
+        (0, 0, None),  # no linked inventory item: nothing to say
+    ],
+)
+def test_weekly_digest_counts_items_whose_on_hand_differs(differing, matching, said):
+    from portal.sync.digest import ReconSummary, recon_payload, recon_text
+
+    summary = ReconSummary(date(2026, 2, 2), date(2026, 2, 8), (), "/admin/reconciliation/", None, differing, matching)
+
+    lines = recon_text(summary, BASE).splitlines()
+    assert (said in lines) if said else not any("On hand" in line for line in lines)
+    assert recon_payload(summary, BASE)["items"] == {"differing": differing, "matching": matching}

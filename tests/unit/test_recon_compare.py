@@ -5,7 +5,16 @@ from decimal import Decimal
 
 import pytest
 
-from portal.sync.recon import BooksDoc, RecordRow, compare, document_date, period_of
+from portal.sync.recon import (
+    BooksDoc,
+    BooksItem,
+    LinkedProduct,
+    RecordRow,
+    compare,
+    compare_on_hand,
+    document_date,
+    period_of,
+)
 
 
 @pytest.mark.parametrize(
@@ -111,3 +120,35 @@ def test_mapped_amount_of_rows_never_pushed():
     assert mapped_amount("adjustment", adjustment, refs) == Decimal("2.50")
     assert mapped_amount("purchase_order", {"order": {}}, refs) is None  # cannot be mapped: no amount
     assert mapped_amount("supplier", {}, refs) is None
+
+
+GAUZE, TAPE, MASK = (LinkedProduct(f"p{n}", code, f"{n}0") for n, code in ((1, "GZ-10"), (2, "TP-20"), (3, "MK-1")))
+
+
+@pytest.mark.parametrize(
+    ("openboxes", "books", "differing", "matching", "untracked"),
+    [
+        # both sides agree on every linked inventory item
+        ({"p1": Decimal(10), "p2": Decimal(4)}, {"10": 10, "20": 4}, [], 2, 1),
+        # QuickBooks below OpenBoxes (a receipt not synced), and above it
+        ({"p1": Decimal(6), "p2": Decimal(4)}, {"10": 0, "20": 7}, [("GZ-10", 6), ("TP-20", -3)], 0, 1),
+        # OpenBoxes not read for one product: it cannot be said to agree
+        ({"p2": Decimal(4)}, {"10": 10, "20": 4}, [("GZ-10", None)], 1, 1),
+        # every link points to an item QuickBooks does not list as inventory: nothing to compare
+        ({"p1": Decimal(1)}, {}, [], 0, 3),
+        # fractional quantities compare exactly
+        ({"p1": Decimal("2.5"), "p2": Decimal(4), "p3": Decimal(0)}, {"10": 2.5, "20": 4, "30": 0}, [], 3, 0),
+    ],
+)
+def test_on_hand_per_item(openboxes, books, differing, matching, untracked):
+    items = {qbo_id: BooksItem(qbo_id, f"item {qbo_id}", Decimal(str(qty))) for qbo_id, qty in books.items()}
+
+    result = compare_on_hand([GAUZE, TAPE, MASK], openboxes, items)
+
+    assert [(item.product.label, item.difference) for item in result.differing] == differing
+    assert (result.matching, result.untracked) == (matching, untracked)
+
+
+def test_on_hand_item_names_the_quickbooks_item():
+    [item] = compare_on_hand([TAPE], {"p2": Decimal(1)}, {"20": BooksItem("20", "Surgical tape", Decimal(3))}).items
+    assert (item.item_name, item.openboxes, item.quickbooks, item.differs) == ("Surgical tape", 1, 3, True)

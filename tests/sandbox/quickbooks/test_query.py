@@ -131,3 +131,13 @@ def test_item_select_star_includes_sku(plus, make_item):
     make_item("Widget", Sku="WID-10")
     found = plus.query("SELECT *, Sku FROM Item WHERE Sku = 'wid-10'").json()["QueryResponse"]["Item"]
     assert found[0]["Sku"] == "WID-10"
+
+
+def test_a_projection_returns_only_the_selected_properties(plus, make_item):
+    make_item("Widget", Sku="WID-10", QtyOnHand=7)
+    where = "WHERE Type = 'Inventory' STARTPOSITION 1 MAXRESULTS 1000"
+    statement = f"SELECT Id, Name, Sku, QtyOnHand, Type FROM Item {where}"
+    [found] = plus.query(statement).json()["QueryResponse"]["Item"]
+    assert set(found) == {"Id", "Name", "Sku", "QtyOnHand", "Type", "domain", "sparse"}
+    assert (found["Sku"], found["QtyOnHand"], found["sparse"]) == ("WID-10", 7, True)
+    assert fault_code(plus.query("SELECT Id, Nickname FROM Item")) == "4001"
