@@ -71,7 +71,7 @@ def connect_openboxes(page: Page, ob) -> None:
     page.get_by_label("OpenBoxes URL").fill(ob.url)
     page.get_by_label("Username").fill("admin")
     page.get_by_label("Password").fill("password")
-    page.get_by_label("Location id").fill(ob.facility_id())
+    page.get_by_label("Location (facility)").fill(ob.facility_id())  # typed: nothing saved yet to list from
     page.get_by_role("button", name="Save").click()
     page.get_by_role("button", name="Test connection").click()
     expect(flash(page)).to_contain_text("Connected to OpenBoxes")
@@ -80,7 +80,7 @@ def connect_openboxes(page: Page, ob) -> None:
 def preview_history(page: Page, day: date, shots: Path) -> None:
     open_menu(page, "Settings", "Sync preferences")
     page.get_by_label("Sync history from").fill(day.isoformat())
-    page.get_by_role("button", name="Preview").click()
+    page.get_by_role("button", name="Preview", exact=True).click()
     confirmation = page.locator("#confirmation")
     expect(confirmation).to_contain_text(f"Sync Acme Medical from {day:%Y-%m-%d}?")
     lines = ("Send 1 approved purchase order (1 more already in QuickBooks).", "Send 1 supplier (", "Send 1 product (")
