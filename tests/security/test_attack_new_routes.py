@@ -1,0 +1,117 @@
+"""Holes an attacker review of the routes added on the reconciliation/console/history day found: the stored
+OpenBoxes password following a changed URL to another server, query parameters that Flask's ``url_for`` reads as
+its own options, and dates at the ends of the calendar crashing the reconciliation report and the history import."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, date, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from portal.models import OpenBoxesConnection
+from portal.sync.history import check_start
+from tests.security.test_outbound_openboxes_check import outbound_acme, run_test  # noqa: F401
+from tests.security.web_helpers import web_page_text, web_sign_in
+
+STORED_PASSWORD = "integration-secret-7731"
+
+
+@pytest.fixture
+def outbound_capture():
+    """An HTTP server on a loopback port that records every request body it gets (what a hostile host keeps)."""
+    received: list[bytes] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            length = int(self.headers.get("Content-Length") or 0)
+            received.append(self.path.encode() + b" " + self.rfile.read(length))
+            self.send_response(401)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def do_GET(self):
+            received.append(self.path.encode())
+            self.send_response(401)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server, received
+    server.shutdown()
+    server.server_close()
+
+
+def _save(auth, url: str, password: str):
+    form = {"base_url": url, "username": "integration", "password": password, "location_id": "1"}
+    return auth.post("/admin/openboxes/save", data=form, follow_redirects=True)
+
+
+def test_a_changed_openboxes_server_never_gets_the_stored_password(outbound_acme, auth, db, outbound_capture):  # noqa: F811
+    server, received = outbound_capture
+    assert "OpenBoxes settings saved." in web_page_text(_save(auth, "http://127.0.0.1:9/openboxes", STORED_PASSWORD))
+
+    page = web_page_text(_save(auth, f"http://127.0.0.1:{server.server_port}/openboxes", ""))
+    run_test(auth)
+    auth.client.get("/admin/openboxes/locations")
+
+    assert not any(STORED_PASSWORD.encode() in body for body in received)
+    assert "enter the integration user's password again" in page
+    db.session.expire_all()
+    stored = db.session.scalar(db.select(OpenBoxesConnection).filter_by(tenant_id=outbound_acme.id))
+    assert stored.base_url == "http://127.0.0.1:9/openboxes"
+
+
+def test_the_same_server_keeps_the_stored_password_and_a_new_one_takes_a_typed_password(outbound_acme, auth, db):  # noqa: F811
+    _save(auth, "http://127.0.0.1:9/openboxes", STORED_PASSWORD)
+    assert "OpenBoxes settings saved." in web_page_text(_save(auth, "http://127.0.0.1:9/other-path", ""))
+    assert "OpenBoxes settings saved." in web_page_text(_save(auth, "http://127.0.0.1:10/openboxes", "typed-again"))
+    db.session.expire_all()
+    stored = db.session.scalar(db.select(OpenBoxesConnection).filter_by(tenant_id=outbound_acme.id))
+    assert (stored.base_url, stored.password) == ("http://127.0.0.1:10/openboxes", "typed-again")
+
+
+@pytest.fixture
+def crash_pages(app):
+    """Errors answer 500 pages, as in production, instead of reaching the test."""
+    app.testing, propagate = False, app.config.get("PROPAGATE_EXCEPTIONS")
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    yield
+    app.testing, app.config["PROPAGATE_EXCEPTIONS"] = True, propagate
+
+
+@pytest.mark.parametrize("name", ["endpoint", "_method", "_external", "_anchor", "_scheme"])
+@pytest.mark.parametrize("path", ["/admin/activity/", "/admin/runs/", "/admin/audit/", "/admin/reconciliation/"])
+def test_url_for_options_in_the_query_string_are_refused_not_obeyed(auth, two_tenants, crash_pages, path, name):
+    web_sign_in(auth, two_tenants, "acme")
+    value = {"_method": "POST", "_scheme": "https"}.get(name, "1")
+    response = auth.client.get(path, query_string={name: value})
+    assert response.status_code == 400
+    assert "http://localhost/" not in response.get_data(as_text=True)
+
+
+def test_retry_matching_with_an_endpoint_parameter_is_refused(auth, two_tenants, crash_pages):
+    web_sign_in(auth, two_tenants, "acme")
+    assert auth.post("/admin/activity/retry-matching/?endpoint=x", data={}).status_code == 400
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "9999-12-28", "0001-01-01", "0001-01-02"])
+@pytest.mark.parametrize("page", ["/admin/reconciliation/", "/admin/reconciliation/csv/"])
+def test_the_reconciliation_report_of_a_day_at_the_ends_of_the_calendar_does_not_crash(
+    auth, two_tenants, crash_pages, page, day
+):
+    web_sign_in(auth, two_tenants, "acme")
+    for period in ("day", "week", "month"):
+        assert auth.client.get(page, query_string={"period": period, "day": day}).status_code == 200
+
+
+@pytest.mark.parametrize("day", [date(1, 1, 1), date(1, 1, 2), date(1899, 12, 31)])
+def test_a_history_import_cannot_start_before_1900(day):
+    enabled = datetime(2026, 1, 5, tzinfo=UTC)
+    with pytest.raises(ValueError, match="too far back"):
+        check_start(day, date(2026, 12, 6), enabled, "Europe/Paris")
