@@ -81,6 +81,7 @@ def _server_of(base_url: str) -> tuple[str, str, int | None]:
 
 
 PICKER_DEADLINE_SECONDS = 8.0  # the settings page waits this long at most for OpenBoxes' list of locations
+ALREADY_READING_LOCATIONS = "OpenBoxes' list of locations is being read for another page: type the id, or reload soon."
 NOT_SAVED_YET = "Save the OpenBoxes URL, user and password first; then pick the facility from OpenBoxes' list."
 
 
@@ -102,12 +103,20 @@ def location_choices(tenant_id: int) -> LocationChoices:
     if connection is None:
         return LocationChoices([], NOT_SAVED_YET)
     deadline = min(PICKER_DEADLINE_SECONDS, current_app.config["OPENBOXES_TEST_TIMEOUT_SECONDS"])
+    # One read per tenant at a time, like the connection test (its own lock, so the two never refuse each
+    # other): parallel reads of a silent OpenBoxes would each hold a web worker until the deadline.
+    lock = get_redis().lock(f"openboxes-picker:{tenant_id}", timeout=deadline + LOCK_MARGIN_SECONDS)
+    if not lock.acquire(blocking=False):
+        return LocationChoices([], ALREADY_READING_LOCATIONS)
     try:
         with openboxes_client(tenant_id, deadline=deadline) as client:
             found = client.facilities()
     except SyncError as error:
         why = check_failure(error, connection.base_url)
         return LocationChoices([], f"The list of locations could not be read from OpenBoxes ({why}) Type the id.")
+    finally:
+        with suppress(LockError):  # it expired on its own: nothing left to release
+            lock.release()
     choices = [(str(row["id"]), _location_label(row)) for row in found if row.get("id")]
     if not choices:
         return LocationChoices([], "OpenBoxes lists no facility this user can see: type the location id.")

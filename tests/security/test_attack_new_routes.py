@@ -12,7 +12,7 @@ import pytest
 
 from portal.models import OpenBoxesConnection
 from portal.sync.history import check_start
-from tests.security.test_outbound_openboxes_check import outbound_acme, run_test  # noqa: F401
+from tests.security.test_outbound_openboxes_check import outbound_acme, outbound_silent, run_test  # noqa: F401
 from tests.security.web_helpers import web_page_text, web_sign_in
 
 STORED_PASSWORD = "integration-secret-7731"
@@ -115,3 +115,17 @@ def test_a_history_import_cannot_start_before_1900(day):
     enabled = datetime(2026, 1, 5, tzinfo=UTC)
     with pytest.raises(ValueError, match="too far back"):
         check_start(day, date(2026, 12, 6), enabled, "Europe/Paris")
+
+
+def test_the_location_picker_reads_one_at_a_time_per_tenant(outbound_acme, auth, app, redis, outbound_silent):  # noqa: F811
+    """Parallel picker reads of a silent OpenBoxes would each hold a web worker (two in production) for seconds."""
+    app.config["OPENBOXES_TEST_TIMEOUT_SECONDS"] = 1
+    _save(auth, f"http://127.0.0.1:{outbound_silent.port}/openboxes", STORED_PASSWORD)
+    held = redis.lock(f"openboxes-picker:{outbound_acme.id}", timeout=30)
+    assert held.acquire(blocking=False)  # a first read still running
+    try:
+        answer = auth.client.get("/admin/openboxes/locations").get_json()
+    finally:
+        held.release()
+    assert answer["choices"] == [] and "being read for another page" in answer["problem"]
+    assert not outbound_silent.accepted.is_set()
