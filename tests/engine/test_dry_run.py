@@ -144,3 +144,20 @@ def test_preview_of_a_row_without_its_openboxes_copy_says_so_instead_of_crashing
     db.session.commit()
     preview = preview_activity(row)
     assert preview.writes == [] and "no copy of the OpenBoxes record" in preview.failure
+
+
+def test_preview_of_a_queued_product_shows_its_item_and_writes_nothing(tenant, ob, qb, db, redis):
+    """The product pusher reads back the link it just saved, which a dry run never flushes (it crashed, a 500)."""
+    ob.product("Sterile gauze", "GZ-10", "2.50")
+    tenant.sync_products, tenant.product_link_mode = True, "auto_create"
+    db.session.commit()
+    poll_tenant(tenant.id, "manual")
+    redis.flushdb()  # no worker runs its push
+    [row] = activities(db, entity_type="product")
+    before, writes = _ledger(db), _writes(qb)
+
+    preview = preview_activity(row)
+
+    assert preview.failure is None
+    assert [(w.operation, w.entity, w.payload["Sku"]) for w in preview.writes] == [("create", "Item", "GZ-10")]
+    assert _writes(qb) == writes and _ledger(db) == before
