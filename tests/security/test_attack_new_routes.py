@@ -129,3 +129,24 @@ def test_the_location_picker_reads_one_at_a_time_per_tenant(outbound_acme, auth,
         held.release()
     assert answer["choices"] == [] and "being read for another page" in answer["problem"]
     assert not outbound_silent.accepted.is_set()
+
+
+XSS = '<script>alert("xss")</script><img src=x onerror=alert(1)>'
+
+
+def test_a_tenant_admins_markup_in_audit_details_reaches_support_as_text(auth, two_tenants, db):
+    """The audit log's technical-details block is built with Markup: what a tenant admin typed stays text."""
+    from portal.models import AuditEvent
+
+    web_sign_in(auth, two_tenants, "acme")
+    _save(auth, "http://127.0.0.1:9/openboxes", STORED_PASSWORD)
+    form = {"base_url": "http://127.0.0.1:9/openboxes", "username": XSS, "password": "", "location_id": XSS}
+    auth.post("/admin/openboxes/save", data=form)
+    auth.logout()
+    web_sign_in(auth, two_tenants, "support")
+    event = db.session.scalars(db.select(AuditEvent).order_by(AuditEvent.id.desc())).first()
+    assert event.details["username"] == XSS
+    for page in ("/admin/audit/", f"/admin/audit/details/?id={event.id}", "/admin/audit/?search=script"):
+        body = auth.client.get(page).get_data(as_text=True)
+        assert "<script>alert" not in body and "<img src=x" not in body
+        assert "&lt;script&gt;alert" in body
