@@ -150,3 +150,36 @@ def test_a_tenant_admins_markup_in_audit_details_reaches_support_as_text(auth, t
         body = auth.client.get(page).get_data(as_text=True)
         assert "<script>alert" not in body and "<img src=x" not in body
         assert "&lt;script&gt;alert" in body
+
+
+def test_the_reconciliation_cache_serves_a_company_only_to_the_tenant_that_read_it(tenant, ob, qb, db, redis):
+    """QuickBooks answers are cached per tenant and realm (like the item and account lists): a tenant whose
+    connection names the same company but whose token cannot read it gets an error, not the cached documents."""
+    from datetime import timedelta
+
+    from portal.models import QuickBooksConnection
+    from portal.services.recon import period_for, reconcile
+    from tests.factories import make_tenant
+    from tests.sync_fixtures import sync
+
+    supplier, gauze = ob.supplier("Gauze & Co"), ob.product("Sterile gauze", "GZ-10", "2.50")
+    ob.approve(ob.purchase_order(supplier["id"], [(gauze["id"], 4, "2.50")])["id"])
+    sync(tenant, redis)
+    assert reconcile(tenant, period_for(tenant, "week")).error is None  # fills the cache
+    other = make_tenant("Bolt Clinics", timezone="America/New_York")
+    db.session.add(
+        QuickBooksConnection(
+            tenant=other,
+            realm_id=qb.realm,
+            status="connected",
+            access_token="not-a-token-for-this-company",
+            refresh_token="not-a-refresh-token",
+            access_expires_at=datetime.now(UTC) + timedelta(hours=1),
+        )
+    )
+    db.session.commit()
+
+    report = reconcile(other, period_for(other, "week"))
+
+    assert report.error is not None
+    assert all(line.quickbooks_count == 0 for line in report.lines)
