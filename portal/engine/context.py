@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import ClassVar
 
 from flask import current_app, has_request_context
 from sqlalchemy import select
@@ -32,6 +33,7 @@ class SyncContext:
     connection: QuickBooksConnection
     client: QuickBooksClient
     notes: list[str] = field(default_factory=list)  # said on the row when it is synced
+    writes: ClassVar[bool] = True  # False for a dry run: nothing it does is written anywhere
 
     def note(self, text: str) -> None:
         if text not in self.notes:

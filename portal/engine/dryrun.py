@@ -112,7 +112,9 @@ def _name_warning(entity: str, name: str, kinds: list[str]) -> str | None:
 
 
 class DryRunContext(SyncContext):
-    """A push context that never commits."""
+    """A push context that never commits (nor takes the workers' per-object locks)."""
+
+    writes = False
 
     @staticmethod
     def commit() -> None:

@@ -161,3 +161,19 @@ def test_preview_of_a_queued_product_shows_its_item_and_writes_nothing(tenant, o
     assert preview.failure is None
     assert [(w.operation, w.entity, w.payload["Sku"]) for w in preview.writes] == [("create", "Item", "GZ-10")]
     assert _writes(qb) == writes and _ledger(db) == before
+
+
+def test_preview_neither_waits_for_nor_takes_a_workers_lock(tenant, ob, qb, db, redis, monkeypatch):
+    """A worker creating the order's vendor holds its lock: the preview (a web request) does not wait for it."""
+    from portal.engine import named
+
+    row = _queued_order(tenant, ob, db, redis)
+    monkeypatch.setattr(named, "LOCK_SECONDS", 1)  # without the fix, the preview gives up after 1 s, not 120
+    held = redis.lock(f"ensure:{qb.realm}:supplier:{row.snapshot['organization']['id']}", timeout=30)
+    assert held.acquire(blocking=False)
+    try:
+        preview = preview_activity(row)
+        assert held.owned()
+    finally:
+        held.release()
+    assert preview.failure is None and preview.document.entity == "PurchaseOrder"
