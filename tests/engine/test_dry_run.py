@@ -1,5 +1,7 @@
 """A dry run shows what a push would send and writes nothing: the QuickBooks sandbox's write counter stays put."""
 
+import pytest
+
 from jobs.sync import poll_tenant, push_activity
 from portal.models import EntityLink, ProductLink, SyncActivity
 from portal.services.dryrun import preview_activity
@@ -177,3 +179,24 @@ def test_preview_neither_waits_for_nor_takes_a_workers_lock(tenant, ob, qb, db, 
     finally:
         held.release()
     assert preview.failure is None and preview.document.entity == "PurchaseOrder"
+
+
+def test_the_recording_client_passes_reads_only():
+    """Only create and update are recorded; any other QuickBooksClient method that is not a read (``batch``, or a
+    write added later) is refused instead of reaching QuickBooks."""
+    import inspect
+    from types import SimpleNamespace
+
+    from portal.clients.quickbooks import QuickBooksClient
+    from portal.engine import dryrun
+    from portal.engine.dryrun import RecordingClient
+
+    sent = []
+    real = SimpleNamespace(realm_id="1", batch=lambda *args: sent.append(args), read=lambda *args: {"Id": "1"})
+    recorder = RecordingClient(real, SimpleNamespace(entity_type="purchase_order", openboxes_id="1"))
+    assert recorder.read("Vendor", "1") == {"Id": "1"}
+    with pytest.raises(AttributeError):
+        recorder.batch([{"bId": "b0"}], "rid")
+    assert sent == []
+    public = {name for name, _ in inspect.getmembers(QuickBooksClient, inspect.isfunction) if not name.startswith("_")}
+    assert public - dryrun.READS - {"create", "update", "batch"} == set(), "a new client method: is it a read?"
