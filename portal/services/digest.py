@@ -161,6 +161,12 @@ def parse_alert_emails(text: str) -> list[str]:
     """Each address of ``text`` checked and normalised (lower case), each once, in the order typed."""
     parts = [part for part in re.split(r"[\s,;]+", text) if part]
     addresses = list(dict.fromkeys(normalise_email(part) for part in parts))
+    for address in addresses:
+        if not address.isascii():  # a server without SMTPUTF8 refuses the whole message, admins included
+            raise ValueError(
+                f"{address!r} has characters outside plain ASCII, which many mail servers refuse, and one refused "
+                "address stops the alerts to every admin: name an ASCII address for it (e.g. a mailing list)."
+            )
     if len(addresses) > MAX_ALERT_EMAILS:
         raise ValueError(f"Name at most {MAX_ALERT_EMAILS} addresses (a mailing list counts as one).")
     return addresses

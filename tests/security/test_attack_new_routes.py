@@ -11,7 +11,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from portal.models import OpenBoxesConnection
+from portal.services.digest import send_all_digests
 from portal.sync.history import check_start
+from tests.engine.test_digest import MONDAY, digests, fail_rows, smtp  # noqa: F401
 from tests.security.test_outbound_openboxes_check import outbound_acme, outbound_silent, run_test  # noqa: F401
 from tests.security.web_helpers import web_page_text, web_sign_in
 
@@ -183,3 +185,15 @@ def test_the_reconciliation_cache_serves_a_company_only_to_the_tenant_that_read_
 
     assert report.error is not None
     assert all(line.quickbooks_count == 0 for line in report.lines)
+
+
+def test_an_alert_address_a_mail_server_would_refuse_cannot_silence_the_admins(two_tenants, db, smtp, auth):
+    """One internationalised address made smtplib refuse the whole digest (the relay offers no SMTPUTF8): the
+    tenant's admins stopped getting failure alerts, and nobody was told."""
+    web_sign_in(auth, two_tenants, "acme")
+    auth.post("/admin/preferences/alert-emails/", data={"alert_emails": "jürgen@acme.test"})
+    page = web_page_text(auth.client.get("/admin/preferences/"))
+    fail_rows(db, two_tenants["acme"], 1)
+    send_all_digests(MONDAY)
+    assert [mail.recipients for mail in digests(smtp)] == [["admin@acme.test"]]
+    assert "Not saved:" in page and "outside plain ASCII" in page
