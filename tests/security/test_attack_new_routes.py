@@ -187,7 +187,7 @@ def test_the_reconciliation_cache_serves_a_company_only_to_the_tenant_that_read_
     assert all(line.quickbooks_count == 0 for line in report.lines)
 
 
-def test_an_alert_address_a_mail_server_would_refuse_cannot_silence_the_admins(two_tenants, db, smtp, auth):
+def test_an_alert_address_a_mail_server_would_refuse_cannot_silence_the_admins(two_tenants, db, smtp, auth):  # noqa: F811
     """One internationalised address made smtplib refuse the whole digest (the relay offers no SMTPUTF8): the
     tenant's admins stopped getting failure alerts, and nobody was told."""
     web_sign_in(auth, two_tenants, "acme")
