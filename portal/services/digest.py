@@ -133,8 +133,18 @@ def tenant_admin_emails(tenant_id: int) -> list[str]:
 
 
 def tenant_alert_recipients(tenant: Tenant) -> list[str]:
-    """The tenant's admins and the addresses its admin named for alerts, each once."""
-    return list(dict.fromkeys([*tenant_admin_emails(tenant.id), *alert_emails_of(tenant)]))
+    """The tenant's admins and the addresses its admin named for alerts, each once.
+
+    Addresses outside plain ASCII are left out (logged by count): a relay without SMTPUTF8 refuses the whole
+    message for one of them, so one admin's address would stop the alerts to all the others.
+    """
+    addresses = list(dict.fromkeys([*tenant_admin_emails(tenant.id), *alert_emails_of(tenant)]))
+    deliverable = [address for address in addresses if address.isascii()]
+    if len(deliverable) < len(addresses):
+        log.warning(
+            "digest: tenant=%s: %d non-ASCII address(es) left out", tenant.id, len(addresses) - len(deliverable)
+        )
+    return deliverable
 
 
 def alert_emails_of(tenant: Tenant) -> list[str]:

@@ -197,3 +197,14 @@ def test_an_alert_address_a_mail_server_would_refuse_cannot_silence_the_admins(t
     send_all_digests(MONDAY)
     assert [mail.recipients for mail in digests(smtp)] == [["admin@acme.test"]]
     assert "Not saved:" in page and "outside plain ASCII" in page
+
+
+def test_an_admin_account_a_mail_server_would_refuse_does_not_silence_the_other_admins(two_tenants, db, smtp):  # noqa: F811
+    """The same through a user account: a tenant admin can add a user whose address is not plain ASCII."""
+    from tests.factories import make_user
+
+    make_user("jürgen@acme.test", "tenant_admin", two_tenants["acme"], "Long-enough-pass-1")
+    db.session.commit()
+    fail_rows(db, two_tenants["acme"], 1)
+    send_all_digests(MONDAY)
+    assert [mail.recipients for mail in digests(smtp)] == [["admin@acme.test"]]
