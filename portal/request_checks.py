@@ -39,6 +39,12 @@ NUMBER_LIMITS = {
 }
 
 
+# Names Flask's ``url_for`` takes as its own options: a list page rebuilds its links from the query string
+# (Flask-Admin's extra arguments, the status tabs, the reconciliation CSV link), so ``?endpoint=x`` or
+# ``?_method=POST`` crashed the page and ``?_external=1`` made its links absolute. No page reads them.
+URL_FOR_OPTIONS = frozenset({"endpoint", "_anchor", "_method", "_scheme", "_external"})
+
+
 def number_in_range(value: str, maximum: int) -> bool:
     """True unless ``value`` is a whole number below 0 or above ``maximum`` (other text is the view's to judge)."""
     text = value.strip()
@@ -59,6 +65,9 @@ def local_path(value: str) -> bool:
 
 def bad_input() -> str | None:
     """What is wrong with this request's query string or form, in words for people; None when nothing is."""
+    for name in request.args:
+        if name in URL_FOR_OPTIONS:
+            return f"'{name}' is not a parameter of this console: remove it from the address."
     for source in (request.args, request.form):
         for name, value in source.items(multi=True):
             forbidden = MULTILINE_CONTROL_CHARACTERS if name in MULTILINE_FIELDS else CONTROL_CHARACTERS

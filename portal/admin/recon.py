@@ -24,6 +24,7 @@ from portal.sync.entities import entity_label
 from portal.sync.recon import PERIODS
 
 CHART_WIDTH = 360  # px of the longest bar
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9998, 12, 31)  # days a report can be asked for
 
 
 def chosen_period(tenant):
@@ -34,6 +35,8 @@ def chosen_period(tenant):
         day = date.fromisoformat(request.args.get("day", ""))
     except ValueError:
         day = None
+    if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+        day = None  # a period at the ends of the calendar would overflow its start or end
     return period_for(tenant, kind, day)
 
 

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import ClassVar
 
 from flask import current_app, has_request_context
 from sqlalchemy import select
@@ -38,6 +39,7 @@ class SyncContext:
     client: QuickBooksClient
     notes: list[str] = field(default_factory=list)  # said on the row when it is synced
     accounts: dict[str, Account] | None = None  # the tenant's account mappings, read at the first refs()
+    writes: ClassVar[bool] = True  # False for a dry run: nothing it does is written anywhere
 
     def note(self, text: str) -> None:
         if text not in self.notes:

@@ -23,6 +23,12 @@ from portal.sync.identity import parse_marker
 from portal.sync.snapshots import UnfetchedSnapshot
 
 NAME_ENTITIES = ("Vendor", "Customer", "Employee")
+# QuickBooksClient methods a dry run passes through: reads only. Anything else (``batch``, a write added later)
+# is refused rather than forwarded, so "nothing is written" does not rest on the pushers' habits.
+READS = frozenset(
+    {"read", "query", "query_all", "find_by_name", "find_item", "find_by_doc_number", "change_data_capture"}
+    | {"company_info", "preferences"}
+)
 
 
 @dataclass
@@ -68,7 +74,9 @@ class RecordingClient:
         self._ids = count(1)
 
     def __getattr__(self, name: str):
-        return getattr(self.real, name)  # reads: read, query, find_by_name, find_item, find_by_doc_number…
+        if name not in READS:
+            raise AttributeError(f"a dry run does not pass {name!r} to QuickBooks (reads only)")
+        return getattr(self.real, name)
 
     def create(self, entity: str, payload: dict, request_id: str) -> dict:
         self.writes.append(Write("create", entity, payload, request_id, self._clash(entity, payload)))
@@ -112,7 +120,9 @@ def _name_warning(entity: str, name: str, kinds: list[str]) -> str | None:
 
 
 class DryRunContext(SyncContext):
-    """A push context that never commits."""
+    """A push context that never commits (nor takes the workers' per-object locks)."""
+
+    writes = False
 
     @staticmethod
     def commit() -> None:

@@ -10,6 +10,7 @@ create replay rather than duplicate.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import nullcontext
 
 from portal.engine.context import SyncContext
 from portal.engine.links import find_link, save_link, save_product_link
@@ -20,6 +21,14 @@ from portal.sync.mappers import Mapped, product_to_item
 
 NAME_TYPES = ("Vendor", "Customer", "Employee")
 LOCK_SECONDS = 120
+
+
+def object_lock(ctx: SyncContext, name: str):
+    """The realm's lock on one vendor, customer or item while it is created; none for a context that writes
+    nothing (a dry run in a web request must neither wait for a worker's create nor delay one)."""
+    if not ctx.writes:
+        return nullcontext()
+    return get_redis().lock(f"ensure:{ctx.realm}:{name}", timeout=LOCK_SECONDS, blocking_timeout=LOCK_SECONDS)
 
 
 def ensure_named(
@@ -40,7 +49,7 @@ def ensure_named(
     link = find_link(ctx.tenant_id, ctx.realm, entity, key)
     if link is not None:
         return link.qbo_id
-    with get_redis().lock(f"ensure:{ctx.realm}:{entity}:{key}", timeout=LOCK_SECONDS, blocking_timeout=LOCK_SECONDS):
+    with object_lock(ctx, f"{entity}:{key}"):
         link = find_link(ctx.tenant_id, ctx.realm, entity, key)
         if link is not None:
             return link.qbo_id
@@ -86,9 +95,7 @@ def ensure_item(ctx: SyncContext, product: dict, generation: int = 0, *, allow_c
     if not allow_create:
         code, name = product.get("productCode"), product.get("name")
         raise NotLinked(describe_not_linked("Product", code, name, "item", "Product links"))
-    with get_redis().lock(
-        f"ensure:{ctx.realm}:product:{product_id}", timeout=LOCK_SECONDS, blocking_timeout=LOCK_SECONDS
-    ):
+    with object_lock(ctx, f"product:{product_id}"):
         link = find_link(ctx.tenant_id, ctx.realm, "product", product_id)
         if link is not None:
             return link.qbo_id

@@ -34,6 +34,10 @@ LOCK_MARGIN_SECONDS = 15  # the lock outlives the deadline a little, and still e
 ALREADY_TESTING = "A connection test of this OpenBoxes is already running: wait for its result, then try again."
 UNREACHABLE_FIX = f"check the address under {SETTINGS} and that OpenBoxes is online"
 WRONG_ANSWER_FIX = f"check the OpenBoxes URL under {SETTINGS} and that OpenBoxes works"
+PASSWORD_FOR_NEW_SERVER = (
+    "the OpenBoxes URL now names another server: enter the integration user's password again "
+    "(the stored one is only ever sent to the server it was entered for)."
+)
 # Messages written by the bridge from facts the tenant typed (user, location, address rules), safe to show.
 OWN_WORDS = (OpenBoxesAuthFailed, OpenBoxesLocationUnavailable, OpenBoxesUnsafeUrl)
 
@@ -49,6 +53,9 @@ def save_openboxes_settings(tenant_id: int, base_url: str, username: str, passwo
         return Result("Not saved: enter the OpenBoxes password of the integration user.", "error", tenant_id)
     if problem := unusable_url(base_url):
         return Result(f"Not saved: {problem}", "error", tenant_id)
+    if connection is not None and not password and _server_of(base_url) != _server_of(connection.base_url):
+        # The stored password is write-only: it must never follow a new address to another server.
+        return Result(f"Not saved: {PASSWORD_FOR_NEW_SERVER}", "error", tenant_id)
     if connection is None:
         connection = OpenBoxesConnection(tenant_id=tenant_id)
         db.session.add(connection)
@@ -63,7 +70,18 @@ def save_openboxes_settings(tenant_id: int, base_url: str, username: str, passwo
     return Result("OpenBoxes settings saved. Use 'Test connection' to check them.", "success", tenant_id)
 
 
+def _server_of(base_url: str) -> tuple[str, str, int | None]:
+    """(scheme, host, port) of an OpenBoxes URL: the server its stored password is sent to."""
+    parts = urlsplit(base_url.strip())
+    try:
+        port = parts.port or (443 if parts.scheme.lower() == "https" else 80)
+    except ValueError:
+        port = None
+    return parts.scheme.lower(), (parts.hostname or "").lower(), port
+
+
 PICKER_DEADLINE_SECONDS = 8.0  # the settings page waits this long at most for OpenBoxes' list of locations
+ALREADY_READING_LOCATIONS = "OpenBoxes' list of locations is being read for another page: type the id, or reload soon."
 NOT_SAVED_YET = "Save the OpenBoxes URL, user and password first; then pick the facility from OpenBoxes' list."
 
 
@@ -85,12 +103,20 @@ def location_choices(tenant_id: int) -> LocationChoices:
     if connection is None:
         return LocationChoices([], NOT_SAVED_YET)
     deadline = min(PICKER_DEADLINE_SECONDS, current_app.config["OPENBOXES_TEST_TIMEOUT_SECONDS"])
+    # One read per tenant at a time, like the connection test (its own lock, so the two never refuse each
+    # other): parallel reads of a silent OpenBoxes would each hold a web worker until the deadline.
+    lock = get_redis().lock(f"openboxes-picker:{tenant_id}", timeout=deadline + LOCK_MARGIN_SECONDS)
+    if not lock.acquire(blocking=False):
+        return LocationChoices([], ALREADY_READING_LOCATIONS)
     try:
         with openboxes_client(tenant_id, deadline=deadline) as client:
             found = client.facilities()
     except SyncError as error:
         why = check_failure(error, connection.base_url)
         return LocationChoices([], f"The list of locations could not be read from OpenBoxes ({why}) Type the id.")
+    finally:
+        with suppress(LockError):  # it expired on its own: nothing left to release
+            lock.release()
     choices = [(str(row["id"]), _location_label(row)) for row in found if row.get("id")]
     if not choices:
         return LocationChoices([], "OpenBoxes lists no facility this user can see: type the location id.")

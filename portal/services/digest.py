@@ -135,8 +135,18 @@ def tenant_admin_emails(tenant_id: int) -> list[str]:
 
 
 def tenant_alert_recipients(tenant: Tenant) -> list[str]:
-    """The tenant's admins and the addresses its admin named for alerts, each once."""
-    return list(dict.fromkeys([*tenant_admin_emails(tenant.id), *alert_emails_of(tenant)]))
+    """The tenant's admins and the addresses its admin named for alerts, each once.
+
+    Addresses outside plain ASCII are left out (logged by count): a relay without SMTPUTF8 refuses the whole
+    message for one of them, so one admin's address would stop the alerts to all the others.
+    """
+    addresses = list(dict.fromkeys([*tenant_admin_emails(tenant.id), *alert_emails_of(tenant)]))
+    deliverable = [address for address in addresses if address.isascii()]
+    if len(deliverable) < len(addresses):
+        log.warning(
+            "digest: tenant=%s: %d non-ASCII address(es) left out", tenant.id, len(addresses) - len(deliverable)
+        )
+    return deliverable
 
 
 def alert_emails_of(tenant: Tenant) -> list[str]:
@@ -163,6 +173,12 @@ def parse_alert_emails(text: str) -> list[str]:
     """Each address of ``text`` checked and normalised (lower case), each once, in the order typed."""
     parts = [part for part in re.split(r"[\s,;]+", text) if part]
     addresses = list(dict.fromkeys(normalise_email(part) for part in parts))
+    for address in addresses:
+        if not address.isascii():  # a server without SMTPUTF8 refuses the whole message, admins included
+            raise ValueError(
+                f"{address!r} has characters outside plain ASCII, which many mail servers refuse, and one refused "
+                "address stops the alerts to every admin: name an ASCII address for it (e.g. a mailing list)."
+            )
     if len(addresses) > MAX_ALERT_EMAILS:
         raise ValueError(f"Name at most {MAX_ALERT_EMAILS} addresses (a mailing list counts as one).")
     return addresses

@@ -1,7 +1,7 @@
 """The reconciliation report: OpenBoxes (our activity rows) against QuickBooks, per entity and period.
 
 QuickBooks is read sparingly, as reads are billed: one query per entity per period (paged with
-STARTPOSITION/MAXRESULTS), its answer cached per realm in Redis for ``RECON_CACHE_SECONDS``. The
+STARTPOSITION/MAXRESULTS), its answer cached per tenant and realm in Redis for ``RECON_CACHE_SECONDS``. The
 comparison itself is pure (``portal.sync.recon``).
 """
 
@@ -126,8 +126,8 @@ def items_on_hand(tenant: Tenant, client, report: ReconReport) -> OnHandRecon:
 
 
 def quickbooks_items(client, report: ReconReport) -> dict[str, BooksItem]:
-    """The company's inventory items by id: from the realm's cache, else one paged query of a few fields."""
-    key, redis = f"recon:{client.realm_id}:items", get_redis()
+    """The company's inventory items by id: from the tenant's cache, else one paged query of a few fields."""
+    key, redis = f"{cache_prefix(report.tenant.id, client.realm_id)}items", get_redis()
     cached = redis.get(key)
     if cached is not None:
         rows = json.loads(cached)
@@ -141,7 +141,7 @@ def quickbooks_items(client, report: ReconReport) -> dict[str, BooksItem]:
 
 def openboxes_on_hand(tenant: Tenant, realm: str, links: list[LinkedProduct], report: ReconReport) -> dict:
     """On hand at the tenant's facility per product id (cached with the QuickBooks answers); None where unread."""
-    key, redis = f"recon:{realm}:onhand:{tenant.id}", get_redis()
+    key, redis = f"{cache_prefix(tenant.id, realm)}onhand", get_redis()
     cached = json.loads(redis.get(key) or "{}")
     missing = [link.product_id for link in links if link.product_id not in cached]
     if missing:
@@ -195,7 +195,7 @@ def _record(row: SyncActivity, refs: Refs) -> RecordRow:
 
 def quickbooks_documents(client, target: str, entity: str, period: Period, report: ReconReport) -> list[BooksDoc]:
     """The period's ``target`` documents: from the realm's cache, else one paged query."""
-    key = f"recon:{client.realm_id}:{target}:{period.start}:{period.end}"
+    key = f"{cache_prefix(report.tenant.id, client.realm_id)}{target}:{period.start}:{period.end}"
     redis = get_redis()
     cached = redis.get(key)
     if cached is not None:
@@ -206,6 +206,12 @@ def quickbooks_documents(client, target: str, entity: str, period: Period, repor
         report.quickbooks_queries += 1
         redis.set(key, json.dumps(rows), ex=RECON_CACHE_SECONDS)
     return [_books_doc(row, entity) for row in rows]
+
+
+def cache_prefix(tenant_id: int, realm: str) -> str:
+    """Per tenant and realm, like the item and account lists: a realm's answers are served only to the tenant
+    whose own token read them, never to another tenant whose connection merely names the same company."""
+    return f"recon:{tenant_id}:{realm}:"
 
 
 def _compact(doc: dict) -> list:
@@ -225,7 +231,7 @@ def forget_cached(tenant: Tenant) -> None:
     if connection is None:
         return
     redis = get_redis()
-    for key in redis.scan_iter(f"recon:{connection.realm_id}:*"):
+    for key in redis.scan_iter(f"{cache_prefix(tenant.id, connection.realm_id)}*"):
         redis.delete(key)
 
 

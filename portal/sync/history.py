@@ -13,6 +13,7 @@ from datetime import date, datetime, time
 
 from portal.sync.dates import zone
 
+EARLIEST_START = date(1900, 1, 1)
 WRITES_PER_RECORD = 1
 QUICKBOOKS_REQUESTS_PER_MINUTE = 480  # the rate limiter's ceiling per company (Intuit allows 500)
 KIND_LABELS = {  # one, several
@@ -79,6 +80,8 @@ def start_moment(day: date, timezone: str) -> datetime:
 
 def check_start(day: date, today: date, current: datetime | None, timezone: str) -> None:
     """Raise ValueError (a message for people) when ``day`` cannot be the new start date."""
+    if day < EARLIEST_START:  # also keeps the start's UTC moment inside what a datetime can hold
+        raise ValueError(f"{day.isoformat()} is too far back: choose {EARLIEST_START.isoformat()} or a later day")
     if day > today:
         raise ValueError(f"{day:%Y-%m-%d} is in the future: choose today or a day before it")
     if current is not None and start_moment(day, timezone) >= current:

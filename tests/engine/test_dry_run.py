@@ -1,5 +1,7 @@
 """A dry run shows what a push would send and writes nothing: the QuickBooks sandbox's write counter stays put."""
 
+import pytest
+
 from jobs.sync import poll_tenant, push_activity
 from portal.models import EntityLink, ProductLink, SyncActivity
 from portal.services.dryrun import preview_activity
@@ -144,3 +146,57 @@ def test_preview_of_a_row_without_its_openboxes_copy_says_so_instead_of_crashing
     db.session.commit()
     preview = preview_activity(row)
     assert preview.writes == [] and "no copy of the OpenBoxes record" in preview.failure
+
+
+def test_preview_of_a_queued_product_shows_its_item_and_writes_nothing(tenant, ob, qb, db, redis):
+    """The product pusher reads back the link it just saved, which a dry run never flushes (it crashed, a 500)."""
+    ob.product("Sterile gauze", "GZ-10", "2.50")
+    tenant.sync_products, tenant.product_link_mode = True, "auto_create"
+    db.session.commit()
+    poll_tenant(tenant.id, "manual")
+    redis.flushdb()  # no worker runs its push
+    [row] = activities(db, entity_type="product")
+    before, writes = _ledger(db), _writes(qb)
+
+    preview = preview_activity(row)
+
+    assert preview.failure is None
+    assert [(w.operation, w.entity, w.payload["Sku"]) for w in preview.writes] == [("create", "Item", "GZ-10")]
+    assert _writes(qb) == writes and _ledger(db) == before
+
+
+def test_preview_neither_waits_for_nor_takes_a_workers_lock(tenant, ob, qb, db, redis, monkeypatch):
+    """A worker creating the order's vendor holds its lock: the preview (a web request) does not wait for it."""
+    from portal.engine import named
+
+    row = _queued_order(tenant, ob, db, redis)
+    monkeypatch.setattr(named, "LOCK_SECONDS", 1)  # without the fix, the preview gives up after 1 s, not 120
+    held = redis.lock(f"ensure:{qb.realm}:supplier:{row.snapshot['organization']['id']}", timeout=30)
+    assert held.acquire(blocking=False)
+    try:
+        preview = preview_activity(row)
+        assert held.owned()
+    finally:
+        held.release()
+    assert preview.failure is None and preview.document.entity == "PurchaseOrder"
+
+
+def test_the_recording_client_passes_reads_only():
+    """Only create and update are recorded; any other QuickBooksClient method that is not a read (``batch``, or a
+    write added later) is refused instead of reaching QuickBooks."""
+    import inspect
+    from types import SimpleNamespace
+
+    from portal.clients.quickbooks import QuickBooksClient
+    from portal.engine import dryrun
+    from portal.engine.dryrun import RecordingClient
+
+    sent = []
+    real = SimpleNamespace(realm_id="1", batch=lambda *args: sent.append(args), read=lambda *args: {"Id": "1"})
+    recorder = RecordingClient(real, SimpleNamespace(entity_type="purchase_order", openboxes_id="1"))
+    assert recorder.read("Vendor", "1") == {"Id": "1"}
+    with pytest.raises(AttributeError):
+        recorder.batch([{"bId": "b0"}], "rid")
+    assert sent == []
+    public = {name for name, _ in inspect.getmembers(QuickBooksClient, inspect.isfunction) if not name.startswith("_")}
+    assert public - dryrun.READS - {"create", "update", "batch"} == set(), "a new client method: is it a read?"

@@ -56,10 +56,9 @@ def push_product(ctx: SyncContext, row: SyncActivity) -> tuple[dict, Decimal | N
     link = find_link(ctx.tenant_id, ctx.realm, "product", row.openboxes_id)
     if link is None:
         qbo_id = ensure_item(ctx, product, row.request_generation)
-        written = {
-            "Id": qbo_id,
-            "SyncToken": find_link(ctx.tenant_id, ctx.realm, "product", row.openboxes_id).sync_token,
-        }
+        saved = find_link(ctx.tenant_id, ctx.realm, "product", row.openboxes_id)
+        # A dry run never flushes, so the link ensure_item just added is not found: a new item's token is "0".
+        written = {"Id": qbo_id, "SyncToken": saved.sync_token if saved is not None else "0"}
     elif link.content_hash == row.version:
         ctx.note(UP_TO_DATE)
         return {"Id": link.qbo_id}, None
