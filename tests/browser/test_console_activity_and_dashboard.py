@@ -20,7 +20,7 @@ from playwright.sync_api import Locator, Page, expect
 
 from portal.models import OpenBoxesConnection, QuickBooksConnection, SyncRun
 from portal.models.base import utcnow
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import screenshot, sign_in
 from tests.browser.test_console_flow import activity_row, filter_status, flash, open_menu
 from tests.console.test_activity_panel import INACTIVE_AP, NOT_LINKED, make_activity
 
@@ -291,6 +291,7 @@ def test_detail_page_explains_the_failure_fixes_retries_and_links_to_openboxes(p
     expect(detail.locator("#reason")).to_contain_text(INACTIVE_AP)
     expect(detail.locator("#reason")).to_contain_text("QuickBooks code 610")
     expect(detail.locator("#deep-links")).to_contain_text("Not in QuickBooks yet.")
+    screenshot(page, "failed-row-detail")
 
     with page.expect_popup() as popup_info:
         detail.get_by_role("link", name="Open in OpenBoxes ↗").click()
@@ -553,6 +554,7 @@ def test_dashboard_shows_connections_sync_counts_chart_reasons_and_the_weekly_ti
     counts_by_status(page)
     chart_draws_each_day_on_its_label(page)
     top_failure_reasons(page)
+    screenshot(page, "home")
     tip_opens_the_failed_rows(page)
 
 

@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import ADMIN_EMAIL, sign_in
+from tests.browser.conftest import ADMIN_EMAIL, screenshot, sign_in
 from tests.browser.test_console_accessibility import blocking_violations
 from tests.browser.test_console_activity_and_dashboard import ACME_ADMIN, SUPPORT, activity, expect_listed  # noqa: F401
 from tests.browser.test_console_flow import flash, open_menu
@@ -40,6 +40,7 @@ def test_status_tabs_count_and_filter_the_activity_list(page: Page, live_server,
         ["All 4", "Needs attention 3", "Failed 3", "Waiting 0", "Synced 1", "Skipped 0"]
     )
     expect(tabs.get_by_role("link", name="All 4")).to_have_attribute("aria-current", "page")
+    screenshot(page, "activity-list")
     tabs.get_by_role("link", name="Synced 1").click()
     expect(page).to_have_url(re.compile(r"flt9_status_equals=synced"))
     expect_listed(page, "ACME-PO-2")
@@ -65,6 +66,7 @@ def test_on_a_phone_the_activity_list_shows_status_and_error(page: Page, live_se
     expect(row.locator("td.col-message")).to_contain_text("QuickBooks did not answer")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the page scrolls sideways ({width} px)"
+    screenshot(page, "activity-phone")
     assert blocking_violations(page) == []
 
 
@@ -102,6 +104,7 @@ def test_tenant_admin_names_alert_addresses_and_reads_that_email_is_off(page: Pa
     page.get_by_role("button", name="Save alert addresses").click()
     expect(flash(page)).to_contain_text("Saved the failure alert addresses of Acme Medical.")
     expect(page.get_by_label("Also email failure alerts to")).to_have_value("finance@acme.test\nops@acme.test")
+    screenshot(page, "sync-preferences")
     open_menu(page, "Audit log")
     expect(page.locator("table.model-list tbody tr").first).to_contain_text(
         "Set the failure alert addresses: finance@acme.test, ops@acme.test"
