@@ -568,6 +568,7 @@ def test_dashboard_banner_sends_the_admin_to_reconnect_quickbooks(page, live_ser
     expect(banner).to_contain_text("QuickBooks needs reconnecting (Acme Books)")
     expect(banner).to_contain_text("nothing is pushed until you reconnect")
     expect(page.locator("#connections .badge")).to_have_text("needs reconnect")
+    expect(page.locator("#connections")).not_to_contain_text("renewed automatically")  # no contradiction
     with page.expect_navigation():
         banner.get_by_role("link", name="Reconnect QuickBooks").click()
     expect(page).to_have_url(live_server.url("/admin/quickbooks/"))
