@@ -1,5 +1,6 @@
 """What a clinic's finance person meets, in Chromium: no support Ledger, status tabs with counts, the activity
-list on a phone showing Status and Error, and the OpenBoxes location picked from OpenBoxes' own list."""
+list on a phone showing Status and Error, the OpenBoxes location picked from OpenBoxes' own list, Sync runs
+with their counts, and "start syncing" refused while the setup is incomplete."""
 
 from __future__ import annotations
 
@@ -8,10 +9,18 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from portal.models import Tenant
 from tests.browser.conftest import ADMIN_EMAIL, screenshot, sign_in
 from tests.browser.test_console_accessibility import blocking_violations
-from tests.browser.test_console_activity_and_dashboard import ACME_ADMIN, SUPPORT, activity, expect_listed  # noqa: F401
+from tests.browser.test_console_activity_and_dashboard import (  # noqa: F401
+    ACME_ADMIN,
+    SUPPORT,
+    activity,
+    dashboard,
+    expect_listed,
+)
 from tests.browser.test_console_flow import flash, open_menu
+from tests.browser.test_console_quickbooks_and_products import ESSENTIALS, connect_company
 
 pytestmark = pytest.mark.browser
 
@@ -109,3 +118,27 @@ def test_tenant_admin_names_alert_addresses_and_reads_that_email_is_off(page: Pa
     expect(page.locator("table.model-list tbody tr").first).to_contain_text(
         "Set the failure alert addresses: finance@acme.test, ops@acme.test"
     )
+
+
+def test_sync_runs_show_where_each_runs_rows_stand_to_the_minute(page: Page, live_server, dashboard):  # noqa: F811
+    sign_in(page, live_server, ACME_ADMIN)
+    open_menu(page, "Sync runs")
+    run = page.locator("table.model-list tbody tr").first
+    expect(run.locator("td.col-fetched")).to_have_text("7")
+    for column, count in {"synced": "3", "failed": "1", "skipped": "0", "waiting": "1"}.items():
+        expect(run.locator(f"td.col-{column}")).to_have_text(count)
+    expect(run.locator("td.col-started_at")).to_have_text(re.compile(r"^\s*\d{4}-\d\d-\d\d \d\d:\d\d\s*$"))
+
+
+def test_start_syncing_is_refused_until_the_setup_is_complete_saying_what_is_missing(
+    page: Page, live_server, fresh_tenant, qbo_app, redis, db
+):
+    sign_in(page, live_server, ADMIN_EMAIL)
+    connect_company(page, ESSENTIALS)  # no accounts mapped; purchase orders still set to PurchaseOrder
+    page.get_by_role("button", name="Start syncing from now").click()
+    refusal = page.locator("main")
+    expect(refusal).to_contain_text("Acme Medical cannot start syncing yet")
+    expect(refusal).to_contain_text("Map the accounts for ")
+    expect(refusal).to_contain_text("Switch purchase orders to Bill")
+    db.session.expire_all()
+    assert db.session.get(Tenant, fresh_tenant.id).sync_enabled_at is None
