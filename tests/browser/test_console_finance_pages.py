@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from portal.models import Tenant
+from portal.models import QuickBooksConnection, Tenant
 from tests.browser.conftest import ADMIN_EMAIL, screenshot, sign_in
 from tests.browser.test_console_accessibility import blocking_violations
 from tests.browser.test_console_activity_and_dashboard import (  # noqa: F401
@@ -21,6 +21,9 @@ from tests.browser.test_console_activity_and_dashboard import (  # noqa: F401
 )
 from tests.browser.test_console_flow import flash, open_menu
 from tests.browser.test_console_quickbooks_and_products import ESSENTIALS, connect_company
+from tests.conftest import TEST_PASSWORD
+from tests.factories import make_user
+from tests.sync_fixtures import work
 
 pytestmark = pytest.mark.browser
 
@@ -142,3 +145,22 @@ def test_start_syncing_is_refused_until_the_setup_is_complete_saying_what_is_mis
     expect(refusal).to_contain_text("Switch purchase orders to Bill")
     db.session.expire_all()
     assert db.session.get(Tenant, fresh_tenant.id).sync_enabled_at is None
+
+
+def test_sync_now_waits_plainly_for_a_reconnect_instead_of_pushing_forever(
+    page: Page, live_server, tenant, ob, db, redis
+):
+    supplier, tape = ob.supplier("Medline"), ob.product("Tape", "TP-1")
+    ob.approve(ob.purchase_order(supplier["id"], [(tape["id"], 1, "2.00")])["id"])
+    make_user(ADMIN_EMAIL, "tenant_admin", tenant, TEST_PASSWORD)
+    db.session.scalar(db.select(QuickBooksConnection).filter_by(tenant_id=tenant.id)).status = "needs_reconnect"
+    db.session.commit()
+    sign_in(page, live_server, ADMIN_EMAIL)
+    open_menu(page, "Settings", "Sync preferences")
+    page.get_by_role("button", name="Sync now").click()
+    expect(page.locator("#sync-progress")).to_be_visible()
+    work(redis)  # the poll, then the pushes, which find QuickBooks needing a reconnect
+    expect(page.locator('#sync-progress [data-field="state-label"]')).to_have_text(
+        "Waiting: QuickBooks needs reconnecting (Settings › QuickBooks). The records stay queued and go out after "
+        "the reconnect."
+    )
