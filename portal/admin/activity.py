@@ -261,10 +261,11 @@ class SyncActivityView(ZonedTimes, BoundedListMixin, ReadOnlyView):
     }
     column_export_list = ["updated_at", "tenant", "entity_type", "openboxes_number", "status", "attempts"]
     column_export_list += ["error_category", "qbo_error_code", "message", "qbo_id", "qbo_link"]
-    column_details_list = ["tenant", "entity_type", "openboxes_id", "openboxes_number", "label", "version", "status"]
-    column_details_list += ["attempts", "next_attempt_at", "error_category", "qbo_error_code", "message", "amount"]
-    column_details_list += ["realm_id", "qbo_id", "request_id", "outcome_unknown", "created_at", "updated_at"]
-    column_details_list += ["drift_seen_at"]
+    column_details_list = ["tenant", "entity_type", "openboxes_number", "label", "status", "attempts"]
+    column_details_list += ["next_attempt_at", "message", "amount", "created_at", "updated_at"]
+    # Support's internals: the detail page folds them under "Technical details" (activity/details.html).
+    technical_details = ["openboxes_id", "version", "error_category", "qbo_error_code", "realm_id", "qbo_id"]
+    technical_details += ["request_id", "outcome_unknown", "drift_seen_at"]
     column_formatters_detail = {
         "status": _status_badge,
         "entity_type": _entity_label,
