@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run banner test test-fast lint install
+.PHONY: run banner test test-fast lint install screenshots
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,3 +39,12 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-logo
+
+# The README's screenshots (docs/screenshots), taken by the browser tests that check what each one shows.
+SHOT_TESTS := test_new_admin_goes_from_an_empty_tenant or test_dashboard_shows_connections \
+	or test_detail_page_explains_the_failure or test_status_tabs_count_and_filter or test_on_a_phone_the_activity_list \
+	or test_tenant_admin_names_alert_addresses or test_admin_sees_plan_gaps or test_admin_links_products_by_sku \
+	or test_report_preview_and_drift
+
+screenshots: $(STAMP)
+	SCREENSHOTS_DIR=docs/screenshots $(BIN)/python -m pytest tests/browser -q -k "$(SHOT_TESTS)"

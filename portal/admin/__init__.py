@@ -66,6 +66,8 @@ def init_app(app) -> None:
     for area in AREAS:
         area.register(console)
     expose_flask_admin_templates(app, console)
+    # Settings pages show times in the tenant's zone to the minute, and name the zone once.
+    app.jinja_env.filters.update(minute_in=activity.minute_in, zone_of=lambda tenant: activity.tenant_zone(tenant).key)
     app.after_request(declare_language)
 
     @app.route("/theme/bootstrap.min.css")

@@ -61,13 +61,25 @@ def status_label(status: str) -> str:
     return status.replace("_", " ").title()
 
 
-def viewer_zone() -> ZoneInfo:
-    """The zone times are shown in: a tenant admin's tenant zone; UTC for support (rows of many zones)."""
-    tenant = None if current_user.is_support else current_user.tenant
+def tenant_zone(tenant: Tenant | None) -> ZoneInfo:
+    """A tenant's zone; UTC without a tenant, or for a zone this server does not know."""
     try:
         return ZoneInfo(tenant.timezone if tenant and tenant.timezone else "UTC")
     except (ZoneInfoNotFoundError, ValueError, OSError):
         return ZoneInfo("UTC")
+
+
+def viewer_zone() -> ZoneInfo:
+    """The zone times are shown in: a tenant admin's tenant zone; UTC for support (rows of many zones)."""
+    return tenant_zone(None if current_user.is_support else current_user.tenant)
+
+
+def minute_in(moment: datetime | None, tenant: Tenant | None) -> str:
+    """``moment`` to the minute in ``tenant``'s zone, the zone unnamed (the page names it once)."""
+    if moment is None:
+        return "—"
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return f"{moment.astimezone(tenant_zone(tenant)):%Y-%m-%d %H:%M}"
 
 
 def _zoned_iso(text: str | None) -> str:
@@ -88,7 +100,7 @@ class ZonedTimes:
         return viewer_zone().key
 
 
-def _local_time(view, context, model, name):
+def zoned_minute(view, context, model, name):
     """To the minute, in the viewer's zone (the page names the zone once)."""
     moment = getattr(model, name)
     return f"{moment.astimezone(viewer_zone()):%Y-%m-%d %H:%M}" if moment else ""
@@ -111,8 +123,8 @@ class SyncRunView(ZonedTimes, ReadOnlyView):
     column_labels = {"failed": "Sync Failed", "waiting": "Still waiting"}
     column_descriptions = {"waiting": "Queued, being pushed or waiting to retry"}
     column_formatters = {
-        "started_at": _local_time,
-        "finished_at": _local_time,
+        "started_at": zoned_minute,
+        "finished_at": zoned_minute,
         **dict.fromkeys(RUN_COUNTS, _run_count),
     }
     column_formatters_export = column_formatters
@@ -241,7 +253,7 @@ class SyncActivityView(ZonedTimes, BoundedListMixin, ReadOnlyView):
     # id breaks ties, so a page boundary among rows of one second neither repeats nor skips a row.
     column_default_sort = [("updated_at", True), ("id", True)]
     column_formatters = {
-        "updated_at": _local_time,
+        "updated_at": zoned_minute,
         "entity_type": _entity_label,
         "status": _status_badge,
         "openboxes_number": _number_link,
@@ -249,17 +261,18 @@ class SyncActivityView(ZonedTimes, BoundedListMixin, ReadOnlyView):
     }
     column_export_list = ["updated_at", "tenant", "entity_type", "openboxes_number", "status", "attempts"]
     column_export_list += ["error_category", "qbo_error_code", "message", "qbo_id", "qbo_link"]
-    column_details_list = ["tenant", "entity_type", "openboxes_id", "openboxes_number", "label", "version", "status"]
-    column_details_list += ["attempts", "next_attempt_at", "error_category", "qbo_error_code", "message", "amount"]
-    column_details_list += ["realm_id", "qbo_id", "request_id", "outcome_unknown", "created_at", "updated_at"]
-    column_details_list += ["drift_seen_at"]
+    column_details_list = ["tenant", "entity_type", "openboxes_number", "label", "status", "attempts"]
+    column_details_list += ["next_attempt_at", "message", "amount", "created_at", "updated_at"]
+    # Support's internals: the detail page folds them under "Technical details" (activity/details.html).
+    technical_details = ["openboxes_id", "version", "error_category", "qbo_error_code", "realm_id", "qbo_id"]
+    technical_details += ["request_id", "outcome_unknown", "drift_seen_at"]
     column_formatters_detail = {
         "status": _status_badge,
         "entity_type": _entity_label,
-        "updated_at": _local_time,
-        "created_at": _local_time,
-        "next_attempt_at": _local_time,
-        "drift_seen_at": _local_time,
+        "updated_at": zoned_minute,
+        "created_at": zoned_minute,
+        "next_attempt_at": zoned_minute,
+        "drift_seen_at": zoned_minute,
     }
     column_formatters_export = {"qbo_link": lambda view, context, model, name: row_quickbooks_url(model) or ""}
 

@@ -18,6 +18,7 @@ from portal.admin.activity import (
     STATUS_COLOURS,
     SYNC_PREFERENCES,
     console_url,
+    minute_in,
     status_label,
 )
 from portal.admin.base import SecureMixin
@@ -115,7 +116,7 @@ def digest_status(tenant: Tenant | None) -> str | None:
         return "off: add a webhook under Sync preferences" + (
             "" if current_app.config["SMTP_HOST"] else " (email is not set up on this server)"
         )
-    last = local_time(tenant.last_digest_at, tenant.timezone) if tenant.last_digest_at else "none yet"
+    last = minute_in(tenant.last_digest_at, tenant) if tenant.last_digest_at else "none yet"
     return f"{', '.join(channels)}; last sent {last}"
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import inspect
 from wtforms import PasswordField, SelectField
 from wtforms.validators import Length, Optional, ValidationError
 
+from portal.admin.activity import ZonedTimes, zoned_minute
 from portal.admin.base import ReadOnlyView, TenantScopedView
 from portal.admin.forms import checked
 from portal.admin.forms import choices as _choices
@@ -37,9 +38,11 @@ DIGEST_COLUMNS = [
 ]
 
 
-class TenantView(TenantScopedView):
+class TenantView(ZonedTimes, TenantScopedView):
     """Support staff manage tenants; a tenant admin edits only their own tenant's settings."""
 
+    list_template = "admin/model/zoned_list.html"
+    column_formatters = {"sync_enabled_at": zoned_minute}
     tenant_filter = False
     column_list = ["name", "slug", "timezone", "sync_mode", "po_target", "shipment_target", "sync_enabled_at"]
     column_searchable_list = ["name", "slug"]
@@ -140,7 +143,7 @@ class _StoredUser:
 ROLE_NAMES = {"tenant_admin": "Tenant admin", "support": "Support staff"}
 
 
-class UserView(TenantScopedView):
+class UserView(ZonedTimes, TenantScopedView):
     """People who can sign in. A tenant admin adds and edits tenant admins of their own tenant only;
     roles and tenants are support's to change, and every such change is audited under both tenants."""
 
@@ -149,7 +152,11 @@ class UserView(TenantScopedView):
     column_details_list = [*USER_COLUMNS, "failed_logins", "locked_until", "created_at", "updated_at"]
     column_export_list = USER_COLUMNS
     column_searchable_list = ["email"]
-    column_formatters = {"role": lambda view, context, model, name: ROLE_NAMES.get(model.role, model.role)}
+    list_template = "admin/model/zoned_list.html"
+    column_formatters = {
+        "role": lambda view, context, model, name: ROLE_NAMES.get(model.role, model.role),
+        "last_login_at": zoned_minute,
+    }
     form_columns = ["email", "role", "tenant", "active", "new_password"]
     form_overrides = {"role": SelectField}
     form_args = {
@@ -293,8 +300,10 @@ def _audit_technical(view, context, model, name) -> Markup:
     ).format(model.action, raw)
 
 
-class AuditEventView(ReadOnlyView):
+class AuditEventView(ZonedTimes, ReadOnlyView):
     """Who did what, said in plain words; the action code and raw details sit in a collapsed block."""
+
+    list_template = "admin/model/zoned_list.html"
 
     column_list = ["created_at", "tenant", "user", "sentence", "details"]
     column_details_list = ["created_at", "tenant", "user", "sentence", "action", "details"]
@@ -306,8 +315,8 @@ class AuditEventView(ReadOnlyView):
         "action": "Event code",
         "details": "Technical details",
     }
-    column_formatters = {"sentence": _audit_sentence, "details": _audit_technical}
-    column_formatters_detail = {"sentence": _audit_sentence}
+    column_formatters = {"created_at": zoned_minute, "sentence": _audit_sentence, "details": _audit_technical}
+    column_formatters_detail = {"created_at": zoned_minute, "sentence": _audit_sentence}
     column_formatters_export = {"sentence": _audit_sentence}
     column_filters = ["action", "created_at"]
     column_default_sort = ("created_at", True)

@@ -6,6 +6,7 @@ Redis the test uses; the worker is a real ``python -m jobs.worker`` process star
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -27,6 +28,9 @@ from tests.workers import ROOT, worker_env
 CHROMIUM_FLAGS = ["--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync"]
 ADMIN_EMAIL = "admin@acme.test"
 BROWSER_DIR = Path(__file__).resolve().parent
+# `make screenshots` sets SCREENSHOTS_DIR=docs/screenshots: the tests that call screenshot() then refresh the README's.
+SCREENSHOTS_DIR = "SCREENSHOTS_DIR"
+SHOT_WIDTH, SHOT_MAX_HEIGHT = 1280, 1000
 INSTALL_CHROMIUM = (
     "Debian's chromium is not installed (Playwright downloads no browser here). Install it with:\n"
     "    sudo apt-get install chromium\n"
@@ -123,3 +127,25 @@ def console_rows(two_tenants, db, redis):
     make_activity(db, acme, "ACME-PO-9")
     db.session.commit()
     return two_tenants
+
+
+def screenshot(page: Page, name: str) -> None:
+    """Check the page loaded (menu, one ``h1``, no error page), then, when ``SCREENSHOTS_DIR`` is set, save it
+    there as ``name``.png: 1280 px wide (a phone's own width when narrower), at most 1000 px of the page."""
+    expect(page.locator("nav.navbar")).to_be_visible()
+    expect(page.locator("main h1, #main h1, h1").first).to_be_visible()
+    assert not any(code in page.title() for code in ("404", "500", "403")), page.title()
+    page.wait_for_load_state("load")
+    folder = os.environ.get(SCREENSHOTS_DIR)
+    if not folder:
+        return
+    viewport = page.viewport_size or {"width": SHOT_WIDTH, "height": 800}
+    if viewport["width"] > 800:
+        page.set_viewport_size({"width": SHOT_WIDTH, "height": 800})
+    height = min(page.evaluate("document.documentElement.scrollHeight"), SHOT_MAX_HEIGHT)
+    width = page.viewport_size["width"]
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    clip = {"x": 0, "y": 0, "width": width, "height": max(height, page.viewport_size["height"])}
+    page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True, clip=clip)
+    if viewport["width"] > 800:
+        page.set_viewport_size(viewport)

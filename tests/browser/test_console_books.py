@@ -1,38 +1,29 @@
 """Do the books match? The reconciliation report, a dry run and a drifted row, worked in Chromium.
 
 A real sync through both sandboxes leaves two synced orders and a Sync Failed one; one synced order is then
-deleted in QuickBooks and the drift watch runs. With ``README_SCREENSHOTS=1`` its screenshots replace the
-README's (docs/screenshots).
+deleted in QuickBooks and the drift watch runs. With ``SCREENSHOTS_DIR`` set (``make screenshots``) its
+screenshots go there for the README.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import os
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from portal.engine.drift import watch_all
 from portal.models.base import utcnow
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import screenshot, sign_in
 from tests.browser.test_console_flow import flash, open_menu
 from tests.factories import make_user
 from tests.helpers import TEST_PASSWORD
 from tests.sync_fixtures import activities, sync
-from tests.workers import ROOT
 
 pytestmark = pytest.mark.browser
 ADMIN = "admin@acme.test"
-
-
-@pytest.fixture
-def shots(tmp_path) -> Path:
-    """Where screenshots go: the README's folder with README_SCREENSHOTS=1, else the test's own."""
-    return ROOT / "docs" / "screenshots" if os.environ.get("README_SCREENSHOTS") == "1" else tmp_path
 
 
 @pytest.fixture
@@ -53,7 +44,7 @@ def books(tenant, ob, qb, db, redis):
     return {"synced": synced, "deleted": deleted, "failed": failed}
 
 
-def test_report_preview_and_drift_in_the_browser(page: Page, live_server, books, shots):
+def test_report_preview_and_drift_in_the_browser(page: Page, live_server, books):
     page.set_viewport_size({"width": 1366, "height": 900})
     sign_in(page, live_server, ADMIN)
     open_menu(page, "Reports", "Reconciliation")
@@ -65,7 +56,7 @@ def test_report_preview_and_drift_in_the_browser(page: Page, live_server, books,
     table = page.locator("#recon-table")
     expect(table.locator(".recon-explanation")).to_have_count(2)
     expect(table).to_contain_text("missing in QuickBooks")
-    page.screenshot(path=str(shots / "reconciliation.png"), full_page=True)
+    screenshot(page, "reconciliation")
 
     with page.expect_download() as download:
         page.get_by_role("link", name="Download CSV").click()
@@ -78,21 +69,21 @@ def test_report_preview_and_drift_in_the_browser(page: Page, live_server, books,
     expect(page.locator("#preview-document")).to_contain_text("Create PurchaseOrder")
     expect(page.locator("#preview-document")).to_contain_text('"DocNumber"')
     expect(page.locator("#preview")).to_contain_text("is inactive in QuickBooks")
-    page.screenshot(path=str(shots / "dry-run.png"), full_page=True)
+    screenshot(page, "dry-run")
 
     page.goto(live_server.url(f"/admin/activity/details/?id={books['deleted'].id}"))
     expect(page.locator("#drift")).to_contain_text("was deleted in QuickBooks")
-    page.screenshot(path=str(shots / "drift.png"), full_page=True)
+    screenshot(page, "drift")
     page.get_by_role("button", name="Push again to QuickBooks").click()
     expect(flash(page)).to_contain_text("Queued 1 row(s) to be created again in QuickBooks")
 
     yesterday = (utcnow() - timedelta(days=1)).date()
     open_menu(page, "Settings", "Sync preferences")
     page.get_by_label("Sync history from").fill(yesterday.isoformat())
-    page.get_by_role("button", name="Preview").click()
+    page.get_by_role("button", name="Preview", exact=True).click()
     page.locator("#confirmation").get_by_role("button", name="Show what would be sent").click()
     dry_run = page.locator("#history-dry-run")
     failed = dry_run.locator(".history-sample", has_text=books["failed"].openboxes_number)
     expect(failed.locator(".preview-document")).to_contain_text("Create PurchaseOrder")
     expect(failed).to_contain_text("is inactive in QuickBooks")
-    page.screenshot(path=str(shots / "history-dry-run.png"), full_page=True)
+    screenshot(page, "history-dry-run")

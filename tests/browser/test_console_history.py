@@ -1,21 +1,18 @@
 """A new tenant admin, in Chromium, from an empty tenant to a first synced purchase order and then to a history
 import from a chosen date, with its preview and progress bar: no CLI, only the console and the sandboxes' own pages.
 
-Screenshots of each step go to ``SCREENSHOTS_DIR`` when it is set (``docs/screenshots`` for the README), else
-to the test's temporary directory.
+With ``SCREENSHOTS_DIR`` set (``make screenshots``), each step's screenshot goes there for the README.
 """
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, date, datetime, time, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import ADMIN_EMAIL, sign_in
+from tests.browser.conftest import ADMIN_EMAIL, screenshot, sign_in
 from tests.browser.test_console_flow import (
     ROLE_ACCOUNTS,
     WORKER_TIMEOUT,
@@ -44,17 +41,6 @@ def empty_tenant(db):
     return tenant
 
 
-@pytest.fixture
-def shots(tmp_path) -> Path:
-    folder = Path(os.environ.get("SCREENSHOTS_DIR") or tmp_path / "screenshots")
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def snap(page: Page, shots: Path, name: str) -> None:
-    page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
-
-
 def autumn_in_openboxes(ob) -> dict:
     """Someone used OpenBoxes 50 days ago, long before the bridge: an order placed then, on that day's clock."""
     day = datetime.now(ZONE).date() - timedelta(days=50)
@@ -77,7 +63,7 @@ def connect_openboxes(page: Page, ob) -> None:
     expect(flash(page)).to_contain_text("Connected to OpenBoxes")
 
 
-def preview_history(page: Page, day: date, shots: Path) -> None:
+def preview_history(page: Page, day: date) -> None:
     open_menu(page, "Settings", "Sync preferences")
     page.get_by_label("Sync history from").fill(day.isoformat())
     page.get_by_role("button", name="Preview", exact=True).click()
@@ -87,10 +73,10 @@ def preview_history(page: Page, day: date, shots: Path) -> None:
     for line in (*lines, "Send 0 inventory adjustment lines."):
         expect(confirmation).to_contain_text(line)
     expect(confirmation).to_contain_text("Use at least 3 QuickBooks requests")
-    snap(page, shots, "history-preview")
+    screenshot(page, "history-preview")
 
 
-def import_history(page: Page, day: date, shots: Path) -> None:
+def import_history(page: Page, day: date) -> None:
     page.locator("#confirmation").get_by_role("button", name=f"Sync from {day:%Y-%m-%d}").click()
     progress = page.locator("#sync-progress")
     expect(progress.locator("h1")).to_have_text(f"Importing history from {day.isoformat()}")
@@ -98,15 +84,15 @@ def import_history(page: Page, day: date, shots: Path) -> None:
     expect(progress.locator('[data-field="bar-synced"]')).to_have_text("3")
     expect(progress.locator('[data-field="bar-total"]')).to_have_text("3")
     expect(page.get_by_role("progressbar", name="3 of 3 records synced")).to_have_attribute("value", "3")
-    snap(page, shots, "history-progress")
+    screenshot(page, "history-progress")
 
 
 def test_new_admin_goes_from_an_empty_tenant_to_a_synced_order_and_a_history_import(
-    page, live_server, worker, empty_tenant, ob, qb, shots
+    page, live_server, worker, empty_tenant, ob, qb
 ):
     autumn = autumn_in_openboxes(ob)
     sign_in(page, live_server, ADMIN_EMAIL)
-    snap(page, shots, "setup-checklist")
+    screenshot(page, "setup-checklist")
     connect_openboxes(page, ob)
     connect_quickbooks(page)
     map_accounts(page, ROLE_ACCOUNTS)
@@ -117,14 +103,14 @@ def test_new_admin_goes_from_an_empty_tenant_to_a_synced_order_and_a_history_imp
     order = ob.purchase_order(supplier["id"], [(gauze["id"], 4, "2.50")])
     ob.approve(order["id"])
     sync_now(page, pushed=3, failed=0)
-    snap(page, shots, "sync-now-progress")
+    screenshot(page, "sync-now-progress")
     open_menu(page, "Integration Activity")
     expect(activity_row(page, order["orderNumber"])).to_contain_text("Synced")
     expect(page.locator("table.model-list tbody")).not_to_contain_text(autumn["order"]["orderNumber"])
 
     start = autumn["day"] - timedelta(days=10)
-    preview_history(page, start, shots)
-    import_history(page, start, shots)
+    preview_history(page, start)
+    import_history(page, start)
     open_menu(page, "Integration Activity")
     expect(activity_row(page, autumn["order"]["orderNumber"])).to_contain_text("Synced")
     dated = {po["DocNumber"]: po["TxnDate"] for po in qb.objects("PurchaseOrder")}

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from tests.browser.conftest import ADMIN_EMAIL, sign_in
+from tests.browser.conftest import ADMIN_EMAIL, screenshot, sign_in
 from tests.browser.test_console_accessibility import blocking_violations
 from tests.browser.test_console_flow import (
     ROLE_ACCOUNTS,
@@ -90,6 +90,7 @@ def essentials_gaps_are_flagged_with_their_fix(page: Page) -> None:
     expect(plan_warnings(page)).to_have_count(2)
     expect(plan_warnings(page).nth(0)).to_have_text(NO_PURCHASE_ORDERS)
     expect(plan_warnings(page).nth(1)).to_contain_text(NO_INVENTORY)
+    screenshot(page, "quickbooks-connection")
 
     open_menu(page, "Settings", "Sync preferences")  # the fix the first flag names
     page.get_by_label("Purchase orders become").select_option("Bill")
@@ -213,7 +214,7 @@ def search_products(page: Page, text: str) -> None:
     page.get_by_role("button", name="Search", exact=True).click()
 
 
-def link_by_hand(page: Page, code: str, item: str, label: str, refresh: bool = False) -> None:
+def link_by_hand(page: Page, code: str, item: str, label: str, refresh: bool = False, shot: str = "") -> None:
     """Follow the row's "Link by hand", choose ``item`` (after re-reading the items, if asked) and link it."""
     product_row(page, code).get_by_role("link", name="Link by hand").click()
     expect(page.locator("body")).to_contain_text(f"Link OpenBoxes product {label} of Acme Medical")
@@ -226,6 +227,8 @@ def link_by_hand(page: Page, code: str, item: str, label: str, refresh: bool = F
     expect(page.locator("#item-count")).to_have_text("1 matching item(s).")
     expect(page.get_by_label("QuickBooks item", exact=True).locator("option")).to_have_text([item])
     assert blocking_violations(page) == []  # the search box (focused, typed in) and the list
+    if shot:
+        screenshot(page, shot)
     page.get_by_label("QuickBooks item", exact=True).select_option(label=item)
     page.get_by_role("button", name="Link", exact=True).click()
     expect(flash(page)).to_contain_text(f"Linked {label}.")
@@ -285,6 +288,14 @@ def unlinking_returns_a_product_to_unlinked(page: Page, code: str) -> None:
     expect(product_row(page, code).locator("td").nth(4)).to_have_text("")  # no QuickBooks item any more
 
 
+def audit_log_says_it_in_words(page: Page) -> None:
+    open_menu(page, "Audit log")
+    rows = page.locator("table.model-list tbody tr")
+    expect(rows.first).to_contain_text("Unlinked")
+    expect(rows.first.locator("details.technical-details code")).to_be_hidden()  # the action code stays folded
+    screenshot(page, "audit-log")
+
+
 def test_admin_links_products_by_sku_by_auto_create_and_by_hand_then_unlinks(page, live_server, acme_admin, ob, qb):
     for name, sku in QUICKBOOKS_ITEMS:
         qbo_item(qb.url, name, sku)  # items someone keeps in QuickBooks
@@ -295,7 +306,7 @@ def test_admin_links_products_by_sku_by_auto_create_and_by_hand_then_unlinks(pag
     loaded_products_show_their_states(page)
     filter_and_search_narrow_the_list(page)
     bulk_actions_link_and_create(page)
-    link_by_hand(page, "BN-1", "Elastic bandage roll", "BN-1 'Bandage'")
+    link_by_hand(page, "BN-1", "Elastic bandage roll", "BN-1 'Bandage'", shot="product-link-search")
     expect(state_pill(page, "Linked (2)")).to_be_visible()
     expect(state_pill(page, "Auto-created (1)")).to_be_visible()
     unlinking_returns_a_product_to_unlinked(page, "BN-1")
@@ -303,6 +314,7 @@ def test_admin_links_products_by_sku_by_auto_create_and_by_hand_then_unlinks(pag
 
     created = [item for item in qb.objects("Item") if item.get("Sku") == "SY-5"]
     assert [item["Name"] for item in created] == ["Syringe 5ml"]
+    audit_log_says_it_in_words(page)
 
 
 # --- manual link mode: an order with an unlinked product fails until it is linked ---------------------------

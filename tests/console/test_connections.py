@@ -363,7 +363,8 @@ def test_start_syncing_from_now_sets_the_cutoff_and_says_so(acme, auth, ob, qbo,
     assert "Syncing enabled; 0 purchase order(s) approved before now will not be pushed" in body
     db.session.expire_all()
     enabled = db.session.get(Tenant, acme.id).sync_enabled_at
-    assert enabled is not None and f"Syncing since {enabled:%Y-%m-%d %H:%M} UTC" in body
+    assert enabled is not None and f"Syncing since {enabled:%Y-%m-%d %H:%M} " in body
+    assert "Times are in UTC." in body  # Acme's zone, named once
     assert events(db, "sync.enabled")[0].tenant_id == acme.id
 
 
