@@ -115,5 +115,5 @@ def revoke(config: Mapping, token: str | None, timeout: float) -> str | None:
     except requests.RequestException:
         return f"QuickBooks could not be reached to revoke the tokens: {REVOKE_BY_HAND}."
     if answer.status_code != 200:
-        return f"QuickBooks did not confirm the revocation (HTTP {answer.status_code}): {REVOKE_BY_HAND}."
+        return f"QuickBooks did not confirm the revocation (error {answer.status_code}): {REVOKE_BY_HAND}."
     return None

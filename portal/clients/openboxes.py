@@ -607,7 +607,7 @@ class OpenBoxesClient:
             raise failure(response, "/api/login", host=self._host, username=self.username)
         if response.status_code != 200:
             raise OpenBoxesUnexpectedPayload(
-                f"OpenBoxes at {self._host} answered the login with HTTP {response.status_code}: "
+                f"OpenBoxes at {self._host} answered the login with error {response.status_code}: "
                 f"check the OpenBoxes URL under {SETTINGS}",
                 status=response.status_code,
             )

@@ -19,6 +19,7 @@ from portal.clients.openboxes_errors import (
     OpenBoxesUnexpectedPayload,
     OpenBoxesUnsafeUrl,
 )
+from portal.sync.errors import answer_words
 
 DEFAULT_CONTEXT_PATH = "/openboxes"
 LOGIN_PAGES = ("/errors/handleUnauthorized", "/auth/login")
@@ -78,7 +79,7 @@ def failure(response: requests.Response, path: str, *, host: str, username: str)
     """The typed error for an answer that is neither 200 nor "session lost"."""
     status = response.status_code
     detail = server_said(response)  # kept apart too, for messages that name the record rather than the path
-    where = f"OpenBoxes at {host} answered {path} with HTTP {status}{f' ({detail})' if detail else ''}"
+    where = f"OpenBoxes at {host} {answer_words(status)} at {path}{f' ({detail})' if detail else ''}"
     if status >= 500:
         retry = f"{where}; the sync will retry"
         return OpenBoxesServerError(retry, status=status, outcome_unknown=False, detail=detail)

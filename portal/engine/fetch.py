@@ -30,7 +30,7 @@ from portal.engine.openboxes import jsonable
 from portal.extensions import db
 from portal.models import SyncActivity, SyncRun
 from portal.sync.entities import entity_label
-from portal.sync.errors import SyncError, Transient, describe_record
+from portal.sync.errors import SyncError, Transient, answer_words, describe_record
 from portal.sync.identity import content_hash
 from portal.sync.snapshots import UnfetchedSnapshot
 
@@ -93,7 +93,7 @@ class Reading:
         said = f" ({error.detail})" if error.detail else ""
         if isinstance(error, OpenBoxesUnexpectedPayload):
             return f"{self.subject}: OpenBoxes sent {what} in a form the bridge cannot read{said}{_fix(error)}"
-        answer = f"answered HTTP {status}{said}" if status else "did not answer"
+        answer = f"{answer_words(status)}{said}" if status else "did not answer"
         return f"{self.subject}: OpenBoxes {answer} when the bridge read {what}{_fix(error)}"
 
 

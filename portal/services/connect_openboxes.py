@@ -190,5 +190,5 @@ def check_failure(error: SyncError, base_url: str) -> str:
     host = urlsplit(base_url).hostname or base_url
     if isinstance(error, OpenBoxesUnreachable):
         return f"OpenBoxes at {host} could not be reached or did not answer in time: {UNREACHABLE_FIX}."
-    status = f" (HTTP {error.status})" if error.status else ""
+    status = f" (error {error.status})" if error.status else ""
     return f"OpenBoxes at {host} did not answer correctly{status}: {WRONG_ANSWER_FIX}."

@@ -23,6 +23,7 @@ from portal.sync.errors import (
     SyncError,
     Throttled,
     Transient,
+    answer_words,
 )
 
 THROTTLE_CODES = frozenset({"3001"})
@@ -192,13 +193,13 @@ def _classify_bare_status(status: int, body: str) -> SyncError:
     if status == 401:
         return AuthExpired("QuickBooks refused the access token: refreshing it", status=status, detail=snippet)
     if status >= 500 or status in (408, 425):
-        return Transient(f"QuickBooks answered HTTP {status}: will retry", status=status, detail=snippet)
+        return Transient(f"QuickBooks {answer_words(status)}: will retry", status=status, detail=snippet)
     if status == 404:
         message = "QuickBooks answered 404 for this address: check the QuickBooks API URL in the configuration"
         return Permanent(message, status=status, detail=snippet)
     if status == 403:
         return NeedsReconnect(_RECONNECT_MESSAGE, status=status, detail=snippet)
-    return Permanent(f"QuickBooks refused the request (HTTP {status})", status=status, detail=snippet)
+    return Permanent(f"QuickBooks refused the request ({status})", status=status, detail=snippet)
 
 
 def _throttled(status: int, errors: list[FaultError]) -> bool:
@@ -358,7 +359,7 @@ def classify_token_response(status: int, body: str) -> SyncError | None:
     if status == 429:
         return Throttled("QuickBooks' token endpoint is throttling: waiting", None, status=status)
     if status >= 500 or status == 408:
-        return Transient(f"QuickBooks' token endpoint answered HTTP {status}: will retry", status=status)
+        return Transient(f"QuickBooks' sign-in service {answer_words(status)}: will retry", status=status)
     if status == 200:
         return Transient("QuickBooks' token endpoint answered without an access token: will retry", status=status)
     message = f"QuickBooks' token endpoint refused the request ({error or status}): report this to support"

@@ -215,14 +215,33 @@ def describe_no_multicurrency(what: str, currency: str | None) -> str:
     )
 
 
+def answer_words(status: int) -> str:
+    """What an HTTP status means, in words a finance user reads, with the code in brackets for support.
+
+    >>> answer_words(503)
+    'had a server error (503)'
+    >>> answer_words(404)
+    'did not find it (404)'
+    """
+    if status >= 500:
+        return f"had a server error ({status})"
+    if status in (408, 425):
+        return f"took too long to answer ({status})"
+    if status == 404:
+        return f"did not find it ({status})"
+    if status in (401, 403):
+        return f"refused access ({status})"
+    return f"refused the request ({status})"
+
+
 _WILL_RETRY = re.compile(r"[;:,]?\s*(the sync )?will retry\.?$", re.IGNORECASE)
 
 
 def describe_given_up(message: str, attempts: int) -> str:
     """A passing problem's reason once the retries are spent: no "will retry" left in it.
 
-    >>> describe_given_up("QuickBooks answered HTTP 503: will retry", 4)
-    'QuickBooks answered HTTP 503. Gave up after 4 attempts: retry this row once QuickBooks answers again'
+    >>> describe_given_up("QuickBooks had a server error (503): will retry", 4)
+    'QuickBooks had a server error (503). Gave up after 4 attempts: retry this row once QuickBooks answers again'
     >>> describe_given_up("OpenBoxes timed out; the sync will retry", 4)
     'OpenBoxes timed out. Gave up after 4 attempts: retry this row once OpenBoxes answers again'
     """

@@ -591,7 +591,7 @@ def test_url_without_openboxes_behind_it_asks_to_check_the_url(openboxes_sandbox
     url = f"{openboxes_sandbox.url}/not-openboxes"
     with OpenBoxesClient(url, "integration-bot", "s3cret", facility, allow_private_networks=True) as client:
         with pytest.raises(
-            OpenBoxesUnexpectedPayload, match="answered the login with HTTP 404.*check the OpenBoxes URL"
+            OpenBoxesUnexpectedPayload, match="answered the login with error 404.*check the OpenBoxes URL"
         ):
             client.products_page()
 

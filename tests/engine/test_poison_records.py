@@ -83,7 +83,7 @@ def test_order_openboxes_cannot_serve_fails_on_its_own_row_then_the_same_row_syn
     _assert_good_orders_synced(db, qb, orders)
     row = _row(db, "purchase_order", bad["id"])
     assert (row.status, row.attempts, row.error_category) == ("retrying", 1, "transient")
-    expected = f"Purchase order {bad['orderNumber']}: OpenBoxes answered HTTP 500 when the bridge read {what}"
+    expected = f"Purchase order {bad['orderNumber']}: OpenBoxes had a server error (500) when the bridge read {what}"
     assert row.message == f"{expected}; the sync will retry"
     for _ in range(3):  # backoff retries read the order again, and fail again
         _run_due_retry(redis, row)
@@ -115,8 +115,8 @@ def test_order_whose_product_answers_500_waits_on_its_row_and_its_backoff_retry_
     row = _row(db, "purchase_order", bad["id"])
     assert row.status == "retrying"
     assert row.message == (
-        f"Purchase order {bad['orderNumber']}: OpenBoxes answered HTTP 500 when the bridge read its product TP-20; "
-        "the sync will retry"
+        f"Purchase order {bad['orderNumber']}: OpenBoxes had a server error (500) when the bridge read its product "
+        "TP-20; the sync will retry"
     )
 
     _repair(ob)
@@ -139,7 +139,7 @@ def test_order_naming_a_deleted_product_is_sync_failed_at_once_and_syncs_once_it
     row = _row(db, "purchase_order", bad["id"])
     assert (row.status, row.attempts, row.error_category) == ("sync_failed", 1, "permanent")
     assert row.message == (
-        f"Purchase order {bad['orderNumber']}: OpenBoxes answered HTTP 404 (No row with the given identifier "
+        f"Purchase order {bad['orderNumber']}: OpenBoxes did not find it (404) (No row with the given identifier "
         f"exists: [org.pih.warehouse.product.Product#{tape['id']}]) when the bridge read the order "
         "(it may have been deleted): fix the record in OpenBoxes, then retry"
     )
@@ -168,7 +168,7 @@ def test_shipment_whose_detail_answers_500_gets_its_own_row_and_later_syncs_on_i
     row = _row(db, "shipment", bad["id"])
     assert row.status == "retrying"
     assert row.message.startswith("Shipment ") and row.message.endswith(
-        "OpenBoxes answered HTTP 500 when the bridge read the stock movement; the sync will retry"
+        "OpenBoxes had a server error (500) when the bridge read the stock movement; the sync will retry"
     )
     assert len(qb.objects("Invoice")) == 2
 
@@ -194,7 +194,7 @@ def test_adjustment_whose_product_read_fails_gets_its_own_row_and_later_syncs_on
     assert sorted(row.status for row in rows) == ["retrying", "synced"], [(r.status, r.message) for r in rows]
     [row] = [row for row in rows if row.status == "retrying"]
     assert row.message.startswith("Adjustment ") and row.message.endswith(
-        "OpenBoxes answered HTTP 500 when the bridge read its product TP-20; the sync will retry"
+        "OpenBoxes had a server error (500) when the bridge read its product TP-20; the sync will retry"
     )
     assert len(qb.objects("JournalEntry")) == 1
 

@@ -164,7 +164,7 @@ def test_refused_dropped_and_silent_ports_read_the_same(outbound_acme, auth, app
 def test_a_server_error_body_is_not_repeated(outbound_acme, auth, outbound_error_server):
     save_openboxes(auth, f"http://127.0.0.1:{outbound_error_server.server_address[1]}")
     page = run_test(auth)
-    assert "OpenBoxes at 127.0.0.1 did not answer correctly (HTTP 500)" in page
+    assert "OpenBoxes at 127.0.0.1 did not answer correctly (error 500)" in page
     assert "s3cr3t" not in page
 
 

@@ -236,9 +236,10 @@ def test_classify_token_response(status, text, kind, code):
     ("message", "attempts", "expected"),
     [
         (
-            "QuickBooks answered HTTP 503: will retry",
+            "QuickBooks had a server error (503): will retry",
             4,
-            "QuickBooks answered HTTP 503. Gave up after 4 attempts: retry this row once QuickBooks answers again",
+            "QuickBooks had a server error (503). Gave up after 4 attempts: "
+            "retry this row once QuickBooks answers again",
         ),
         (
             "Could not reach OpenBoxes at https://ob.example.org; the sync will retry",
@@ -256,3 +257,10 @@ def test_classify_token_response(status, text, kind, code):
 )
 def test_a_passing_problem_that_outlasted_the_retries_no_longer_promises_one(message, attempts, expected):
     assert describe_given_up(message, attempts) == expected
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 504, 408, 400, 405])
+def test_a_bare_status_reads_as_words_not_as_http_jargon(status):
+    # The message lands on the activity list and the home page, read by a finance user (issue 13).
+    for error in (classify_qbo_response(status, {}, "<html>gateway</html>"), classify_token_response(status, "")):
+        assert error is not None and "HTTP" not in str(error) and f"({status})" in str(error)
