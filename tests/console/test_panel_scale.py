@@ -103,7 +103,7 @@ def test_counts_and_pages_stop_at_the_cap_and_deep_pages_still_work(acme, db, au
     auth.login("admin@acme.test")
     with statements(db) as seen:
         first = client.get("/admin/activity/?page_size=25").get_data(as_text=True)
-    [count] = [s for s in seen if "count(" in s.lower() and "SELECT 1" in s]
+    [count] = [s for s in seen if s.lower().count("count(") == 1 and "SELECT 1" in s]  # the list's, not the tabs'
     assert "LIMIT" in count.upper()  # counts at most cap + 1 rows
     assert "List (50+)" in first and 'id="capped-list"' in first
     assert _numbers(first) == [f"N-{i:03d}" for i in range(59, 34, -1)]
@@ -111,6 +111,30 @@ def test_counts_and_pages_stop_at_the_cap_and_deep_pages_still_work(acme, db, au
     assert _numbers(second) == [f"N-{i:03d}" for i in range(34, 9, -1)]
     beyond = client.get("/admin/activity/?page_size=25&page=400").get_data(as_text=True)
     assert _numbers(beyond) == _numbers(second)  # the last page within the cap
+
+
+def _tab_counts(body: str) -> dict[str, str]:
+    section = body.split('id="status-tabs"')[1].split("</nav>")[0]
+    return dict(re.findall(r'>([A-Za-z ]+) <span class="tab-count">([^<]+)</span>', section))
+
+
+def test_status_tab_counts_stop_at_the_cap_each_status_read_with_a_limit(acme, db, auth, client, monkeypatch):
+    monkeypatch.setattr(SyncActivityView, "max_listed_rows", 50)
+    add_rows(db, acme, 45)
+    add_rows(db, acme, 8, status="sync_failed", start=45)
+    add_rows(db, acme, 3, status="retrying", start=53)
+    auth.login("admin@acme.test")
+    with statements(db) as seen:
+        body = client.get("/admin/activity/").get_data(as_text=True)
+    tabs = _tab_counts(body)
+    # 45 synced and 8 + 3 open: each status under the cap counts exactly, a tab's sum past it shows "50+".
+    assert tabs == {
+        "All": "50+", "Needs attention": "11", "Failed": "8", "Waiting": "3", "Synced": "45", "Skipped": "0",
+    }  # fmt: skip
+    [counts] = [s for s in seen if "GROUP BY sync_activity.status" in s or s.lower().count("count(") == 6]
+    assert "GROUP BY" not in counts.upper() and counts.upper().count("LIMIT") == 6  # one capped count per status
+    add_rows(db, acme, 10, start=56)
+    assert _tab_counts(client.get("/admin/activity/").get_data(as_text=True))["Synced"] == "50+"
 
 
 def test_a_list_under_the_cap_counts_exactly(acme, db, auth, client):
