@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from redis.client import Pipeline
 from rq import Queue
+from rq.job import Job
 from rq.rate_limit import RateLimitRegistry
 from sqlalchemy import event
 
@@ -193,6 +194,23 @@ def test_bulk_retry_is_one_update_one_audit_event_per_tenant_and_pipelined_enque
     for registry in RateLimitRegistry.all(redis):
         queued |= set(registry.get_rate_limited_job_ids()) | set(registry.get_allowed_job_ids())
     assert {int(job_id.split("-")[1]) for job_id in queued} == set(ids)
+
+
+def test_batch_jobs_of_a_bulk_retry_share_the_pipelines_of_the_single_pushes(failed, db, redis, monkeypatch, app):
+    # Acme's 12 failed purchase orders are a backlog (≥ SYNC_BATCH_MIN_ROWS): one batch job; Bolt's 8 go alone.
+    executed = []
+    real_execute = Pipeline.execute
+    monkeypatch.setattr(Pipeline, "execute", lambda self, *a, **k: executed.append(1) or real_execute(self, *a, **k))
+    monkeypatch.setattr(Queue, "enqueue", lambda *a, **k: pytest.fail("one enqueue per job"))
+    with app.test_request_context():
+        assert triage.retry_activities([row.id for row in failed], None, "help@bridge.test") == 20
+    assert len(executed) == 2  # 9 jobs: one pipeline claims their ids, one queues them
+    queued = set(Queue("default", connection=redis).job_ids)
+    for registry in RateLimitRegistry.all(redis):
+        queued |= set(registry.get_rate_limited_job_ids()) | set(registry.get_allowed_job_ids())
+    [batch] = [job_id for job_id in queued if job_id.startswith("pushbatch-")]
+    assert Job.fetch(batch, connection=redis).args == ([row.id for row in failed[:12]],)
+    assert {int(job_id.split("-")[1]) for job_id in queued - {batch}} == {row.id for row in failed[12:]}
 
 
 def test_bulk_retry_keeps_the_single_row_semantics(acme, db, redis, app):
