@@ -136,6 +136,13 @@ def test_status_tab_counts_stop_at_the_cap_each_status_read_with_a_limit(acme, d
     assert "GROUP BY" not in counts.upper() and counts.upper().count("LIMIT") == 6  # one capped count per status
     add_rows(db, acme, 10, start=56)
     assert _tab_counts(client.get("/admin/activity/").get_data(as_text=True))["Synced"] == "50+"
+    with statements(db) as seen:  # 10 rows match (N-050…N-059): one grouped count of at most 51 rows, exact
+        tabs = _tab_counts(client.get("/admin/activity/?search=N-05").get_data(as_text=True))
+    assert tabs == {
+        "All": "10", "Needs attention": "6", "Failed": "3", "Waiting": "3", "Synced": "4", "Skipped": "0",
+    }  # fmt: skip
+    [grouped] = [s for s in seen if "GROUP BY" in s.upper() and "status" in s]
+    assert "LIMIT" in grouped.upper() and not [s for s in seen if s.lower().count("count(") == 6]
 
 
 def test_a_list_under_the_cap_counts_exactly(acme, db, auth, client):
