@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 
 from flask import request
-from flask_admin.contrib.sqla.filters import BaseSQLAFilter
+from flask_admin.contrib.sqla.filters import BaseSQLAFilter, FilterEqual
 from sqlalchemy import func, literal_column, select
 
 from portal.models import SyncActivity
@@ -52,6 +52,15 @@ class StatusGroupFilter(BaseSQLAFilter):
 
     def operation(self) -> str:
         return "equals"
+
+
+def statuses_let_through(flt, value) -> set[str] | None:
+    """The statuses a status filter (equals, or a tab's group) lets through; None for any other filter."""
+    if isinstance(flt, StatusGroupFilter):
+        return {status.value for status in STATUS_GROUPS[value][1]} if value in STATUS_GROUPS else None
+    if isinstance(flt, FilterEqual) and getattr(flt.column, "key", None) == "status":
+        return {value}
+    return None
 
 
 @dataclass(frozen=True)

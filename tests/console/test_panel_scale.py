@@ -145,6 +145,24 @@ def test_status_tab_counts_stop_at_the_cap_each_status_read_with_a_limit(acme, d
     assert "LIMIT" in grouped.upper() and not [s for s in seen if s.lower().count("count(") == 6]
 
 
+def test_a_status_filter_decides_the_retry_button_without_a_query_of_two_statuses(acme, db, auth, client):
+    add_rows(db, acme, 3)
+    add_rows(db, acme, 2, status="sync_failed", start=3)
+    auth.login("admin@acme.test")
+    for url, failed in (
+        ("/admin/activity/?flt0_status_equals=synced", 0),
+        ("/admin/activity/?flt0_status_equals=sync_failed", 2),
+        ("/admin/activity/?flt0_status_group_equals=attention", 2),
+        ("/admin/activity/?flt0_status_group_equals=waiting", 0),
+    ):
+        with statements(db) as seen:
+            body = client.get(url).get_data(as_text=True)
+        assert (f"Retry all {failed} failed row(s)" in body) == bool(failed) and (
+            'id="retry-matching"' in body
+        ) == bool(failed)
+        assert not [s for s in seen if s.count("sync_activity.status =") + s.count("sync_activity.status IN") > 1]
+
+
 def test_a_list_under_the_cap_counts_exactly(acme, db, auth, client):
     add_rows(db, acme, 7)
     auth.login("admin@acme.test")
