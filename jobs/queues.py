@@ -88,7 +88,7 @@ def get_queue(name: str = "default") -> Queue:
 
 def init_app(app) -> None:
     """Plug the queue into the engine's port: the engine asks for jobs without importing ``jobs``."""
-    app.extensions[PORT_NAME] = JobQueue(pushes=enqueue_pushes, poll=enqueue_poll)
+    app.extensions[PORT_NAME] = JobQueue(pushes=enqueue_pushes, poll=enqueue_poll, bulk_retry=enqueue_bulk_retry)
 
 
 def enqueue_ping() -> Job:
@@ -325,6 +325,20 @@ def _enqueue_push_job(
     # the time they were queued, so a realm's rows go in the order the poll queued them (dependencies first).
     redis.zadd(RateLimitRegistry(key, redis).rate_limited_key, {job_id: time.time()}, xx=True)
     return job
+
+
+def enqueue_bulk_retry(activity_ids: list[int], tenant_id: int | None, requested_by: str, progress_key: str) -> None:
+    """One job retrying many rows (``jobs.sync.bulk_retry``), on the high queue: not behind the pushes it queues."""
+    get_queue("high").enqueue(
+        "jobs.sync.bulk_retry",
+        activity_ids,
+        tenant_id,
+        requested_by,
+        progress_key,
+        job_timeout=1800,
+        result_ttl=600,
+        failure_ttl=DAY,
+    )
 
 
 def enqueue_poll(tenant_id: int, trigger: str, slot: str) -> str:

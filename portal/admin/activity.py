@@ -183,13 +183,20 @@ def _choices(values) -> list[tuple[str, str]]:
     return [(value, status_label(value)) for value in values]
 
 
-def retry_and_queue(ids: list[int]) -> int:
-    """Queue another try of the rows among ``ids`` the acting user may retry; how many."""
+def retry_and_queue(ids: list[int]) -> int | None:
+    """Queue another try of the rows among ``ids`` the acting user may retry; how many. More rows than
+    ``BULK_RETRY_INLINE_MAX_ROWS`` are retried by one background job instead (None: it says how far it is)."""
     tenant_id = None if current_user.is_support else current_user.tenant_id
+    if len(ids) > current_app.config["BULK_RETRY_INLINE_MAX_ROWS"]:
+        triage.retry_in_background(ids, tenant_id, current_user.email, current_user.id)
+        flash(f"Retrying {len(ids):,} rows in the background: the line above the list shows how far it is.", "success")
+        return None
     return triage.retry_activities(ids, tenant_id, current_user.email)
 
 
-def _flash_retried(count: int) -> None:
+def _flash_retried(count: int | None) -> None:
+    if count is None:
+        return
     if count:
         flash(f"Queued {count} row(s) for another try. Their status changes here as the worker pushes them.", "success")
     else:
@@ -331,6 +338,10 @@ class SyncActivityView(ZonedTimes, BoundedListMixin, ReadOnlyView):
             )
         _flash_retried(retry_and_queue(ids))
         return redirect(url_for("admin.index"))
+
+    def bulk_retry_progress(self) -> str | None:
+        """The signed-in user's last background retry, in words (see ``triage.retry_in_background``)."""
+        return triage.bulk_retry_progress(current_user.id)
 
     def status_tabs(self) -> list[activity_tabs.Tab]:
         """All / Needs attention / Failed / Waiting / Synced / Skipped, with counts (see ``activity_tabs``)."""

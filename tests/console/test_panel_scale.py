@@ -4,6 +4,7 @@ whose query count does not grow with the tenants."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -16,6 +17,7 @@ from rq.rate_limit import RateLimitRegistry
 from sqlalchemy import event
 
 import jobs.queues
+import jobs.sync
 from portal.admin.activity import SyncActivityView
 from portal.engine.activity import ATTEMPT_LOG_LIMIT
 from portal.models import AuditEvent, SyncActivity, SyncRun
@@ -236,6 +238,36 @@ def test_batch_jobs_of_a_bulk_retry_share_the_pipelines_of_the_single_pushes(fai
     [batch] = [job_id for job_id in queued if job_id.startswith("pushbatch-")]
     assert Job.fetch(batch, connection=redis).args == ([row.id for row in failed[:12]],)
     assert {int(job_id.split("-")[1]) for job_id in queued - {batch}} == {row.id for row in failed[12:]}
+
+
+def test_a_large_retry_is_one_background_job_whose_progress_the_list_shows(
+    failed, db, redis, auth, client, app, monkeypatch
+):
+    monkeypatch.setitem(app.config, "BULK_RETRY_INLINE_MAX_ROWS", 5)
+    monkeypatch.setattr(triage, "PROGRESS_CHUNK", 8)
+    auth.login("help@bridge.test")
+    url = "/admin/activity/retry-matching/?flt0_status_equals=sync_failed"
+    assert auth.post(url, {"confirmed": "yes"}).status_code == 302
+    [job] = Queue("high", connection=redis).jobs
+    assert job.func_name == "jobs.sync.bulk_retry" and sorted(job.args[0]) == sorted(row.id for row in failed)
+    assert not Queue("default", connection=redis).job_ids and not RateLimitRegistry.all(redis)  # no push yet
+    assert {db.session.get(SyncActivity, row.id).status for row in failed} == {"sync_failed"}
+    progress = re.compile(r'id="bulk-retry-progress"[^>]*>([^<]+)<')
+    assert "20 row(s) is waiting" in progress.search(client.get("/admin/activity/").get_data(as_text=True)).group(1)
+    seen = []  # (rows queued by one call, the progress line when it was made)
+
+    def pushes(ids, reason):
+        seen.append((len(ids), triage.bulk_retry_progress(job.args[3].rsplit(":", 1)[1])))
+        jobs.queues.enqueue_pushes(ids, reason)
+
+    monkeypatch.setitem(app.extensions, "job_queue", dataclasses.replace(app.extensions["job_queue"], pushes=pushes))
+    assert jobs.sync.bulk_retry(*job.args) == 20  # as a worker would run it
+    assert [n for n, _ in seen] == [8, 8, 4] and "8 of 20" in seen[1][1]  # progress written between chunks
+    db.session.expire_all()
+    assert {db.session.get(SyncActivity, row.id).status for row in failed} == {"queued"}
+    assert "done: 20 row(s)" in progress.search(client.get("/admin/activity/").get_data(as_text=True)).group(1)
+    events = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "activity.retried")).all()
+    assert sorted(e.details["count"] for e in events) == [8, 12]
 
 
 def test_bulk_retry_keeps_the_single_row_semantics(acme, db, redis, app):
