@@ -54,6 +54,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--deep-page", type=int, default=500, help="the deep page to time, 1-based (default 500)")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/2", help="Redis database, flushed (loopback)")
     parser.add_argument("--keep", action="store_true", help="keep the database (its name is printed)")
+    parser.add_argument("--reuse", metavar="DATABASE", help="time a database a --keep run seeded (no seed, kept)")
     return parser.parse_args(argv)
 
 
@@ -200,6 +201,8 @@ def list_urls(who: str, deep_page: int) -> dict[str, str]:
         f"search “{SEARCH}”": base + f"?search={SEARCH}",
         "sort by status": base + f"?sort={STATUS_SORT[who]}&desc=1",
         f"page {deep_page}": base + f"?page={deep_page - 1}",
+        "tab Needs attention": base + "?flt9_status_group_equals=attention",
+        "tab Synced": base + "?flt9_status_equals=synced",
     }
 
 
@@ -241,19 +244,21 @@ def run_bulk_retry(app, args) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    name = f"obqb_h2_panel_{os.getpid()}"
+    name = args.reuse or f"obqb_h2_panel_{os.getpid()}"
     print(
         f"panel benchmark — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} CPU(s), Python "
         f"{sys.version.split()[0]}; database {name} (PostgreSQL), Redis {args.redis}"
     )
-    create_database(name)
+    if not args.reuse:
+        create_database(name)
     try:
         app = build_app(f"{PG_SERVER}/{name}", args.redis)
         with app.app_context():
             from portal.redis_conn import get_redis
 
             get_redis().flushdb()
-            seed(app, args)
+            if not args.reuse:
+                seed(app, args)
             run_lists(app, args)
             run_bulk_retry(app, args)
             get_redis().flushdb()
@@ -262,7 +267,7 @@ def main(argv: list[str] | None = None) -> int:
             db.session.remove()
             db.engine.dispose()
     finally:
-        if args.keep:
+        if args.keep or args.reuse:
             print(f"kept database {name}")
         else:
             drop_database(name)

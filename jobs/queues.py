@@ -19,6 +19,7 @@ import re
 import time
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 
@@ -41,6 +42,7 @@ HOUR = 3600
 DAY = 24 * HOUR
 PIPELINE_CHUNK = 1000  # push jobs per Redis pipeline
 PUSH_FUNC = "jobs.sync.push_activity"
+PUSH_BATCH_FUNC = "jobs.sync.push_batch"
 PUSH_GUARD = "obqb:push-once:"  # + job id: claimed for a day, the window unique=True would give
 REALM_KEY_PREFIX = "push-"  # RQ rate-limit keys of push jobs: push-realm-<realm> or push-tenant-<id>
 
@@ -86,7 +88,7 @@ def get_queue(name: str = "default") -> Queue:
 
 def init_app(app) -> None:
     """Plug the queue into the engine's port: the engine asks for jobs without importing ``jobs``."""
-    app.extensions[PORT_NAME] = JobQueue(pushes=enqueue_pushes, poll=enqueue_poll)
+    app.extensions[PORT_NAME] = JobQueue(pushes=enqueue_pushes, poll=enqueue_poll, bulk_retry=enqueue_bulk_retry)
 
 
 def enqueue_ping() -> Job:
@@ -135,14 +137,26 @@ def enqueue_push(
     _enqueue_push_job(activity_id, job_id, key, {"reason": reason.value, "attempt": attempt}, delay)
 
 
+@dataclass(frozen=True)
+class PushJob:
+    """One push job to queue: of a row (``rows`` an id) or of a batch (a list of ids), its id, its realm's
+    rate-limit key (None for a row that does not exist), its meta and the job function."""
+
+    rows: int | list[int]
+    job_id: str
+    key: str | None
+    meta: dict
+    func: str = PUSH_FUNC
+
+
 def enqueue_pushes(activity_ids: Iterable[int], reason: PushReason | str) -> None:
     """Queue pushes of several rows for one reason, all in the same slot.
 
     A company's backlog of document creates (``SYNC_BATCH_MIN_ROWS`` or more, in this call) goes in batch
-    jobs of up to 30 rows each; the rest, and every row of a small poll, get a push job of their own, a few
-    Redis round trips per ``PIPELINE_CHUNK`` rows (a bulk retry of 10,000 rows is 10 chunks, not 50,000
-    round trips). Jobs are queued in the rows' order (a batch where its first row was): a realm's
-    dependencies before its documents.
+    jobs of up to 30 rows each; the rest, and every row of a small poll, get a push job of their own. Jobs
+    (batch or single) are queued in the rows' order (a batch where its first row was: a realm's dependencies
+    before its documents), two Redis round trips per ``PIPELINE_CHUNK`` jobs (a bulk retry of 10,000 rows
+    is a handful of pipelines, not 50,000 round trips).
     """
     now, reason = time.time(), PushReason(reason)
     ids = list(activity_ids)
@@ -150,45 +164,44 @@ def enqueue_pushes(activity_ids: Iterable[int], reason: PushReason | str) -> Non
     batches, singles = batch_groups(ids, keys)
     first_of = {rows[0]: rows for rows in batches}
     position = {activity_id: index for index, activity_id in enumerate(ids)}
-    queue, meta = get_queue("default"), {"reason": reason.value, "attempt": 0}
-    run: list[tuple[int, str]] = []
-    for activity_id in sorted([*singles, *first_of], key=position.__getitem__):
-        if activity_id in first_of:
-            _enqueue_single_pushes(queue, run, keys, meta)
-            run = []
-            enqueue_batch(first_of[activity_id], reason, key=keys.get(activity_id), now=now)
-            continue
-        run.append((activity_id, push_job_id(activity_id, reason, 0, now)))
-        if len(run) == PIPELINE_CHUNK:
-            _enqueue_single_pushes(queue, run, keys, meta)
-            run = []
-    _enqueue_single_pushes(queue, run, keys, meta)
+    meta = {"reason": reason.value, "attempt": 0}
+    jobs = [
+        batch_push_job(first_of[pk], reason, keys.get(pk), now)
+        if pk in first_of
+        else PushJob(pk, push_job_id(pk, reason, 0, now), keys.get(pk), meta)
+        for pk in sorted([*singles, *first_of], key=position.__getitem__)
+    ]
+    queue = get_queue("default")
+    for start in range(0, len(jobs), PIPELINE_CHUNK):
+        _enqueue_pipelined(queue, jobs[start : start + PIPELINE_CHUNK])
 
 
-def _enqueue_single_pushes(queue: Queue, jobs: list[tuple[int, str]], keys: dict[int, str], meta: dict) -> None:
+def _enqueue_pipelined(queue: Queue, jobs: list[PushJob]) -> None:
     """Claim each job id (one pipeline), then enqueue the claimed ones: rate-limited per realm in one
     pipeline, rows that do not exist (no realm, no fairness needed) with ``Queue.enqueue_many``."""
     redis = queue.connection
     with redis.pipeline(transaction=False) as pipe:
-        for _activity_id, job_id in jobs:
-            pipe.set(f"{PUSH_GUARD}{job_id}", 1, nx=True, ex=DAY)
+        for job in jobs:
+            pipe.set(f"{PUSH_GUARD}{job.job_id}", 1, nx=True, ex=DAY)
         claimed = [job for job, fresh in zip(jobs, pipe.execute(), strict=True) if fresh]
     if not claimed:
         return
     try:
-        plain = [(activity_id, job_id) for activity_id, job_id in claimed if activity_id not in keys]
-        if plain:
-            options = {"result_ttl": 600, "failure_ttl": DAY, "meta": meta}
-            queue.enqueue_many([Queue.prepare_data(PUSH_FUNC, (pk,), job_id=job_id, **options) for pk, job_id in plain])
-        _enqueue_rate_limited(queue, [job for job in claimed if job[0] in keys], keys, meta)
+        if plain := [job for job in claimed if job.key is None]:
+            options = {"result_ttl": 600, "failure_ttl": DAY}
+            queue.enqueue_many(
+                [Queue.prepare_data(j.func, (j.rows,), job_id=j.job_id, meta=j.meta, **options) for j in plain]
+            )
+        _enqueue_rate_limited(queue, [job for job in claimed if job.key is not None])
     except BaseException:
-        redis.delete(*(f"{PUSH_GUARD}{job_id}" for _activity_id, job_id in claimed))
+        redis.delete(*(f"{PUSH_GUARD}{job.job_id}" for job in claimed))
         raise
 
 
-def _enqueue_rate_limited(queue: Queue, jobs: list[tuple[int, str]], keys: dict[int, str], meta: dict) -> None:
-    """Push jobs through their realm's rate limit: one pipeline saves them all as waiting (each ranked by
-    when it was queued), then lets each realm's first ones in with one run of RQ's acquire script per realm.
+def _enqueue_rate_limited(queue: Queue, jobs: list[PushJob]) -> None:
+    """Push jobs through their realm's rate limit: one pipeline saves them all as waiting (ranked by when
+    each was queued: one ZADD per realm), then lets each realm's first ones in with one run of RQ's
+    acquire script per realm.
 
     What ``Queue.enqueue(rate_limit=…)`` does per job (register the realm, save, rank, acquire), batched:
     ``enqueue_many`` takes no rate limit (rq 3.0) and ``enqueue_job`` refuses a pipeline for one.
@@ -198,13 +211,13 @@ def _enqueue_rate_limited(queue: Queue, jobs: list[tuple[int, str]], keys: dict[
     concurrency, redis = current_app.config["SYNC_REALM_CONCURRENCY"], queue.connection
     version = queue.get_redis_server_version()
     registries: dict[str, RateLimitRegistry] = {}
+    ranks: dict[str, dict[str, float]] = {}
     with redis.pipeline() as pipe:
         pipe.sadd(queue.redis_queues_keys, queue.key)
-        for activity_id, job_id in jobs:
-            limit = RateLimit(key=keys[activity_id], concurrency=concurrency)
-            job = queue.create_job(
-                PUSH_FUNC, (activity_id,), job_id=job_id, result_ttl=600, failure_ttl=DAY, meta=meta, rate_limit=limit
-            )
+        for push in jobs:
+            limit = RateLimit(key=push.key, concurrency=concurrency)
+            options = {"result_ttl": 600, "failure_ttl": DAY, "meta": push.meta, "rate_limit": limit}
+            job = queue.create_job(push.func, (push.rows,), job_id=push.job_id, **options)
             job.redis_server_version, job.origin, job._status = version, queue.name, JobStatus.RATE_LIMITED
             job.timeout = queue._default_timeout
             if limit.key not in registries:
@@ -212,8 +225,9 @@ def _enqueue_rate_limited(queue: Queue, jobs: list[tuple[int, str]], keys: dict[
                 registries[limit.key].register(concurrency, pipe)
             job.save(pipeline=pipe)
             # Ranked by the time queued, not by whole seconds then id as text (see _enqueue_push_job).
-            registries[limit.key].add_to_rate_limited(job_id, pipe, timestamp=time.time())
-        for registry in registries.values():
+            ranks.setdefault(limit.key, {})[push.job_id] = time.time()
+        for key, registry in registries.items():
+            pipe.zadd(registry.rate_limited_key, ranks[key])
             registry.acquire_and_enqueue(concurrency, pipeline=pipe)
         pipe.execute()
 
@@ -247,6 +261,12 @@ def batch_job_id(activity_ids: list[int], reason: PushReason, now: float) -> str
     return f"pushbatch-{activity_ids[0]}-{digest}-{reason.value}{int(now * 1000)}"
 
 
+def batch_push_job(activity_ids: list[int], reason: PushReason, key: str | None, now: float) -> PushJob:
+    """The batch push job of these rows (one tenant)."""
+    meta = {"reason": reason.value, "rows": len(activity_ids)}
+    return PushJob(activity_ids, batch_job_id(activity_ids, reason, now), key, meta, func=PUSH_BATCH_FUNC)
+
+
 def enqueue_batch(
     activity_ids: list[int],
     reason: PushReason,
@@ -256,10 +276,8 @@ def enqueue_batch(
     now: float | None = None,
 ) -> None:
     """Queue one batch push of these rows (one tenant), through their realm's rate limit like single pushes."""
-    now = time.time() if now is None else now
-    job_id = batch_job_id(activity_ids, reason, now)
-    meta = {"reason": reason.value, "rows": len(activity_ids)}
-    _enqueue_push_job(activity_ids, job_id, key, meta, delay, func="jobs.sync.push_batch")
+    job = batch_push_job(activity_ids, reason, key, time.time() if now is None else now)
+    _enqueue_push_job(activity_ids, job.job_id, key, job.meta, delay, func=job.func)
 
 
 def fairness_keys(activity_ids: list[int]) -> dict[int, str]:
@@ -307,6 +325,20 @@ def _enqueue_push_job(
     # the time they were queued, so a realm's rows go in the order the poll queued them (dependencies first).
     redis.zadd(RateLimitRegistry(key, redis).rate_limited_key, {job_id: time.time()}, xx=True)
     return job
+
+
+def enqueue_bulk_retry(activity_ids: list[int], tenant_id: int | None, requested_by: str, progress_key: str) -> None:
+    """One job retrying many rows (``jobs.sync.bulk_retry``), on the high queue: not behind the pushes it queues."""
+    get_queue("high").enqueue(
+        "jobs.sync.bulk_retry",
+        activity_ids,
+        tenant_id,
+        requested_by,
+        progress_key,
+        job_timeout=1800,
+        result_ttl=600,
+        failure_ttl=DAY,
+    )
 
 
 def enqueue_poll(tenant_id: int, trigger: str, slot: str) -> str:

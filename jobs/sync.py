@@ -9,6 +9,7 @@ from portal.engine.batch import run_push_batch
 from portal.engine.poll import poll_tenant as run_poll
 from portal.engine.push import run_push
 from portal.engine.retry import retry_rows
+from portal.services import triage
 
 
 def push_activity(activity_id: int) -> str | None:
@@ -56,3 +57,8 @@ def retry_activities(activity_ids: list[int]) -> int:
     ids = [activity_id for activity_id, _tenant, _entity in retry_rows(activity_ids)]
     enqueue_pushes(ids, PushReason.RETRY)
     return len(ids)
+
+
+def bulk_retry(activity_ids: list[int], tenant_id: int | None, requested_by: str, progress_key: str) -> int:
+    """A large retry a person asked for in the console, its progress kept for the activity list."""
+    return triage.retry_with_progress(activity_ids, tenant_id, requested_by, progress_key)

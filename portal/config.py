@@ -148,6 +148,7 @@ def load_config(env: dict, instance_path: Path) -> dict:
         "SYNC_REALM_CONCURRENCY": int(env.get("SYNC_REALM_CONCURRENCY", "2")),
         # Document creates of one company queued by one poll at or above this count go through POST /batch.
         "SYNC_BATCH_MIN_ROWS": int(env.get("SYNC_BATCH_MIN_ROWS", "10")),
+        "BULK_RETRY_INLINE_MAX_ROWS": int(env.get("BULK_RETRY_INLINE_MAX_ROWS", "20000")),
         "SYNC_RETRY_DELAYS": parse_delays(env.get("SYNC_RETRY_DELAYS", "60,120,240")),
         "OPENBOXES_TEST_TIMEOUT_SECONDS": float(env.get("OPENBOXES_TEST_TIMEOUT_SECONDS", "10")),
         "OPENBOXES_ALLOW_PRIVATE_NETWORKS": env.get("OPENBOXES_ALLOW_PRIVATE_NETWORKS", "1" if dev else "0") == "1",

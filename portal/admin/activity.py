@@ -16,7 +16,7 @@ from flask_admin.contrib.sqla.filters import (
 )
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import func, select
+from sqlalchemy import false, func, select
 from sqlalchemy.orm import defer
 from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.routing import BuildError
@@ -195,13 +195,20 @@ def _choices(values) -> list[tuple[str, str]]:
     return [(value, status_label(value)) for value in values]
 
 
-def retry_and_queue(ids: list[int]) -> int:
-    """Queue another try of the rows among ``ids`` the acting user may retry; how many."""
+def retry_and_queue(ids: list[int]) -> int | None:
+    """Queue another try of the rows among ``ids`` the acting user may retry; how many. More rows than
+    ``BULK_RETRY_INLINE_MAX_ROWS`` are retried by one background job instead (None: it says how far it is)."""
     tenant_id = None if current_user.is_support else current_user.tenant_id
+    if len(ids) > current_app.config["BULK_RETRY_INLINE_MAX_ROWS"]:
+        triage.retry_in_background(ids, tenant_id, current_user.email, current_user.id)
+        flash(f"Retrying {len(ids):,} rows in the background: the line above the list shows how far it is.", "success")
+        return None
     return triage.retry_activities(ids, tenant_id, current_user.email)
 
 
-def _flash_retried(count: int) -> None:
+def _flash_retried(count: int | None) -> None:
+    if count is None:
+        return
     if count:
         flash(f"Queued {count} row(s) for another try. Their status changes here as the worker pushes them.", "success")
     else:
@@ -345,6 +352,10 @@ class SyncActivityView(ZonedTimes, BoundedListMixin, ReadOnlyView):
         _flash_retried(retry_and_queue(ids))
         return redirect(url_for("admin.index"))
 
+    def bulk_retry_progress(self) -> str | None:
+        """The signed-in user's last background retry, in words (see ``triage.retry_in_background``)."""
+        return triage.bulk_retry_progress(current_user.id)
+
     def status_tabs(self) -> list[activity_tabs.Tab]:
         """All / Needs attention / Failed / Waiting / Synced / Skipped, with counts (see ``activity_tabs``)."""
         return activity_tabs.status_tabs(self)
@@ -377,9 +388,19 @@ class SyncActivityView(ZonedTimes, BoundedListMixin, ReadOnlyView):
         return self._failed_matching_query().with_entities(func.count(SyncActivity.id)).scalar()
 
     def _failed_matching_query(self):
+        """The Sync Failed rows among those the list's filters and search match. A status filter is decided
+        here: one without Sync Failed matches nothing (PostgreSQL would read every row of the filter's status
+        to find none with two statuses), one with it adds nothing."""
         args = self._get_list_extra_args()
-        _, query = self.get_list(0, None, False, args.search, args.filters, execute=False, page_size=0)
-        return query.enable_eagerloads(False).order_by(None).filter(SyncActivity.status == ActivityStatus.SYNC_FAILED)
+        filters, excluded = [], False
+        for flt in args.filters or []:
+            allowed = activity_tabs.statuses_let_through(self._filters[flt[0]], flt[2])
+            if allowed is None:
+                filters.append(flt)
+            excluded = excluded or (allowed is not None and ActivityStatus.SYNC_FAILED.value not in allowed)
+        _, query = self.get_list(0, None, False, args.search, filters, execute=False, page_size=0)
+        query = query.enable_eagerloads(False).order_by(None).filter(SyncActivity.status == ActivityStatus.SYNC_FAILED)
+        return query.filter(false()) if excluded else query
 
     @expose("/preview/")
     def preview_view(self):

@@ -20,6 +20,8 @@ class JobQueue:
 
     pushes: Callable[[Iterable[int], str], None]
     poll: Callable[[int, str, str], None]
+    # bulk_retry(activity_ids, tenant_id or None, requested_by, progress_key): one job retrying many rows
+    bulk_retry: Callable[[list[int], int | None, str, str], None] | None = None
 
 
 def job_queue() -> JobQueue:

@@ -12,10 +12,13 @@ from portal.engine.ports import job_queue
 from portal.engine.retry import retry_rows
 from portal.extensions import db
 from portal.models import SyncActivity
+from portal.redis_conn import get_redis
 from portal.sync import advice
 from portal.sync.entities import ActivityStatus
 
 RETRY_REASON = "retry"  # jobs.queues.PushReason.RETRY
+BULK_PROGRESS = "obqb:bulk-retry:"  # + the user's id: their last background retry (a Redis hash), for a day
+PROGRESS_CHUNK = 2000  # rows queued between two progress updates
 
 
 def retry_activities(activity_ids: list[int], tenant_id: int | None, requested_by: str) -> int:
@@ -29,6 +32,51 @@ def retry_activities(activity_ids: list[int], tenant_id: int | None, requested_b
     db.session.commit()
     job_queue().pushes([activity_id for activity_id, _owner, _entity in reset], RETRY_REASON)
     return len(reset)
+
+
+def retry_in_background(activity_ids: list[int], tenant_id: int | None, requested_by: str, user_id: int) -> None:
+    """Queue one job retrying ``activity_ids`` (too many to finish within a request); the user's progress key
+    says it waits for a worker until the job writes its own progress."""
+    key = f"{BULK_PROGRESS}{user_id}"
+    _set_progress(key, total=len(activity_ids), queued=0, state="waiting")
+    job_queue().bulk_retry(activity_ids, tenant_id, requested_by, key)
+
+
+def retry_with_progress(activity_ids: list[int], tenant_id: int | None, requested_by: str, key: str) -> int:
+    """What the background retry does: one UPDATE and one audit event per tenant, as a retry in a request
+    does, then the pushes queued ``PROGRESS_CHUNK`` rows at a time, the progress written after each."""
+    reset = retry_rows(activity_ids, tenant_id=tenant_id, requested_by=requested_by)
+    _audit_rows("activity.retried", reset)
+    db.session.commit()
+    ids = [activity_id for activity_id, _owner, _entity in reset]
+    for start in range(0, len(ids), PROGRESS_CHUNK):
+        _set_progress(key, total=len(ids), queued=start, state="queueing")
+        job_queue().pushes(ids[start : start + PROGRESS_CHUNK], RETRY_REASON)
+    _set_progress(key, total=len(ids), queued=len(ids), state="done")
+    return len(ids)
+
+
+def bulk_retry_progress(user_id: int) -> str | None:
+    """The user's last background retry in words, or None."""
+    raw = get_redis().hgetall(f"{BULK_PROGRESS}{user_id}")
+    values = {_text(key): _text(value) for key, value in raw.items()}
+    if not values:
+        return None
+    total, queued, state = int(values["total"]), int(values["queued"]), values["state"]
+    if state == "waiting":
+        return f"Your retry of {total:,} row(s) is waiting for a worker."
+    if state == "done":
+        return f"Your retry is done: {total:,} row(s) queued for another try; their status changes as they are pushed."
+    return f"Your retry: {queued:,} of {total:,} row(s) queued for another try so far."
+
+
+def _text(value) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def _set_progress(key: str, **fields) -> None:
+    get_redis().hset(key, mapping=fields)
+    get_redis().expire(key, 86400)
 
 
 def repush_deleted(rows: list[SyncActivity], requested_by: str) -> int:

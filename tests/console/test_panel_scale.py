@@ -4,6 +4,7 @@ whose query count does not grow with the tenants."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -11,10 +12,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from redis.client import Pipeline
 from rq import Queue
+from rq.job import Job
 from rq.rate_limit import RateLimitRegistry
 from sqlalchemy import event
 
 import jobs.queues
+import jobs.sync
 from portal.admin.activity import SyncActivityView
 from portal.engine.activity import ATTEMPT_LOG_LIMIT
 from portal.models import AuditEvent, SyncActivity, SyncRun
@@ -103,7 +106,7 @@ def test_counts_and_pages_stop_at_the_cap_and_deep_pages_still_work(acme, db, au
     auth.login("admin@acme.test")
     with statements(db) as seen:
         first = client.get("/admin/activity/?page_size=25").get_data(as_text=True)
-    [count] = [s for s in seen if "count(" in s.lower() and "SELECT 1" in s]
+    [count] = [s for s in seen if s.lower().count("count(") == 1 and "SELECT 1" in s]  # the list's, not the tabs'
     assert "LIMIT" in count.upper()  # counts at most cap + 1 rows
     assert "List (50+)" in first and 'id="capped-list"' in first
     assert _numbers(first) == [f"N-{i:03d}" for i in range(59, 34, -1)]
@@ -111,6 +114,55 @@ def test_counts_and_pages_stop_at_the_cap_and_deep_pages_still_work(acme, db, au
     assert _numbers(second) == [f"N-{i:03d}" for i in range(34, 9, -1)]
     beyond = client.get("/admin/activity/?page_size=25&page=400").get_data(as_text=True)
     assert _numbers(beyond) == _numbers(second)  # the last page within the cap
+
+
+def _tab_counts(body: str) -> dict[str, str]:
+    section = body.split('id="status-tabs"')[1].split("</nav>")[0]
+    return dict(re.findall(r'>([A-Za-z ]+) <span class="tab-count">([^<]+)</span>', section))
+
+
+def test_status_tab_counts_stop_at_the_cap_each_status_read_with_a_limit(acme, db, auth, client, monkeypatch):
+    monkeypatch.setattr(SyncActivityView, "max_listed_rows", 50)
+    add_rows(db, acme, 45)
+    add_rows(db, acme, 8, status="sync_failed", start=45)
+    add_rows(db, acme, 3, status="retrying", start=53)
+    auth.login("admin@acme.test")
+    with statements(db) as seen:
+        body = client.get("/admin/activity/").get_data(as_text=True)
+    tabs = _tab_counts(body)
+    # 45 synced and 8 + 3 open: each status under the cap counts exactly, a tab's sum past it shows "50+".
+    assert tabs == {
+        "All": "50+", "Needs attention": "11", "Failed": "8", "Waiting": "3", "Synced": "45", "Skipped": "0",
+    }  # fmt: skip
+    [counts] = [s for s in seen if "GROUP BY sync_activity.status" in s or s.lower().count("count(") == 6]
+    assert "GROUP BY" not in counts.upper() and counts.upper().count("LIMIT") == 6  # one capped count per status
+    add_rows(db, acme, 10, start=56)
+    assert _tab_counts(client.get("/admin/activity/").get_data(as_text=True))["Synced"] == "50+"
+    with statements(db) as seen:  # 10 rows match (N-050…N-059): one grouped count of at most 51 rows, exact
+        tabs = _tab_counts(client.get("/admin/activity/?search=N-05").get_data(as_text=True))
+    assert tabs == {
+        "All": "10", "Needs attention": "6", "Failed": "3", "Waiting": "3", "Synced": "4", "Skipped": "0",
+    }  # fmt: skip
+    [grouped] = [s for s in seen if "GROUP BY" in s.upper() and "status" in s]
+    assert "LIMIT" in grouped.upper() and not [s for s in seen if s.lower().count("count(") == 6]
+
+
+def test_a_status_filter_decides_the_retry_button_without_a_query_of_two_statuses(acme, db, auth, client):
+    add_rows(db, acme, 3)
+    add_rows(db, acme, 2, status="sync_failed", start=3)
+    auth.login("admin@acme.test")
+    for url, failed in (
+        ("/admin/activity/?flt0_status_equals=synced", 0),
+        ("/admin/activity/?flt0_status_equals=sync_failed", 2),
+        ("/admin/activity/?flt0_status_group_equals=attention", 2),
+        ("/admin/activity/?flt0_status_group_equals=waiting", 0),
+    ):
+        with statements(db) as seen:
+            body = client.get(url).get_data(as_text=True)
+        assert (f"Retry all {failed} failed row(s)" in body) == bool(failed) and (
+            'id="retry-matching"' in body
+        ) == bool(failed)
+        assert not [s for s in seen if s.count("sync_activity.status =") + s.count("sync_activity.status IN") > 1]
 
 
 def test_a_list_under_the_cap_counts_exactly(acme, db, auth, client):
@@ -169,6 +221,53 @@ def test_bulk_retry_is_one_update_one_audit_event_per_tenant_and_pipelined_enque
     for registry in RateLimitRegistry.all(redis):
         queued |= set(registry.get_rate_limited_job_ids()) | set(registry.get_allowed_job_ids())
     assert {int(job_id.split("-")[1]) for job_id in queued} == set(ids)
+
+
+def test_batch_jobs_of_a_bulk_retry_share_the_pipelines_of_the_single_pushes(failed, db, redis, monkeypatch, app):
+    # Acme's 12 failed purchase orders are a backlog (≥ SYNC_BATCH_MIN_ROWS): one batch job; Bolt's 8 go alone.
+    executed = []
+    real_execute = Pipeline.execute
+    monkeypatch.setattr(Pipeline, "execute", lambda self, *a, **k: executed.append(1) or real_execute(self, *a, **k))
+    monkeypatch.setattr(Queue, "enqueue", lambda *a, **k: pytest.fail("one enqueue per job"))
+    with app.test_request_context():
+        assert triage.retry_activities([row.id for row in failed], None, "help@bridge.test") == 20
+    assert len(executed) == 2  # 9 jobs: one pipeline claims their ids, one queues them
+    queued = set(Queue("default", connection=redis).job_ids)
+    for registry in RateLimitRegistry.all(redis):
+        queued |= set(registry.get_rate_limited_job_ids()) | set(registry.get_allowed_job_ids())
+    [batch] = [job_id for job_id in queued if job_id.startswith("pushbatch-")]
+    assert Job.fetch(batch, connection=redis).args == ([row.id for row in failed[:12]],)
+    assert {int(job_id.split("-")[1]) for job_id in queued - {batch}} == {row.id for row in failed[12:]}
+
+
+def test_a_large_retry_is_one_background_job_whose_progress_the_list_shows(
+    failed, db, redis, auth, client, app, monkeypatch
+):
+    monkeypatch.setitem(app.config, "BULK_RETRY_INLINE_MAX_ROWS", 5)
+    monkeypatch.setattr(triage, "PROGRESS_CHUNK", 8)
+    auth.login("help@bridge.test")
+    url = "/admin/activity/retry-matching/?flt0_status_equals=sync_failed"
+    assert auth.post(url, {"confirmed": "yes"}).status_code == 302
+    [job] = Queue("high", connection=redis).jobs
+    assert job.func_name == "jobs.sync.bulk_retry" and sorted(job.args[0]) == sorted(row.id for row in failed)
+    assert not Queue("default", connection=redis).job_ids and not RateLimitRegistry.all(redis)  # no push yet
+    assert {db.session.get(SyncActivity, row.id).status for row in failed} == {"sync_failed"}
+    progress = re.compile(r'id="bulk-retry-progress"[^>]*>([^<]+)<')
+    assert "20 row(s) is waiting" in progress.search(client.get("/admin/activity/").get_data(as_text=True)).group(1)
+    seen = []  # (rows queued by one call, the progress line when it was made)
+
+    def pushes(ids, reason):
+        seen.append((len(ids), triage.bulk_retry_progress(job.args[3].rsplit(":", 1)[1])))
+        jobs.queues.enqueue_pushes(ids, reason)
+
+    monkeypatch.setitem(app.extensions, "job_queue", dataclasses.replace(app.extensions["job_queue"], pushes=pushes))
+    assert jobs.sync.bulk_retry(*job.args) == 20  # as a worker would run it
+    assert [n for n, _ in seen] == [8, 8, 4] and "8 of 20" in seen[1][1]  # progress written between chunks
+    db.session.expire_all()
+    assert {db.session.get(SyncActivity, row.id).status for row in failed} == {"queued"}
+    assert "done: 20 row(s)" in progress.search(client.get("/admin/activity/").get_data(as_text=True)).group(1)
+    events = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "activity.retried")).all()
+    assert sorted(e.details["count"] for e in events) == [8, 12]
 
 
 def test_bulk_retry_keeps_the_single_row_semantics(acme, db, redis, app):
