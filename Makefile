@@ -44,7 +44,7 @@ lint: $(STAMP)
 SHOT_TESTS := test_new_admin_goes_from_an_empty_tenant or test_dashboard_shows_connections \
 	or test_detail_page_explains_the_failure or test_status_tabs_count_and_filter or test_on_a_phone_the_activity_list \
 	or test_tenant_admin_names_alert_addresses or test_admin_sees_plan_gaps or test_admin_links_products_by_sku \
-	or test_report_preview_and_drift
+	or test_report_preview_and_drift or test_opening_stock_is_previewed or test_a_partial_receipt_shows
 
 screenshots: $(STAMP)
 	SCREENSHOTS_DIR=docs/screenshots $(BIN)/python -m pytest tests/browser -q -k "$(SHOT_TESTS)"
