@@ -121,11 +121,15 @@ def quickbooks_label(
     'Bill PO-17'
     >>> quickbooks_label("supplier", "S-1", "Medline")
     'Vendor Medline'
+    >>> quickbooks_label("receipt", "PO-17-R1", None)
+    'Bill PO-17-R1'
     """
     if entity in _NAME_WORDS:
         return f"{_NAME_WORDS[entity]} {label or number or ''}".strip()
     if entity == "adjustment":
         return f"Journal entry {_adjustment_doc_number(number, snapshot)}".strip()
+    if entity == "receipt":  # a receipt is always a Bill, linked to its PurchaseOrder
+        return f"Bill {_doc_number_or_blank(number)}".strip()
     target = po_target if entity == "purchase_order" else shipment_target
     return f"{_DOCUMENT_WORDS.get(target, target)} {_doc_number_or_blank(number)}".strip()
 

@@ -52,6 +52,7 @@ def test_a_partial_receipt_shows_as_a_bill_row_of_its_order(page: Page, live_ser
     receipt = rows.filter(has_text=f"{order['orderNumber']}-R1")
     expect(receipt).to_have_count(1)
     expect(receipt.locator("td.col-status")).to_contain_text("Synced")
+    expect(receipt.locator("td.col-qbo_link")).to_contain_text(f"Bill {order['orderNumber']}-R1")
     expect(rows.filter(has_text=order["orderNumber"]).locator("td.col-status", has_text="Synced")).to_have_count(2)
     screenshot(page, "receipts")
     [bill] = qb.objects("Bill")
