@@ -574,3 +574,27 @@ def test_dashboard_banner_sends_the_admin_to_reconnect_quickbooks(page, live_ser
     expect(page).to_have_url(live_server.url("/admin/quickbooks/"))
     expect(page.get_by_text("QuickBooks no longer accepts this connection's tokens.")).to_be_visible()
     expect(page.get_by_role("button", name="Reconnect to QuickBooks")).to_be_visible()
+
+
+def test_i_fixed_it_retries_every_row_of_that_cause_after_a_confirmation(page, live_server, dashboard, redis):
+    sign_in(page, live_server, ACME_ADMIN)
+    open_menu(page, "Home")
+    cause = page.locator("#top-reasons tbody tr").first
+    cause.get_by_role("button", name="I fixed it: retry these 3").click()
+    confirmation = page.locator("#confirmation")
+    expect(confirmation).to_contain_text("Retry 3 failed row(s)?")
+    expect(confirmation).to_contain_text("They fail again if the cause is not fixed yet")
+    confirmation.get_by_role("button", name="Retry 3 row(s)").click()
+    expect(flash(page)).to_contain_text("Queued 3 row(s) for another try.")
+    expect(page.locator("#top-reasons tbody tr")).to_have_count(1)  # only the other cause is left
+    expect(status_count(page, "sync_failed")).to_have_text("1")
+
+
+def test_product_links_say_quickbooks_needs_reconnecting_not_that_it_is_missing(page, live_server, dashboard, db):
+    dashboard["quickbooks"].status = "needs_reconnect"
+    db.session.commit()
+    sign_in(page, live_server, ACME_ADMIN)
+    open_menu(page, "Settings", "Product links")
+    page.get_by_role("button", name="Refresh QuickBooks items").click()
+    expect(flash(page)).to_contain_text("QuickBooks needs reconnecting: it no longer accepts this connection's tokens")
+    expect(page.locator("body")).not_to_contain_text("not connected")
