@@ -598,3 +598,19 @@ def test_product_links_say_quickbooks_needs_reconnecting_not_that_it_is_missing(
     page.get_by_role("button", name="Refresh QuickBooks items").click()
     expect(flash(page)).to_contain_text("QuickBooks needs reconnecting: it no longer accepts this connection's tokens")
     expect(page.locator("body")).not_to_contain_text("not connected")
+
+
+def test_real_time_polls_that_found_nothing_do_not_hide_the_last_run_that_did(page, live_server, dashboard, db):
+    acme, run = dashboard["acme"], dashboard["run"]
+    acme.sync_mode = "realtime"
+    for minutes in (1, 2, 3):  # a real-time poll every minute since, each finding nothing new
+        quiet = run.started_at + timedelta(minutes=minutes)
+        db.session.add(SyncRun(tenant=acme, trigger="realtime", fetched=0, started_at=quiet, finished_at=quiet))
+    db.session.commit()
+    sign_in(page, live_server, ACME_ADMIN)
+    open_menu(page, "Home")
+    card = page.locator("#sync-mode")
+    expect(card).to_contain_text(f"Last run that found records: {in_chicago(run.started_at)}")
+    expect(card).to_contain_text("7 fetched; now 3 synced")
+    expect(card).to_contain_text(": nothing new.")
+    expect(card).not_to_contain_text("0 fetched")
