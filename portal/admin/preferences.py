@@ -169,10 +169,8 @@ class SyncPreferencesView(SecureBaseView):
         """Sync from a past date: the preview is the confirmation page; confirming queues the import."""
         tenant = chosen_tenant() or abort(404)
         here = url_for(".index", tenant=tenant.id if current_user.is_support else None)
-        try:
-            day = date.fromisoformat(request.form.get("day", ""))
-        except ValueError:
-            flash("Choose the date to sync from (year, month and day).", "error")
+        day = _history_day()
+        if day is None:
             return back_to(".index", tenant)
         try:
             if confirmed():
@@ -198,10 +196,8 @@ class SyncPreferencesView(SecureBaseView):
         """Sync from a past date, before it starts: the first documents of each kind it would send (dry runs)."""
         tenant = chosen_tenant() or abort(404)
         here = url_for(".index", tenant=tenant.id if current_user.is_support else None)
-        try:
-            day = date.fromisoformat(request.form.get("day", ""))
-        except ValueError:
-            flash("Choose the date to sync from (year, month and day).", "error")
+        day = _history_day()
+        if day is None:
             return back_to(".index", tenant)
         try:
             samples = dry_run_history(tenant.id, day)
@@ -273,3 +269,12 @@ def register(console) -> None:
     console.add_view(
         SyncPreferencesView(name="Sync preferences", category="Settings", endpoint="preferences", url="preferences")
     )
+
+
+def _history_day() -> date | None:
+    """The day a history import starts from, as the form gave it; None (and a plain message) when unreadable."""
+    try:
+        return date.fromisoformat(request.form.get("day", ""))
+    except ValueError:
+        flash("Choose the date to sync from (year, month and day).", "error")
+        return None
