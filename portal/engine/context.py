@@ -18,6 +18,7 @@ from portal.engine.opening_state import stored_opening
 from portal.extensions import db
 from portal.metrics import record_qbo_call
 from portal.models import AccountMapping, QuickBooksConnection, Tenant
+from portal.models.base import utcnow
 from portal.qbo_tokens import DbTokenProvider
 from portal.redis_conn import get_redis
 from portal.sync.dates import local_date
@@ -170,6 +171,8 @@ def build_refs(
 def opening_refs(tenant: Tenant) -> Opening | None:
     """The kept opening stock as of the start's local day, when the tenant has it on (else None)."""
     stock = stored_opening(tenant)
+    if stock is None and tenant.opening_stock:  # OpenBoxes was down when the start was set: the poll reads it
+        return Opening(local_date(tenant.sync_enabled_at or utcnow(), tenant.timezone or "UTC"), pending=True)
     if stock is None:
         return None
     return Opening(local_date(stock.start, tenant.timezone or "UTC"), stock.quantities)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from portal.engine.entities import HANDLERS
 from portal.engine.openboxes import openboxes_client
+from portal.engine.opening import take_opening
 from portal.extensions import db
 from portal.logs import log_context
 from portal.models import SyncRun, Tenant
@@ -47,6 +48,7 @@ def _poll(tenant_id: int, trigger: str) -> PollResult:
     db.session.commit()
     result, errors = PollResult(run.id), []
     with openboxes_client(tenant_id) as client:
+        _read_missing_opening(tenant, client, errors)
         for entity, poller in enabled_pollers(tenant):
             try:
                 rows = poller(tenant, client, run.id)
@@ -61,6 +63,19 @@ def _poll(tenant_id: int, trigger: str) -> PollResult:
     run.finished_at = utcnow()
     db.session.commit()
     return result
+
+
+def _read_missing_opening(tenant: Tenant, client, errors: list[str]) -> None:
+    """Opening stock on without its baseline (OpenBoxes was down when the start was set): read it now, before
+    any item is created; until then item pushes wait (``OPENING_PENDING``) instead of starting at 0."""
+    if not tenant.opening_stock or tenant.opening_baseline or tenant.sync_enabled_at is None:
+        return
+    try:
+        take_opening(tenant, client)
+        db.session.commit()
+    except SyncError as error:
+        db.session.rollback()
+        errors.append(f"opening stock: {error.message}")
 
 
 def _sort_rows(result: PollResult, rows: list) -> None:

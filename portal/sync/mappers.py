@@ -21,7 +21,7 @@ from datetime import date
 from decimal import Decimal
 
 from portal.sync.dates import local_date, parse_openboxes_datetime
-from portal.sync.errors import Permanent, describe_no_multicurrency, describe_record
+from portal.sync.errors import Permanent, Transient, describe_no_multicurrency, describe_record
 from portal.sync.money import json_number, to_decimal, unit_price
 from portal.sync.names import clean_text, fit_name, with_suffix
 from portal.sync.refs import Refs
@@ -147,12 +147,20 @@ def product_to_item(product: Mapping, refs: Refs, *, clash: bool = False) -> Map
     return Mapped("Item", payload, {"Name": name, **({"Sku": payload["Sku"]} if code else {})})
 
 
+OPENING_PENDING = (
+    "Opening stock is on, but OpenBoxes' quantities at the start have not been read yet: "
+    "the next poll reads them, then this item is created with its opening quantity; the sync will retry"
+)
+
+
 def _item_type_fields(product: Mapping, refs: Refs) -> dict:
     if not refs.tracks_inventory:
         fields = {"Type": "NonInventory", "ExpenseAccountRef": refs.account("inventory_purchases")}
         income = refs.optional_account("outbound_revenue")
         return fields | ({"IncomeAccountRef": income} if income else {})
     quantity = Decimal(0)
+    if refs.opening is not None and refs.opening.pending:
+        raise Transient(OPENING_PENDING)
     if refs.opening is not None:  # on hand at the start, net of what the bridge will post (``portal.sync.opening``)
         quantity = max(refs.opening.quantities.get(str(product.get("id")), Decimal(0)), Decimal(0))
     return {

@@ -41,6 +41,7 @@ class Opening:
 
     day: date
     quantities: Mapping[str, Decimal] = field(default_factory=dict)
+    pending: bool = False  # on, but OpenBoxes could not be read for the baseline yet: no item may guess 0
 
 
 @dataclass(frozen=True)

@@ -151,3 +151,37 @@ def test_with_the_bill_target_the_orders_bills_are_netted_out_too(tenant, months
     assert {row.status for row in activities(db)} == {"synced"}
     assert len(qb.objects("Bill")) == 2 and not qb.objects("PurchaseOrder")
     assert quantities(qb) == on_hand(tenant, months["products"]) == {"GZ-1": 20, "TP-2": 3, "SY-3": 2}
+
+
+def test_an_item_waits_for_the_opening_baseline_openboxes_could_not_give_then_starts_with_it(tenant, ob, qb, db, redis):
+    """OpenBoxes down when syncing started: no baseline. An item must not start at a guessed 0; the next poll
+    reads the baseline, and the item is created with its opening quantity."""
+    from jobs.sync import push_activity
+    from portal.engine.poll import poll_tenant
+    from portal.sync.mappers import OPENING_PENDING
+
+    tenant.opening_stock = True
+    db.session.commit()
+    enable_sync(tenant.id)
+    gauze = ob.product("Gauze", "GZ-1", "2.50")
+    ob.adjust(gauze["id"], 12)
+    tenant.opening_baseline = None  # what enable_sync leaves when OpenBoxes does not answer
+    db.session.commit()
+
+    poll_tenant(tenant.id, "manual")
+    db.session.refresh(tenant)
+    assert tenant.opening_baseline is not None  # the poll read it before anything was pushed
+    tenant.opening_baseline = None  # and if it could not: the push waits
+    db.session.commit()
+    [row] = activities(db, entity_type="product")
+    push_activity(row.id)
+    [row] = activities(db, entity_type="product")
+    assert row.status == "retrying" and row.message == OPENING_PENDING
+    assert [item for item in qb.objects("Item") if item.get("Sku") == "GZ-1"] == []
+
+    poll_tenant(tenant.id, "manual")
+    push_activity(row.id)
+    [row] = activities(db, entity_type="product")
+    assert row.status == "synced"
+    [item] = [item for item in qb.objects("Item") if item.get("Sku") == "GZ-1"]
+    assert Decimal(str(item["QtyOnHand"])) == 12
