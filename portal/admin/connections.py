@@ -17,6 +17,7 @@ from wtforms.validators import DataRequired, Length, ValidationError
 
 from portal.admin.base import SecureBaseView, db_int
 from portal.admin.confirm import confirm_page, confirmed, refusal_page
+from portal.admin.tenant_choice import url_for_tenant
 from portal.extensions import db
 from portal.models import OpenBoxesConnection, QuickBooksConnection, Tenant
 from portal.services import connect as qbo_connect
@@ -105,7 +106,7 @@ class QuickBooksView(TenantPage):
                 title=f"Disconnect {tenant.name} from QuickBooks?",
                 lines=qbo_connect.disconnect_consequences(tenant.id),
                 confirm_label="Disconnect",
-                cancel_url=url_for(".index", tenant=tenant.id if current_user.is_support else None),
+                cancel_url=url_for_tenant(".index", tenant),
                 danger=True,
             )
         return self.flash_result(qbo_connect.disconnect(tenant.id), tenant)
@@ -122,7 +123,7 @@ class QuickBooksView(TenantPage):
         tenant = self.require_tenant()
         if tenant is None:
             return self.back(None)
-        here = url_for(".index", tenant=tenant.id if current_user.is_support else None)
+        here = url_for_tenant(".index", tenant)
         gaps = enable.setup_gaps(tenant.id)
         if gaps:
             return refusal_page(self, title=f"{tenant.name} cannot start syncing yet", lines=gaps, back_url=here)

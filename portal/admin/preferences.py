@@ -12,7 +12,6 @@ from zoneinfo import available_timezones
 
 from flask import abort, current_app, flash, jsonify, request, url_for
 from flask_admin import expose
-from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
@@ -20,7 +19,7 @@ from wtforms.validators import InputRequired, Length, Optional
 from portal.admin.base import SecureBaseView
 from portal.admin.confirm import confirm_page, confirmed, refusal_page
 from portal.admin.forms import checked
-from portal.admin.tenant_choice import back_to, chosen_tenant, tenant_options
+from portal.admin.tenant_choice import back_to, chosen_tenant, tenant_options, url_for_tenant
 from portal.services.digest import alert_emails_of, save_alert_emails, save_digest_webhook
 from portal.services.dryrun import pretty
 from portal.services.history import dry_run_history, history_lines, preview_history, start_history_import
@@ -168,7 +167,7 @@ class SyncPreferencesView(SecureBaseView):
     def history(self):
         """Sync from a past date: the preview is the confirmation page; confirming queues the import."""
         tenant = chosen_tenant() or abort(404)
-        here = url_for(".index", tenant=tenant.id if current_user.is_support else None)
+        here = url_for_tenant(".index", tenant)
         day = _history_day()
         if day is None:
             return back_to(".index", tenant)
@@ -178,7 +177,7 @@ class SyncPreferencesView(SecureBaseView):
                 return back_to(".progress", tenant, since=since, history=day.isoformat())
             preview = preview_history(tenant.id, day)
         except ValueError as error:
-            return refusal_page(self, title=f"{tenant.name} cannot sync from {day}", lines=[str(error)], back_url=here)
+            return self._history_refused(tenant, day, error)
         except SyncError as error:
             flash(f"Could not read OpenBoxes for the preview: {error.message}", "error")
             return back_to(".index", tenant)
@@ -195,14 +194,14 @@ class SyncPreferencesView(SecureBaseView):
     def history_dry_run(self):
         """Sync from a past date, before it starts: the first documents of each kind it would send (dry runs)."""
         tenant = chosen_tenant() or abort(404)
-        here = url_for(".index", tenant=tenant.id if current_user.is_support else None)
+        here = url_for_tenant(".index", tenant)
         day = _history_day()
         if day is None:
             return back_to(".index", tenant)
         try:
             samples = dry_run_history(tenant.id, day)
         except ValueError as error:
-            return refusal_page(self, title=f"{tenant.name} cannot sync from {day}", lines=[str(error)], back_url=here)
+            return self._history_refused(tenant, day, error)
         except SyncError as error:
             flash(f"Could not read OpenBoxes for the dry run: {error.message}", "error")
             return back_to(".index", tenant)
@@ -216,11 +215,15 @@ class SyncPreferencesView(SecureBaseView):
             back_url=here,
         )
 
+    def _history_refused(self, tenant, day: date, error: ValueError):
+        title = f"{tenant.name} cannot sync from {day}"
+        return refusal_page(self, title=title, lines=[str(error)], back_url=url_for_tenant(".index", tenant))
+
     @expose("/opening/", methods=["POST"])
     def opening(self):
         """Opening stock: turning it on asks first, showing the value it books and where; off is immediate."""
         tenant = chosen_tenant() or abort(404)
-        here = url_for(".index", tenant=tenant.id if current_user.is_support else None)
+        here = url_for_tenant(".index", tenant)
         if request.form.get("on") != "1":
             set_opening_stock(tenant.id, False)
             flash(f"Opening stock is off for {tenant.name}: new inventory items start with quantity 0.", "success")

@@ -31,7 +31,12 @@ def tenant_options() -> list[Tenant]:
     return list(db.session.scalars(select(Tenant).order_by(Tenant.name)))
 
 
+def url_for_tenant(endpoint: str, tenant: Tenant | None, **params) -> str:
+    """The address of ``endpoint`` for ``tenant`` (support keeps the pick in the URL)."""
+    picked = tenant.id if (tenant is not None and current_user.is_support) else None
+    return url_for(endpoint, tenant=picked, **params)
+
+
 def back_to(endpoint: str, tenant: Tenant | None, **params):
     """Redirect to ``endpoint`` for ``tenant`` (support keeps the pick in the URL)."""
-    picked = tenant.id if (tenant is not None and current_user.is_support) else None
-    return redirect(url_for(endpoint, tenant=picked, **params))
+    return redirect(url_for_tenant(endpoint, tenant, **params))
